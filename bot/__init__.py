@@ -1,0 +1,1 @@
+"""mentorbot: a Slack bot that runs a mentorship program end to end."""

@@ -1,0 +1,10 @@
+"""Storage: models, engines and migrations (SQLite by default, PostgreSQL in production).
+
+- bot.db.models: the tables; bot.db.enums: their vocabularies; bot.db.types: UTCDateTime, JSON.
+- bot.db.engine: make_engine(url), make_session_factory(engine).
+- bot.db.migrate: upgrade(url), current_revision(url), head_revision(), pending_changes(url).
+"""
+
+from bot.db.engine import make_engine, make_session_factory, normalize_url
+
+__all__ = ["make_engine", "make_session_factory", "normalize_url"]

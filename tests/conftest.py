@@ -1,0 +1,189 @@
+"""Shared fixtures.
+
+Database fixtures (every storage test runs on both dialects):
+
+- ``db_url``: a migrated, empty database, parametrised "sqlite" / "postgresql".
+  SQLite: a copy of a template migrated once per session. PostgreSQL: one
+  database per test run (``mentorbot_test_<random>``), emptied with TRUNCATE
+  before each test. The postgresql params carry the ``postgres`` marker.
+- ``empty_db_url``: a database that exists but was never migrated (same params).
+- ``engine``, ``session_factory``, ``session``: built on ``db_url``.
+
+PostgreSQL comes from $MENTORBOT_TEST_POSTGRES_URL (a server URL; its database is
+only used to create and drop test databases). If it cannot be reached the
+postgresql cases skip, or fail when MENTORBOT_REQUIRE_POSTGRES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.engine import make_engine, make_session_factory, normalize_url
+from bot.db.migrate import upgrade
+
+POSTGRES_URL_ENV = "MENTORBOT_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "MENTORBOT_REQUIRE_POSTGRES"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+DB_BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def _url_string(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+class PostgresServer:
+    """Creates and drops throwaway databases on the test server."""
+
+    def __init__(self, admin: Engine) -> None:
+        self.admin = admin
+
+    def create_database(self, prefix: str = "mentorbot_test") -> URL:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        return self.admin.url.set(database=name)
+
+    def drop_database(self, url: URL) -> None:
+        with self.admin.connect() as connection:
+            # A leaked connection from a test must not keep the database alive.
+            connection.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": url.database},
+            )
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}"')
+
+
+@pytest.fixture(scope="session")
+def _postgres_server() -> Iterator[PostgresServer]:
+    url = normalize_url(os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL))
+    admin = make_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        where = url.render_as_string(hide_password=True)
+        detail = " ".join(str(error.orig).split())  # one line in the skip summary
+        reason = f"PostgreSQL unavailable at {where}: {detail}"
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(f"{reason} ({REQUIRE_POSTGRES_ENV}=1)", pytrace=False)
+        pytest.skip(f"{reason} (set {POSTGRES_URL_ENV} to use another server)")
+    yield PostgresServer(admin)
+    admin.dispose()
+
+
+class _PostgresTestDatabase:
+    """The run's migrated database; `reset()` empties it between tests."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self._engine = make_engine(url)
+        with self._engine.connect() as connection:
+            self._tables = connection.scalars(
+                sa.text(
+                    "SELECT quote_ident(tablename) FROM pg_tables "
+                    "WHERE schemaname = current_schema() AND tablename <> 'alembic_version' "
+                    "ORDER BY tablename"
+                )
+            ).all()
+
+    def reset(self) -> None:
+        with self._engine.begin() as connection:
+            # Fail loudly instead of hanging if an earlier test leaked an open transaction.
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+            connection.exec_driver_sql(
+                f"TRUNCATE TABLE {', '.join(self._tables)} RESTART IDENTITY CASCADE"
+            )
+
+    def dispose(self) -> None:
+        self._engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_test_database(
+    _postgres_server: PostgresServer,
+) -> Iterator[_PostgresTestDatabase]:
+    url = _postgres_server.create_database()
+    try:
+        upgrade(_url_string(url))
+        database = _PostgresTestDatabase(url)
+        yield database
+        database.dispose()
+    finally:
+        _postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    # Fold the WAL into the main file so copying the one file copies everything.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode = DELETE")
+    connection.close()
+    return path
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a freshly migrated, empty database for this test."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path_factory.mktemp("db") / "mentorbot.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    database: _PostgresTestDatabase = request.getfixturevalue("_postgres_test_database")
+    database.reset()
+    return _url_string(database.url)
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def empty_db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """URL of a database that exists but has no tables (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'empty.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("_postgres_server")
+    url = server.create_database("mentorbot_test_empty")
+    try:
+        yield _url_string(url)
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """For tests that need several independent sessions (e.g. one per thread)."""
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
