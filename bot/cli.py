@@ -1,0 +1,178 @@
+"""`mentorbot` commands (contract.md). Exit 0 on success, non-zero with one line otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import configure_logging
+
+log = logging.getLogger("mentorbot")
+
+
+class CommandError(Exception):
+    """A failure the operator can act on; str(error) is the line to print."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mentorbot",
+        description="A Slack bot that runs a company's mentorship program end to end.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="serve Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT)",
+        description="Serve Slack. Upgrades the database first, and runs the scheduler "
+        "in-process unless --no-scheduler.",
+    )
+    run.add_argument("--port", type=int, help="HTTP mode listen port (default: PORT, 3000)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP mode listen address (default: all)")
+    run.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run the scheduler here (run `mentorbot scheduler` once elsewhere)",
+    )
+
+    commands.add_parser(
+        "scheduler",
+        help="run only the scheduler (for deployments with several web replicas)",
+        description="Run only the scheduler: delivers queued messages and all due work.",
+    )
+
+    db = commands.add_parser("db", help="database schema commands")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", help="bring the schema to the newest revision (Alembic)")
+
+    run_due = commands.add_parser(
+        "run-due",
+        help="run, once, all scheduled work due as of an instant, and exit",
+        description="Run, once, everything due as of --as-of (default: now); the same "
+        "code path the scheduler runs.",
+    )
+    run_due.add_argument(
+        "--as-of",
+        type=_instant,
+        help="ISO-8601 instant, e.g. 2026-12-01T09:00:00Z (default: now)",
+    )
+    return parser
+
+
+def _instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO-8601 instant such as 2026-12-01T09:00:00Z, got {value!r}"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_format)
+        return _dispatch(args, settings)
+    except (SettingsError, CommandError) as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, SettingsError) else 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "db":
+        _upgrade(settings)
+        print(f"database at {settings.database_url_for_display} is at the newest revision")
+        return 0
+    if args.command == "run-due":
+        return _run_due(settings, args.as_of or datetime.now(UTC))
+    if args.command == "scheduler":
+        return _scheduler(settings)
+    return _run(settings, port=args.port, host=args.host, with_scheduler=not args.no_scheduler)
+
+
+def _upgrade(settings: Settings) -> None:
+    from bot.db.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        raise CommandError(
+            f"could not upgrade the database at {settings.database_url_for_display}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
+
+
+def _run_due(settings: Settings, as_of: datetime) -> int:
+    from bot.runtime import build_runtime
+    from scheduling.due import run_due
+
+    _upgrade(settings)
+    runtime = build_runtime(settings)
+    try:
+        report = run_due(runtime, as_of)
+    finally:
+        runtime.close()
+    print(f"due work as of {as_of.isoformat()}: {report.summary()}")
+    return 0
+
+
+def _scheduler(settings: Settings) -> int:
+    from bot.runtime import build_runtime
+    from scheduling.scheduler import build_scheduler
+
+    if settings.slack_bot_token is None:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is required to deliver messages: set it to the bot token (xoxb-...)"
+        )
+    _upgrade(settings)
+    runtime = build_runtime(settings)
+    log.info("scheduler started against %s", settings.database_url_for_display)
+    try:
+        build_scheduler(runtime, blocking=True).start()
+    finally:
+        runtime.close()
+    return 0
+
+
+def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: bool) -> int:
+    from slack_bolt.error import BoltError
+
+    from bot.app import build_app
+    from bot.runtime import build_runtime
+    from bot.server import build_asgi, uvicorn_server
+    from scheduling import scheduler as clock
+
+    settings.require_for_serving()
+    _upgrade(settings)
+    runtime = build_runtime(settings)
+    try:
+        app = build_app(runtime.deps)
+    except BoltError as exc:
+        runtime.close()
+        raise CommandError(
+            f"Slack did not accept SLACK_BOT_TOKEN at {settings.slack_api_url} ({exc})"
+        ) from exc
+    scheduler = clock.start_in_background(runtime) if with_scheduler else None
+    try:
+        if settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("serving Slack over Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            listen_port = port if port is not None else settings.port
+            log.info("serving Slack over HTTP on %s:%d", host, listen_port)
+            uvicorn_server(build_asgi(app, runtime.engine), host, listen_port).run()
+    finally:
+        if scheduler is not None:
+            clock.stop(runtime, scheduler)
+        runtime.close()
+    return 0

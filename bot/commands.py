@@ -1,0 +1,50 @@
+"""The `/mentor` subcommands: what exists, who may use it, and how text is parsed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+COMMAND = "/mentor"
+
+
+class Audience(StrEnum):
+    EVERYONE = "everyone"
+    COORDINATORS = "coordinators"
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    audience: Audience = Audience.EVERYONE
+    arguments: str = ""
+
+    @property
+    def usage(self) -> str:
+        return f"{COMMAND} {self.name}" + (f" {self.arguments}" if self.arguments else "")
+
+
+# Listed in the order help shows them. A subcommand appears here only once it works.
+SUBCOMMANDS: tuple[Subcommand, ...] = (Subcommand("help", "Show what you can do with mentorbot"),)
+_BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str  # "" when the text was empty
+    rest: str
+    subcommand: Subcommand | None
+
+
+def parse(text: str) -> ParsedCommand:
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return ParsedCommand("", "", _BY_NAME["help"])
+    name = words[0].lower()
+    rest = words[1] if len(words) > 1 else ""
+    return ParsedCommand(name, rest, _BY_NAME.get(name))
+
+
+def available_to(is_coordinator: bool) -> list[Subcommand]:
+    return [sub for sub in SUBCOMMANDS if sub.audience is Audience.EVERYONE or is_coordinator]

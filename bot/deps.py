@@ -1,0 +1,42 @@
+"""What the handlers and jobs are given: settings, storage and the clock, nothing of Bolt."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Wakeup:
+    """Lets a request ask the scheduler to deliver the outbox now, not at its next tick."""
+
+    def __init__(self) -> None:
+        self._listener: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+
+    def connect(self, listener: Callable[[], None] | None) -> None:
+        with self._lock:
+            self._listener = listener
+
+    def __call__(self) -> None:
+        with self._lock:
+            listener = self._listener
+        if listener is not None:
+            listener()
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime] = utcnow
+    wake: Wakeup = field(default_factory=Wakeup)

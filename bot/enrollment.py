@@ -1,0 +1,242 @@
+"""Enrollment: joining, keeping and leaving one's mentorship profile.
+
+Plain functions over a Session; the caller commits. Every message they cause is
+queued in the outbox in the same transaction, under a key that makes a retried
+or double-clicked request harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot import audit, outbox
+from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus
+from bot.db.models import CheckIn, Enrollment, Feedback, Goal, Mentorship, Person, Program, Topic
+from bot.messages import partner_left_text
+from bot.people import find_person
+from bot.profile import Profile
+from bot.programs import current_program
+
+
+class EnrollmentError(Exception):
+    """A request that cannot be done as asked; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Saved:
+    enrollment: Enrollment
+    joined: bool  # True for a new member (or one who left and came back)
+
+
+def enrollment_of(session: Session, team_id: str, user_id: str, now: datetime) -> Enrollment | None:
+    """The person's current enrollment in the workspace's program, if they are in it."""
+    person = find_person(session, team_id, user_id)
+    if person is None:
+        return None
+    program = current_program(session, team_id, now)
+    return session.scalar(
+        select(Enrollment).where(
+            Enrollment.program_id == program.id,
+            Enrollment.person_id == person.id,
+            Enrollment.status != EnrollmentStatus.LEFT,
+        )
+    )
+
+
+def profile_of(enrollment: Enrollment, default_timezone: str) -> Profile:
+    return Profile(
+        role=enrollment.role,
+        topics=tuple(t.label for t in sorted(enrollment.topics, key=lambda t: t.id)),
+        goals=enrollment.goals or "",
+        bio=enrollment.bio or "",
+        experience=enrollment.experience_level or Profile.experience,
+        capacity=enrollment.capacity or Profile.capacity,
+        mentors_wanted=enrollment.mentors_wanted,
+        cadence=enrollment.cadence or Profile.cadence,
+        meeting_format=enrollment.meeting_format or Profile.meeting_format,
+        timezone=enrollment.person.tz or default_timezone,
+    )
+
+
+def save_profile(
+    session: Session, *, program: Program, person: Person, profile: Profile, now: datetime
+) -> Saved:
+    """Create or update the person's enrollment from the form; idempotent."""
+    enrollment = session.scalar(
+        select(Enrollment)
+        .where(Enrollment.program_id == program.id, Enrollment.person_id == person.id)
+        .with_for_update()
+    )
+    joined = enrollment is None or enrollment.status is EnrollmentStatus.LEFT
+    mentees_now = enrollment.active_mentee_count if enrollment and not joined else 0
+    capacity = profile.capacity if profile.mentors else 0
+    if mentees_now and not profile.mentors:
+        raise EnrollmentError(
+            f"You're mentoring {_people(mentees_now)} right now, so keep a mentor role "
+            "until those mentorships end.",
+            field="role",
+        )
+    if mentees_now > capacity:
+        raise EnrollmentError(
+            f"You're mentoring {_people(mentees_now)} right now; choose at least {mentees_now}.",
+            field="capacity",
+        )
+
+    if enrollment is None:
+        enrollment = Enrollment(program_id=program.id, person_id=person.id, joined_at=now)
+        session.add(enrollment)
+    if joined:
+        enrollment.status = EnrollmentStatus.ACTIVE
+        enrollment.joined_at = now
+        enrollment.left_at = enrollment.paused_at = None
+        enrollment.active_mentee_count = 0
+    enrollment.role = profile.role
+    enrollment.goals = profile.goals
+    enrollment.bio = profile.bio or None
+    enrollment.experience_level = profile.experience
+    enrollment.capacity = capacity
+    enrollment.mentors_wanted = profile.mentors_wanted
+    enrollment.cadence = profile.cadence
+    enrollment.meeting_format = profile.meeting_format
+    enrollment.topics = list(
+        session.scalars(
+            select(Topic).where(Topic.program_id == program.id, Topic.label.in_(profile.topics))
+        )
+    )
+    enrollment.updated_at = now
+    person.tz = profile.timezone
+    session.flush()
+    audit.record(
+        session,
+        team_id=program.team_id,
+        actor=person.slack_user_id,
+        action="enrollment.joined" if joined else "enrollment.updated",
+        subject_type="enrollment",
+        subject_id=enrollment.id,
+        now=now,
+        detail={"role": profile.role.value, "topics": len(profile.topics)},
+    )
+    return Saved(enrollment=enrollment, joined=joined)
+
+
+def set_paused(session: Session, enrollment: Enrollment, *, paused: bool, now: datetime) -> bool:
+    """Pause or resume taking new mentees; False when it already was so."""
+    if enrollment.role is EnrollmentRole.MENTEE:
+        raise EnrollmentError(
+            "Pausing is for mentors: it stops new mentee requests while you're busy. "
+            "As a mentee you can simply not ask for a mentor until you're ready."
+        )
+    target = EnrollmentStatus.PAUSED if paused else EnrollmentStatus.ACTIVE
+    if enrollment.status is target:
+        return False
+    enrollment.status = target
+    enrollment.paused_at = now if paused else None
+    audit.record(
+        session,
+        team_id=enrollment.program.team_id,
+        actor=enrollment.person.slack_user_id,
+        action="enrollment.paused" if paused else "enrollment.resumed",
+        subject_type="enrollment",
+        subject_id=enrollment.id,
+        now=now,
+    )
+    return True
+
+
+def active_mentorships(session: Session, person: Person) -> list[Mentorship]:
+    return list(
+        session.scalars(
+            select(Mentorship)
+            .where(
+                (Mentorship.mentor_id == person.id) | (Mentorship.mentee_id == person.id),
+                Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
+            )
+            .order_by(Mentorship.id)
+        )
+    )
+
+
+def leave(session: Session, enrollment: Enrollment, *, now: datetime) -> list[str]:
+    """End the person's mentorships, tell each partner kindly, forget what they wrote.
+
+    The enrollment row stays, emptied, with status LEFT: programs keep anonymous
+    counts (how many joined, in which role) without keeping the person's words.
+    Returns the Slack ids of the partners who were told.
+    """
+    person = enrollment.person
+    team_id = enrollment.program.team_id
+    told: list[str] = []
+    for mentorship in active_mentorships(session, person):
+        partner = mentorship.mentee if mentorship.mentor_id == person.id else mentorship.mentor
+        _end(session, mentorship, reason="left_program", now=now)
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            key=f"partner-left:{mentorship.id}",
+            method="chat.postMessage",
+            payload={
+                "channel": partner.slack_user_id,
+                "text": partner_left_text(
+                    person.display_name, partner_was_mentor=mentorship.mentor_id == partner.id
+                ),
+            },
+            not_before=now,
+        )
+        told.append(partner.slack_user_id)
+
+    _forget_words_of(session, person)
+    enrollment.status = EnrollmentStatus.LEFT
+    enrollment.left_at = now
+    enrollment.paused_at = None
+    enrollment.goals = enrollment.bio = None
+    enrollment.topics = []
+    enrollment.capacity = 0
+    enrollment.active_mentee_count = 0
+    person.real_name = person.title = None
+    person.display_name = ""
+    audit.record(
+        session,
+        team_id=team_id,
+        actor=person.slack_user_id,
+        action="enrollment.left",
+        subject_type="enrollment",
+        subject_id=enrollment.id,
+        now=now,
+        detail={"mentorships_ended": len(told)},
+    )
+    return told
+
+
+def _end(session: Session, mentorship: Mentorship, *, reason: str, now: datetime) -> None:
+    mentorship.status = MentorshipStatus.ENDED
+    mentorship.ended_at = now
+    mentorship.end_reason = reason
+    mentorship.next_checkin_at = None
+    # Free the mentor's slot; the CHECK on the counter keeps this honest.
+    session.execute(
+        update(Enrollment)
+        .where(
+            Enrollment.program_id == mentorship.program_id,
+            Enrollment.person_id == mentorship.mentor_id,
+            Enrollment.active_mentee_count > 0,
+        )
+        .values(active_mentee_count=Enrollment.active_mentee_count - 1)
+    )
+
+
+def _forget_words_of(session: Session, person: Person) -> None:
+    session.execute(delete(Goal).where(Goal.created_by_id == person.id))
+    session.execute(update(CheckIn).where(CheckIn.responded_by_id == person.id).values(notes=None))
+    session.execute(update(Feedback).where(Feedback.author_id == person.id).values(comment=None))
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"

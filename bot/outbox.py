@@ -1,0 +1,167 @@
+"""The outbox: every message the bot sends on its own initiative is a row first.
+
+A message is enqueued in the same transaction as the change that caused it, under
+an idempotency key naming what it is for, so a retried request or a second
+scheduler run cannot enqueue it twice. Delivery claims rows (on PostgreSQL with
+FOR UPDATE SKIP LOCKED), sends, and records the outcome; a 429 or an outage only
+moves `not_before`. A claim that was never finished (the process died mid-send)
+is taken again after the lease, so nothing is lost: delivery is at-least-once,
+and the only window for a repeat is a crash between Slack's answer and our commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.db.enums import OutboxStatus
+from bot.db.inserts import insert_if_absent
+from bot.db.models import OutboxMessage
+
+GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into it
+
+CLAIM_LEASE = timedelta(minutes=5)
+BACKOFF_FIRST = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(minutes=15)
+# With the cap above this is about a day of trying before a message is dead-lettered.
+MAX_ATTEMPTS = 100
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+    worker_id: str
+
+
+def enqueue(
+    session: Session,
+    *,
+    team_id: str,
+    key: str,
+    method: str,
+    payload: dict[str, Any],
+    not_before: datetime,
+) -> bool:
+    """Add a message unless one with this key exists; True when it was added.
+
+    The caller commits, so the message lands with the change that caused it.
+    """
+    values = {
+        "team_id": team_id,
+        "idempotency_key": key,
+        "method": method,
+        "payload": payload,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "not_before": not_before,
+    }
+    return insert_if_absent(session, OutboxMessage, values, unique=["idempotency_key"])
+
+
+def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) -> list[Claimed]:
+    due = or_(
+        (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now),
+        (OutboxMessage.status == OutboxStatus.SENDING)
+        & (OutboxMessage.claimed_at < now - CLAIM_LEASE),
+    )
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(due)
+        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed: list[Claimed] = []
+    for row in rows:
+        # The status check makes the claim safe on SQLite too, where FOR UPDATE is a no-op.
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status)
+            .where(
+                OutboxMessage.claimed_at.is_(None) | (OutboxMessage.claimed_at == row.claimed_at)
+            )
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=now,
+                claimed_by=worker_id,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        ).rowcount
+        if taken:
+            claimed.append(
+                Claimed(
+                    id=row.id,
+                    key=row.idempotency_key,
+                    method=row.method,
+                    payload=dict(row.payload),
+                    attempts=row.attempts + 1,
+                    worker_id=worker_id,
+                )
+            )
+    session.commit()
+    return claimed
+
+
+def _finish(session: Session, message: Claimed, **values: Any) -> None:
+    # Only the worker holding the claim may record its outcome.
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_by == message.worker_id,
+        )
+        .values(**values)
+    )
+    session.commit()
+
+
+def mark_sent(session: Session, message: Claimed, result: dict[str, Any], now: datetime) -> None:
+    _finish(session, message, status=OutboxStatus.SENT, sent_at=now, result=result, last_error=None)
+
+
+def retry_later(
+    session: Session,
+    message: Claimed,
+    error: str,
+    now: datetime,
+    *,
+    wait: timedelta | None,
+    counts: bool = True,
+) -> None:
+    """Put the message back; `wait` None means exponential backoff by attempts.
+
+    A rate limit does not count as an attempt: it says "later", not "broken".
+    """
+    if counts and message.attempts >= MAX_ATTEMPTS:
+        give_up(session, message, error, now)
+        return
+    if wait is None:
+        wait = min(BACKOFF_CAP, BACKOFF_FIRST * (2 ** max(0, message.attempts - 1)))
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING,
+        "not_before": now + wait,
+        "claimed_at": None,
+        "claimed_by": None,
+        "last_error": error[:1000],
+    }
+    if not counts:
+        values["attempts"] = OutboxMessage.attempts - 1
+    _finish(session, message, **values)
+
+
+def give_up(session: Session, message: Claimed, error: str, now: datetime) -> None:
+    _finish(session, message, status=OutboxStatus.FAILED, last_error=error[:1000], sent_at=None)
+
+
+def pending_count(session: Session) -> int:
+    waiting = OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+    return session.scalar(select(func.count()).where(waiting)) or 0

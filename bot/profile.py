@@ -1,0 +1,66 @@
+"""A person's mentorship profile as the enrollment form edits it.
+
+The modal, its validation and the enrollment service all speak this one type,
+so a field's limits and defaults are stated once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.db.enums import Cadence, EnrollmentRole, ExperienceLevel, MeetingFormat
+
+GOALS_MAX = 1500
+BIO_MAX = 1000
+GOALS_MIN = 10  # a few words at least: matching reads them
+CAPACITY_RANGE = range(1, 6)
+DEFAULT_CAPACITY = 2
+MENTORS_WANTED_RANGE = range(1, 4)
+MAX_TOPICS = 10
+TOPIC_LABEL_MAX = 75  # a Slack option's text limit
+
+# The default topic list: AI careers, as the program's founding articles describe them.
+DEFAULT_TOPICS: tuple[str, ...] = (
+    "Machine learning engineering",
+    "Data science",
+    "Research",
+    "NLP",
+    "Computer vision",
+    "Reinforcement learning",
+    "MLOps",
+    "AI ethics and fairness",
+    "AI product management",
+    "Career change into AI",
+    "Leadership",
+    "Interviewing and job search",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    role: EnrollmentRole
+    topics: tuple[str, ...]  # topic labels from the program's list
+    goals: str  # what they want from the mentorship, in their own words
+    bio: str = ""  # for mentors: what they can help with, their path
+    experience: ExperienceLevel = ExperienceLevel.MID
+    capacity: int = DEFAULT_CAPACITY  # mentees a mentor can take
+    mentors_wanted: int = 1  # one primary mentor, optionally more for other topics
+    cadence: Cadence = Cadence.BIWEEKLY
+    meeting_format: MeetingFormat = MeetingFormat.VIDEO
+    timezone: str = "UTC"
+
+    @property
+    def mentors(self) -> bool:
+        return self.role in (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
+
+    @property
+    def seeks_mentor(self) -> bool:
+        return self.role in (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
+
+
+@dataclass(frozen=True)
+class FormDefaults:
+    """What a new person's form starts with (time zone from their Slack profile)."""
+
+    timezone: str
+    topics: tuple[str, ...] = field(default=())

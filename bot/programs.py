@@ -1,0 +1,62 @@
+"""Programs (cohorts) and their topic lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.enums import ProgramStatus
+from bot.db.inserts import insert_if_absent
+from bot.db.models import Program, Topic
+from bot.profile import DEFAULT_TOPICS
+
+DEFAULT_PROGRAM_NAME = "Mentorship program"
+OPEN_STATUSES = (ProgramStatus.ENROLLING, ProgramStatus.ACTIVE)
+
+
+def current_program(session: Session, team_id: str, now: datetime) -> Program:
+    """The program people join in this workspace; the first call creates the default one.
+
+    The newest open program wins, so a coordinator's new cohort takes over enrollment.
+    """
+    program = session.scalar(
+        select(Program)
+        .where(Program.team_id == team_id, Program.status.in_(OPEN_STATUSES))
+        .order_by(Program.created_at.desc(), Program.id.desc())
+        .limit(1)
+    )
+    if program is not None:
+        return program
+    # Two first requests may race here; the unique name makes one insert win.
+    insert_if_absent(
+        session,
+        Program,
+        {
+            "team_id": team_id,
+            "name": DEFAULT_PROGRAM_NAME,
+            "status": ProgramStatus.ACTIVE,
+            "created_by": "mentorbot",
+            "created_at": now,
+        },
+        unique=["team_id", "name"],
+    )
+    program = session.scalar(
+        select(Program).where(Program.team_id == team_id, Program.name == DEFAULT_PROGRAM_NAME)
+    )
+    assert program is not None
+    for label in DEFAULT_TOPICS:
+        insert_if_absent(
+            session,
+            Topic,
+            {"program_id": program.id, "label": label},
+            unique=["program_id", "label"],
+        )
+    session.flush()
+    session.refresh(program)
+    return program
+
+
+def topic_labels(program: Program) -> list[str]:
+    return [topic.label for topic in sorted(program.topics, key=lambda t: t.id)]

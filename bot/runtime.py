@@ -1,0 +1,39 @@
+"""Assembling a running bot from Settings: storage, clock, outbox sender."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.db.engine import make_engine, make_session_factory
+from bot.deps import Deps, utcnow
+from bot.slack import OutboxSender, make_delivery_client
+
+
+@dataclass
+class Runtime:
+    deps: Deps
+    engine: Engine
+    sender: OutboxSender
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def build_runtime(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Runtime:
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    deps = Deps(settings=settings, sessions=sessions, clock=clock)
+    sender = OutboxSender(make_delivery_client(settings), sessions, worker_id())
+    return Runtime(deps=deps, engine=engine, sender=sender)

@@ -1,0 +1,190 @@
+"""The one place that talks to the Slack Web API on the bot's own initiative.
+
+Two kinds of client, because the two paths have different deadlines:
+
+* the interactive client (Bolt's own) serves listeners that must answer within
+  Slack's 3-second window (views.open with a trigger id). It retries a dropped
+  connection or a 5xx once, and a 429 only when the wait fits in a small budget,
+  so a listener thread never sleeps for long in Bolt's small pool;
+* the delivery client sends what the outbox holds. A 429 there is not slept on
+  either: the message goes back to the outbox with `not_before` set from
+  Retry-After, so a restart loses nothing and other work keeps flowing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+    RetryState,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+INTERACTIVE_TIMEOUT_S = 2  # leaves room inside Slack's 3 s for the rest of the listener
+DELIVERY_TIMEOUT_S = 20
+MAX_RATE_LIMIT_WAIT_IN_LISTENER_S = 1.0
+
+
+class BudgetedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retries a 429 only when Slack asks for a wait that fits the budget."""
+
+    def __init__(self, max_wait_seconds: float, max_retry_count: int = 1) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_seconds = max_wait_seconds
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        return retry_after_seconds(response.headers if response else {}) <= self.max_wait_seconds
+
+
+def retry_after_seconds(headers: Mapping[str, Any]) -> float:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+def make_interactive_client(settings: Settings) -> WebClient:
+    handlers: list[RetryHandler] = [
+        ConnectionErrorRetryHandler(max_retry_count=1),
+        ServerErrorRetryHandler(max_retry_count=1),
+        BudgetedRateLimitRetryHandler(MAX_RATE_LIMIT_WAIT_IN_LISTENER_S),
+    ]
+    return _client(settings, INTERACTIVE_TIMEOUT_S, handlers)
+
+
+def make_delivery_client(settings: Settings) -> WebClient:
+    handlers: list[RetryHandler] = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    return _client(settings, DELIVERY_TIMEOUT_S, handlers)
+
+
+def _client(settings: Settings, timeout: int, handlers: list[RetryHandler]) -> WebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=handlers
+    )
+
+
+# --- delivering the outbox --------------------------------------------------------
+
+# Slack errors that mean "try again later", as opposed to a message Slack will never take.
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def _send_group_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
+    """Open (or find) the group DM of these people, then post into it."""
+    opened = client.conversations_open(users=",".join(payload["users"]))
+    channel = opened["channel"]["id"]
+    message = {k: v for k, v in payload.items() if k != "users"}
+    posted = client.chat_postMessage(channel=channel, **message)
+    return {"channel": channel, "ts": posted.get("ts")}
+
+
+def _call(method: str) -> Callable[[WebClient, dict[str, Any]], dict[str, Any]]:
+    def send(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
+        response = client.api_call(method, json=payload)
+        return {k: response.get(k) for k in ("channel", "ts") if response.get(k) is not None}
+
+    return send
+
+
+SENDERS: dict[str, Callable[[WebClient, dict[str, Any]], dict[str, Any]]] = {
+    "chat.postMessage": _call("chat.postMessage"),
+    "chat.update": _call("chat.update"),
+    "views.publish": _call("views.publish"),
+    outbox.GROUP_DM: _send_group_dm,
+}
+
+
+class OutboxSender:
+    """Claims due outbox rows and sends them; safe to run in several processes."""
+
+    def __init__(self, client: WebClient, sessions: sessionmaker[Session], worker_id: str) -> None:
+        self.client = client
+        self.sessions = sessions
+        self.worker_id = worker_id
+
+    def deliver_due(self, now: datetime, limit: int = 100) -> DeliveryReport:
+        with self.sessions() as session:
+            claimed = outbox.claim_due(session, now=now, worker_id=self.worker_id, limit=limit)
+        sent = retrying = failed = 0
+        for message in claimed:
+            outcome = self._deliver(message, now)
+            sent += outcome == "sent"
+            retrying += outcome == "retry"
+            failed += outcome == "failed"
+        return DeliveryReport(sent=sent, retrying=retrying, failed=failed)
+
+    def _deliver(self, message: outbox.Claimed, now: datetime) -> str:
+        send = SENDERS.get(message.method)
+        with self.sessions() as session:
+            if send is None:
+                outbox.give_up(session, message, f"no sender for method {message.method}", now)
+                return "failed"
+            try:
+                result = send(self.client, dict(message.payload))
+            except SlackApiError as exc:
+                return self._after_error(session, message, exc, now)
+            except Exception as exc:  # connection errors that outlived the retry handlers
+                log.warning("outbox %s: %s; will retry", message.key, type(exc).__name__)
+                outbox.retry_later(session, message, repr(exc), now, wait=None)
+                return "retry"
+            outbox.mark_sent(session, message, result, now)
+            return "sent"
+
+    def _after_error(
+        self, session: Session, message: outbox.Claimed, exc: SlackApiError, now: datetime
+    ) -> str:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"http_{status}")
+        if status == 429:
+            wait = timedelta(seconds=retry_after_seconds(exc.response.headers))
+            outbox.retry_later(session, message, error, now, wait=wait, counts=False)
+            return "retry"
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            outbox.retry_later(session, message, error, now, wait=None)
+            return "retry"
+        log.error("outbox %s: Slack refused it (%s); not retrying", message.key, error)
+        outbox.give_up(session, message, error, now)
+        return "failed"

@@ -1,0 +1,218 @@
+"""The App Home tab: each person's own view of the program."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.commands import COMMAND
+from bot.db.enums import Cadence, EnrollmentStatus, MeetingFormat
+from bot.profile import Profile
+
+GOALS_SHOWN = 280  # the Home shows the start of the goals; the form has them all
+
+
+class HomeIds:
+    JOIN = "home.join"
+    EDIT = "home.edit"
+    FIND = "home.find"
+    PAUSE = "home.pause"
+    RESUME = "home.resume"
+    GUIDE = "home.guide"
+    LEAVE = "home.leave"
+    ACTIONS_BLOCK = "home.actions"
+    PLACEHOLDER_MODAL = "home.join_placeholder"
+    GUIDE_MODAL = "home.guide_modal"
+
+
+@dataclass(frozen=True)
+class Partner:
+    user_id: str
+    is_my_mentor: bool  # False: I mentor them
+
+
+@dataclass(frozen=True)
+class HomeState:
+    user_id: str
+    is_coordinator: bool = False
+    profile: Profile | None = None  # None: not enrolled
+    status: EnrollmentStatus | None = None
+    partners: tuple[Partner, ...] = ()
+    mentees_now: int = 0
+
+
+CADENCE_TEXT = {
+    Cadence.WEEKLY: "every week",
+    Cadence.BIWEEKLY: "every two weeks",
+    Cadence.MONTHLY: "every month",
+}
+FORMAT_TEXT = {
+    MeetingFormat.VIDEO: "video call",
+    MeetingFormat.IN_PERSON: "in person",
+    MeetingFormat.CHAT: "chat",
+}
+
+
+def home_view(state: HomeState) -> View:
+    blocks = _member_blocks(state) if state.profile else _welcome_blocks()
+    if state.is_coordinator:
+        blocks += [
+            DividerBlock(),
+            SectionBlock(
+                block_id="home.coordinator",
+                text=MarkdownTextObject(
+                    text=":compass: You are a *program coordinator*: cohort tools will appear here."
+                ),
+            ),
+        ]
+    blocks += [
+        DividerBlock(),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"Type `{COMMAND} help` to see every command.")]
+        ),
+    ]
+    return View(type="home", blocks=blocks)
+
+
+def _welcome_blocks() -> list[Block]:
+    return [
+        HeaderBlock(block_id="home.header", text="Welcome to mentorbot"),
+        SectionBlock(
+            block_id="home.intro",
+            text=MarkdownTextObject(
+                text=(
+                    "Grow faster with someone who has walked the path. mentorbot pairs you with a "
+                    "mentor who fits your goals, nudges you both to meet every couple of weeks, "
+                    "and makes logging a meeting one click.\n\n"
+                    "*Looking for guidance?* Tell us what you want to learn and we'll suggest "
+                    "mentors, with the reasons they fit.\n"
+                    "*Happy to help others?* Join as a mentor and choose how many people you "
+                    "can take on."
+                )
+            ),
+        ),
+        ActionsBlock(
+            block_id=HomeIds.ACTIONS_BLOCK,
+            elements=[
+                ButtonElement(
+                    text="Join the program", action_id=HomeIds.JOIN, style="primary", value="join"
+                )
+            ],
+        ),
+    ]
+
+
+def _member_blocks(state: HomeState) -> list[Block]:
+    profile = state.profile
+    assert profile is not None
+    blocks: list[Block] = [
+        HeaderBlock(block_id="home.header", text="Your mentorship"),
+        SectionBlock(block_id="home.status", text=MarkdownTextObject(text=_status_text(state))),
+        SectionBlock(
+            block_id="home.profile",
+            fields=[MarkdownTextObject(text=f) for f in _profile_fields(state)],
+        ),
+        SectionBlock(
+            block_id="home.goals",
+            text=MarkdownTextObject(text=f"*Your goals*\n{_excerpt(profile.goals)}"),
+        ),
+    ]
+    buttons = [ButtonElement(text="Edit profile", action_id=HomeIds.EDIT, value="edit")]
+    if profile.seeks_mentor:
+        buttons.append(
+            ButtonElement(
+                text="Find a mentor", action_id=HomeIds.FIND, value="find", style="primary"
+            )
+        )
+    if profile.mentors:
+        if state.status is EnrollmentStatus.PAUSED:
+            buttons.append(ButtonElement(text="Resume", action_id=HomeIds.RESUME, value="resume"))
+        else:
+            buttons.append(ButtonElement(text="Pause", action_id=HomeIds.PAUSE, value="pause"))
+    buttons += [
+        ButtonElement(text="Getting started guide", action_id=HomeIds.GUIDE, value="guide"),
+        ButtonElement(text="Leave", action_id=HomeIds.LEAVE, value="leave", style="danger"),
+    ]
+    blocks.append(ActionsBlock(block_id=HomeIds.ACTIONS_BLOCK, elements=buttons))
+    return blocks
+
+
+def _status_text(state: HomeState) -> str:
+    profile = state.profile
+    assert profile is not None
+    lines = []
+    mentors = [p.user_id for p in state.partners if p.is_my_mentor]
+    mentees = [p.user_id for p in state.partners if not p.is_my_mentor]
+    if mentors:
+        lines.append(
+            ":handshake: Your mentor" + ("s: " if len(mentors) > 1 else ": ") + _at(mentors)
+        )
+    elif profile.seeks_mentor:
+        lines.append(
+            ":hourglass_flowing_sand: *Waiting for a match.* "
+            f"Type `{COMMAND} find` or use *Find a mentor* to see who fits."
+        )
+    if mentees:
+        lines.append(":seedling: You mentor " + _at(mentees))
+    if profile.mentors:
+        if state.status is EnrollmentStatus.PAUSED:
+            lines.append(
+                ":double_vertical_bar: *Paused:* no new mentee requests until you resume. "
+                "Your current mentorships carry on."
+            )
+        else:
+            free = max(0, profile.capacity - state.mentees_now)
+            lines.append(
+                f":raised_hand: Open to new mentees: {free} of {profile.capacity} "
+                f"slot{'s' if profile.capacity != 1 else ''} free."
+            )
+    return "\n".join(lines)
+
+
+def _profile_fields(state: HomeState) -> list[str]:
+    profile = state.profile
+    assert profile is not None
+    role = {"mentee": "Mentee", "mentor": "Mentor", "both": "Mentor and mentee"}[profile.role]
+    topics = ", ".join(profile.topics) or "none yet"
+    return [
+        f"*Role*\n{role}",
+        f"*Topics*\n{topics}"[:2000],
+        f"*Meetings*\n{CADENCE_TEXT[profile.cadence]}, {FORMAT_TEXT[profile.meeting_format]}",
+        f"*Time zone*\n{profile.timezone}",
+    ]
+
+
+def _excerpt(text: str) -> str:
+    text = text.strip() or "_Not written yet: edit your profile to add them._"
+    return text if len(text) <= GOALS_SHOWN else text[: GOALS_SHOWN - 1].rstrip() + "…"
+
+
+def _at(user_ids: list[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in user_ids)
+
+
+def join_placeholder_modal() -> View:
+    return View(
+        type="modal",
+        callback_id=HomeIds.PLACEHOLDER_MODAL,
+        title="Join mentorbot",
+        close="Close",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="Enrollment opens very soon. We'll let you know here when it does."
+                )
+            )
+        ],
+    )

@@ -1,0 +1,14 @@
+"""Thin Bolt listeners, one module per flow: parse, call bot/, render, return."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from handlers import commands, home, middleware
+
+
+def register(app: App, deps: Deps) -> None:
+    middleware.register(app, deps)
+    commands.register(app, deps)
+    home.register(app, deps)

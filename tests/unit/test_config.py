@@ -1,0 +1,96 @@
+"""Settings: contract.md's variables, one clear line on a bad one, no secret shown."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+from bot.logs import RedactingFilter, redact
+
+
+def test_defaults_are_the_contracts() -> None:
+    settings = load_settings(env_file=None)
+
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite:///mentorbot.db"
+    assert settings.port == 3000
+    assert settings.admins == frozenset()
+    assert settings.timezone == "UTC"
+    assert settings.log_format == "text"
+    assert settings.socket_mode is False
+
+
+def test_admins_are_a_comma_separated_list_of_user_ids() -> None:
+    settings = load_settings(env_file=None, admins=" U0AAA1 ,W0BBB2,")
+
+    assert settings.admins == {"U0AAA1", "W0BBB2"}
+    assert settings.is_coordinator("U0AAA1") and not settings.is_coordinator("U0CCC3")
+
+
+def test_an_app_token_switches_to_socket_mode() -> None:
+    assert load_settings(env_file=None, slack_app_token="xapp-1-A1-abc").socket_mode
+
+
+def test_the_api_url_always_ends_with_a_slash() -> None:
+    assert load_settings(env_file=None, slack_api_url="http://127.0.0.1:9/api").slack_api_url == (
+        "http://127.0.0.1:9/api/"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "variable"),
+    [
+        ("slack_bot_token", "xoxp-user-token", "SLACK_BOT_TOKEN"),
+        ("slack_app_token", "xoxb-wrong-kind", "SLACK_APP_TOKEN"),
+        ("database_url", "mysql://x@y/z", "DATABASE_URL"),
+        ("database_url", "::nonsense::", "DATABASE_URL"),
+        ("admins", "alice", "MENTORBOT_ADMINS"),
+        ("timezone", "Europe/Atlantis", "MENTORBOT_TIMEZONE"),
+        ("port", 70000, "PORT"),
+    ],
+)
+def test_a_malformed_setting_is_one_line_naming_the_variable(
+    field: str, value: object, variable: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None, **{field: value})
+
+    assert str(caught.value).startswith(f"{variable} is invalid: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_serving_needs_a_token_and_in_http_mode_a_signing_secret() -> None:
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
+        load_settings(env_file=None).require_for_serving()
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        load_settings(env_file=None, slack_bot_token="xoxb-1").require_for_serving()
+    load_settings(
+        env_file=None, slack_bot_token="xoxb-1", slack_app_token="xapp-1-x"
+    ).require_for_serving()
+
+
+def test_repr_shows_no_secret_and_no_database_password() -> None:
+    settings = load_settings(
+        env_file=None,
+        slack_bot_token="xoxb-111-secret-bot",
+        slack_signing_secret="signing-secret-value",
+        slack_app_token="xapp-1-secret-app",
+        database_url="postgresql://mentor:hunter2@db.internal/mentorbot",
+    )
+
+    shown = repr(settings) + str(settings)
+    for secret in ("secret-bot", "signing-secret-value", "secret-app", "hunter2"):
+        assert secret not in shown
+    assert "db.internal" in shown
+
+
+def test_log_lines_never_carry_a_token(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redaction")
+    logger.addFilter(RedactingFilter())
+    with caplog.at_level(logging.INFO, logger="test.redaction"):
+        logger.info("calling with %s and %s", "xoxb-123-456-abcdef", "xapp-1-A0-99-zz")
+
+    assert "abcdef" not in caplog.text and "zz" not in caplog.text
+    assert redact("token xoxp-1-2-3 here") == "token xoxp-*** here"

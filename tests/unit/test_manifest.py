@@ -1,0 +1,84 @@
+"""manifest.yml creates the app as is, with exactly the scopes the code uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "slack" / "slack-manifest.schema.1.0.0.json"
+
+# Web API method -> the bot scope it needs (None: no scope). A method the code calls that
+# is missing here fails the test below, so the manifest cannot drift from the code.
+SCOPE_OF_METHOD = {
+    "auth.test": None,
+    "views.open": None,
+    "views.push": None,
+    "views.update": None,
+    "views.publish": None,
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "mpim:write",
+    "users.info": "users:read",
+    "files.uploadV2": "files:write",
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_manifest_is_valid_against_slacks_published_schema(manifest: dict) -> None:
+    if not SCHEMA.exists():
+        pytest.skip(f"Slack's manifest schema is not beside the repo ({SCHEMA})")
+    import jsonschema
+
+    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(manifest)
+
+
+def test_manifest_sets_up_what_the_bot_serves(manifest: dict) -> None:
+    features, settings = manifest["features"], manifest["settings"]
+
+    assert [c["command"] for c in features["slash_commands"]] == ["/mentor"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["app_home"]["messages_tab_enabled"] is True
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+
+
+def _methods_the_code_calls() -> set[str]:
+    sources = [
+        p.read_text()
+        for d in ("bot", "handlers", "scheduling")
+        for p in (ROOT / d).rglob("*.py")
+        if "emulator" not in p.parts
+    ]
+    code = "\n".join(sources)
+    called = {
+        name.replace("_", ".", 1)
+        for name in re.findall(r"client\.(?!api_call)([a-z]+_[A-Za-z0-9_]+)\(", code)
+    }
+    quoted = set(re.findall(r'"((?:chat|views|conversations|users|files)\.[A-Za-z0-9]+)"', code))
+    return {_camel(m) for m in called} | quoted
+
+
+def _camel(method: str) -> str:
+    family, _, rest = method.partition(".")
+    head, *tail = rest.split("_")
+    return family + "." + head + "".join(t.capitalize() for t in tail)
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_code_uses(manifest: dict) -> None:
+    methods = _methods_the_code_calls()
+    unknown = methods - SCOPE_OF_METHOD.keys()
+    assert not unknown, f"add these methods' scopes to SCOPE_OF_METHOD: {unknown}"
+
+    needed = {SCOPE_OF_METHOD[m] for m in methods} - {None} | {"commands"}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
