@@ -96,9 +96,9 @@ def _use_wal(cursor: Any) -> None:
     """Switch the file to WAL: readers then block neither the writer nor each other.
 
     The mode is stored in the file, so this usually finds WAL already set. The
-    switch needs an exclusive lock and SQLite does not apply busy_timeout to it,
-    so when two processes open a new database at once (both migrating at
-    start-up) the loser gets "database is locked" at once; retry it instead.
+    switch needs an exclusive lock, and SQLite may refuse it at once rather than
+    wait out busy_timeout: two processes opening a new database together (both
+    migrating at start-up) failed that way in testing, so retry until the timeout.
     """
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     while True:

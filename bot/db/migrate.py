@@ -55,9 +55,36 @@ def context_options(dialect_name: str) -> dict[str, Any]:
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
     # Migrations must not import app types (they may move or change later), so
-    # UTCDateTime is written as what the database actually has.
-    if type_ == "type" and isinstance(obj, UTCDateTime):
+    # ours are written as what the database actually has.
+    if type_ == "server_default":
+        return _render_server_default(obj)
+    if type_ != "type":
+        return False
+    if isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if isinstance(obj, sa.JSON) and "postgresql" in obj._variant_mapping:
+        # Alembic's default rendering of the JSONB variant references an
+        # unimported Text(); spell out what json_type() builds.
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        none_as_null = obj.none_as_null
+        return (
+            f"sa.JSON(none_as_null={none_as_null}).with_variant("
+            f"postgresql.JSONB(none_as_null={none_as_null}), 'postgresql')"
+        )
+    return False
+
+
+def _render_server_default(default: Any) -> str | bool:
+    # Autogenerate would compile these for the dialect it compared against
+    # (e.g. "(CURRENT_TIMESTAMP)", "0"), and a boolean 0 breaks PostgreSQL;
+    # keep the portable spellings the models use.
+    arg = getattr(default, "arg", None)
+    if isinstance(arg, sa.sql.functions.now):
+        return "sa.func.now()"
+    if isinstance(arg, sa.sql.elements.False_):
+        return "sa.false()"
+    if isinstance(arg, sa.sql.elements.True_):
+        return "sa.true()"
     return False
 
 
