@@ -18,8 +18,8 @@ from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus
 from bot.db.models import CheckIn, Enrollment, Feedback, Goal, Mentorship, Person, Program, Topic
 from bot.messages import partner_left_text
 from bot.people import find_person
-from bot.profile import Profile
-from bot.programs import current_program
+from bot.profile import FormDefaults, Profile
+from bot.programs import current_program, topic_labels
 
 
 class EnrollmentError(Exception):
@@ -48,6 +48,29 @@ def enrollment_of(session: Session, team_id: str, user_id: str, now: datetime) -
             Enrollment.person_id == person.id,
             Enrollment.status != EnrollmentStatus.LEFT,
         )
+    )
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """What the enrollment modal needs: the program's topics and the stored profile."""
+
+    program_id: int
+    topics: list[str]
+    profile: Profile | None  # None: a newcomer
+    defaults: FormDefaults
+
+
+def form_context(
+    session: Session, person: Person, *, default_timezone: str, now: datetime
+) -> FormContext:
+    program = current_program(session, person.team_id, now)
+    enrollment = enrollment_of(session, person.team_id, person.slack_user_id, now)
+    return FormContext(
+        program_id=program.id,
+        topics=topic_labels(program),
+        profile=profile_of(enrollment, default_timezone) if enrollment else None,
+        defaults=FormDefaults(timezone=person.tz or default_timezone),
     )
 
 

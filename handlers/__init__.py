@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import commands, home, middleware
+from handlers import commands, enrollment, home, middleware
 
 
 def register(app: App, deps: Deps) -> None:
     middleware.register(app, deps)
-    commands.register(app, deps)
+    routes = enrollment.register(app, deps)
+    commands.register(app, deps, routes)
     home.register(app, deps)

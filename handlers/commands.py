@@ -1,18 +1,18 @@
-"""`/mentor` and its subcommands: parse, check the right, route."""
+"""`/mentor` and its subcommands: parse, check the right, route to the flow's handler."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.commands import COMMAND, Audience, ParsedCommand, available_to, parse
 from bot.deps import Deps
 from bot.views.help import help_blocks, help_text
 from handlers.errors import guarded
-
-Route = Callable[[Ack, dict[str, Any], ParsedCommand], None]
 
 REFUSAL = (
     "Sorry, `{usage}` is for program coordinators. "
@@ -20,28 +20,56 @@ REFUSAL = (
 )
 
 
-def register(app: App, deps: Deps) -> None:
-    def show_help(ack: Ack, command: dict[str, Any], parsed: ParsedCommand) -> None:
-        mine = available_to(deps.settings.is_coordinator(command["user_id"]))
-        unknown = parsed.name if parsed.subcommand is None else None
-        ack(
+@dataclass(frozen=True)
+class Invocation:
+    """One `/mentor ...` as a subcommand handler needs it."""
+
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    parsed: ParsedCommand
+    team_id: str
+    user_id: str
+    trigger_id: str
+
+
+Route = Callable[[Invocation], None]
+
+
+def register(app: App, deps: Deps, routes: Mapping[str, Route]) -> None:
+    def show_help(call: Invocation) -> None:
+        mine = available_to(deps.settings.is_coordinator(call.user_id))
+        unknown = call.parsed.name if call.parsed.subcommand is None else None
+        call.ack(
             response_type="ephemeral",
             text=help_text(mine, unknown),
             blocks=help_blocks(mine, unknown),
         )
 
-    routes: dict[str, Route] = {"help": show_help}
+    table: dict[str, Route] = {"help": show_help, **routes}
 
     @app.command(COMMAND)
     @guarded
-    def on_mentor(ack: Ack, command: dict[str, Any]) -> None:
+    def on_mentor(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         parsed = parse(command.get("text") or "")
+        call = Invocation(
+            ack=ack,
+            respond=respond,
+            client=client,
+            parsed=parsed,
+            team_id=command.get("team_id", ""),
+            user_id=command["user_id"],
+            trigger_id=command.get("trigger_id", ""),
+        )
+        route = table.get(parsed.name or "help")
         sub = parsed.subcommand
-        if sub is None or sub.name not in routes:
-            show_help(ack, command, parsed)
-        elif sub.audience is Audience.COORDINATORS and not deps.settings.is_coordinator(
-            command["user_id"]
+        if route is None:
+            show_help(call)
+        elif (
+            sub is not None
+            and sub.audience is Audience.COORDINATORS
+            and not (deps.settings.is_coordinator(call.user_id))
         ):
             ack(response_type="ephemeral", text=REFUSAL.format(usage=sub.usage))
         else:
-            routes[sub.name](ack, command, parsed)
+            route(call)

@@ -1,20 +1,14 @@
-"""The App Home tab: publish it when opened; its buttons."""
+"""The App Home tab: publish it when opened (its buttons belong to their flows)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_bolt import App
 
 from bot.deps import Deps
 from bot.home import queue_home_publish
-from bot.views.home import HomeIds, join_placeholder_modal
 from handlers.errors import guarded
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -34,17 +28,3 @@ def register(app: App, deps: Deps) -> None:
             )
             session.commit()
         deps.wake()
-
-    @app.action(HomeIds.JOIN)
-    @guarded
-    def on_join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=join_placeholder_modal())
-        except SlackApiError as exc:
-            log.warning("could not open the join modal: %s", exc.response.get("error"))
-
-    @app.view(HomeIds.PLACEHOLDER_MODAL)
-    @guarded
-    def on_placeholder_closed(ack: Ack) -> None:
-        ack()

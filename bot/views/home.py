@@ -17,8 +17,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.commands import COMMAND
-from bot.db.enums import Cadence, EnrollmentStatus, MeetingFormat
+from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
+from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
 
 GOALS_SHOWN = 280  # the Home shows the start of the goals; the form has them all
 
@@ -32,7 +33,6 @@ class HomeIds:
     GUIDE = "home.guide"
     LEAVE = "home.leave"
     ACTIONS_BLOCK = "home.actions"
-    PLACEHOLDER_MODAL = "home.join_placeholder"
     GUIDE_MODAL = "home.guide_modal"
 
 
@@ -50,18 +50,6 @@ class HomeState:
     status: EnrollmentStatus | None = None
     partners: tuple[Partner, ...] = ()
     mentees_now: int = 0
-
-
-CADENCE_TEXT = {
-    Cadence.WEEKLY: "every week",
-    Cadence.BIWEEKLY: "every two weeks",
-    Cadence.MONTHLY: "every month",
-}
-FORMAT_TEXT = {
-    MeetingFormat.VIDEO: "video call",
-    MeetingFormat.IN_PERSON: "in person",
-    MeetingFormat.CHAT: "chat",
-}
 
 
 def home_view(state: HomeState) -> View:
@@ -188,7 +176,7 @@ def _profile_fields(state: HomeState) -> list[str]:
     return [
         f"*Role*\n{role}",
         f"*Topics*\n{topics}"[:2000],
-        f"*Meetings*\n{CADENCE_TEXT[profile.cadence]}, {FORMAT_TEXT[profile.meeting_format]}",
+        f"*Meetings*\n{CADENCE_PHRASES[profile.cadence]}, {FORMAT_PHRASES[profile.meeting_format]}",
         f"*Time zone*\n{profile.timezone}",
     ]
 
@@ -202,17 +190,12 @@ def _at(user_ids: list[str]) -> str:
     return ", ".join(f"<@{u}>" for u in user_ids)
 
 
-def join_placeholder_modal() -> View:
+def guide_modal(role: EnrollmentRole | None) -> View:
+    """The getting-started guide for the person's role (both parts when not enrolled)."""
     return View(
         type="modal",
-        callback_id=HomeIds.PLACEHOLDER_MODAL,
-        title="Join mentorbot",
+        callback_id=HomeIds.GUIDE_MODAL,
+        title="Getting started",
         close="Close",
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="Enrollment opens very soon. We'll let you know here when it does."
-                )
-            )
-        ],
+        blocks=role_guide_blocks(role or EnrollmentRole.BOTH),
     )

@@ -64,6 +64,7 @@ def test_opening_the_messages_tab_publishes_nothing(rig: Rig) -> None:
 
 
 def test_the_join_button_opens_a_modal_within_the_trigger_window(rig: Rig) -> None:
+    rig.emulator.add_user("U0MEMBER1", name="member")
     rig.slack.app_home_opened("U0MEMBER1")
     rig.wait_queued(1)
     rig.run_due()
