@@ -26,7 +26,20 @@ class Subcommand:
 
 
 # Listed in the order help shows them. A subcommand appears here only once it works.
-SUBCOMMANDS: tuple[Subcommand, ...] = (Subcommand("help", "Show what you can do with mentorbot"),)
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("join", "Join the mentorship program as a mentee, a mentor, or both"),
+    Subcommand("profile", "See and edit your mentorship profile"),
+    Subcommand("pause", "Mentors: stop new requests for a while (your mentees stay)"),
+    Subcommand("resume", "Mentors: take new requests again"),
+    Subcommand("leave", "Leave the program; your profile and notes are deleted"),
+    Subcommand(
+        "topics",
+        "List the program's topics, or add one",
+        Audience.COORDINATORS,
+        arguments="[add NAME]",
+    ),
+    Subcommand("help", "Show what you can do with mentorbot"),
+)
 _BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}
 
 

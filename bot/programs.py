@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.db.enums import ProgramStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import Program, Topic
-from bot.profile import DEFAULT_TOPICS
+from bot.profile import DEFAULT_TOPICS, TOPIC_LABEL_MAX
 
 DEFAULT_PROGRAM_NAME = "Mentorship program"
 OPEN_STATUSES = (ProgramStatus.ENROLLING, ProgramStatus.ACTIVE)
@@ -60,3 +60,23 @@ def current_program(session: Session, team_id: str, now: datetime) -> Program:
 
 def topic_labels(program: Program) -> list[str]:
     return [topic.label for topic in sorted(program.topics, key=lambda t: t.id)]
+
+
+class TopicError(ValueError):
+    """A topic a coordinator cannot add as typed; str(error) says why."""
+
+
+def add_topic(session: Session, program: Program, label: str) -> str:
+    """Add a topic to the program's list; returns the label as stored."""
+    cleaned = " ".join(label.split())
+    if not cleaned:
+        raise TopicError("Give the topic a name, e.g. `/mentor topics add Speech recognition`.")
+    if len(cleaned) > TOPIC_LABEL_MAX:
+        raise TopicError(f"Topic names can be at most {TOPIC_LABEL_MAX} characters.")
+    existing = {t.lower(): t for t in topic_labels(program)}
+    if cleaned.lower() in existing:
+        raise TopicError(f"*{existing[cleaned.lower()]}* is already on the list.")
+    session.add(Topic(program_id=program.id, label=cleaned))
+    session.flush()
+    session.refresh(program)
+    return cleaned

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import commands, enrollment, home, middleware
+from handlers import commands, enrollment, home, middleware, program
 
 
 def register(app: App, deps: Deps) -> None:
     middleware.register(app, deps)
-    routes = enrollment.register(app, deps)
+    routes = enrollment.register(app, deps) | program.register(app, deps)
     commands.register(app, deps, routes)
     home.register(app, deps)

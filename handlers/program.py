@@ -1,0 +1,42 @@
+"""Coordinators' program settings from `/mentor`: the topic list."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.programs import TopicError, add_topic, current_program, topic_labels
+from handlers.commands import Invocation, Route
+
+
+def register(app: App, deps: Deps) -> dict[str, Route]:
+    def topics(call: Invocation) -> None:
+        words = call.parsed.rest.split(maxsplit=1)
+        with deps.sessions() as session:
+            program = current_program(session, call.team_id, deps.clock())
+            if not words:
+                listed = "\n".join(f"• {label}" for label in topic_labels(program))
+                call.ack(
+                    response_type="ephemeral",
+                    text=f"Topics of *{program.name}*:\n{listed}\n"
+                    "Add one with `/mentor topics add NAME`.",
+                )
+                return
+            if words[0].lower() != "add":
+                call.ack(
+                    response_type="ephemeral",
+                    text="Try `/mentor topics` to list them or `/mentor topics add NAME`.",
+                )
+                return
+            try:
+                label = add_topic(session, program, words[1] if len(words) > 1 else "")
+            except TopicError as exc:
+                call.ack(response_type="ephemeral", text=str(exc))
+                return
+            session.commit()
+        call.ack(
+            response_type="ephemeral",
+            text=f"Added *{label}*. People see it in the join form from now on.",
+        )
+
+    return {"topics": topics}

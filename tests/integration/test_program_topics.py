@@ -1,0 +1,50 @@
+"""Coordinators add to the program's topic list; others are refused politely."""
+
+from __future__ import annotations
+
+from bot.profile import DEFAULT_TOPICS
+from tests.integration.conftest import COORDINATOR, Rig
+
+NEW_TOPIC = "Speech recognition"
+
+
+def test_a_coordinator_lists_the_topics(rig: Rig) -> None:
+    text = rig.slack.slash_command(COORDINATOR, "topics").json["text"]
+
+    assert all(topic in text for topic in DEFAULT_TOPICS)
+
+
+def test_a_topic_a_coordinator_adds_appears_in_the_join_form(rig: Rig) -> None:
+    added = rig.slack.slash_command(COORDINATOR, f"topics add  {NEW_TOPIC} ").json
+    rig.emulator.add_user("U0ANA0001", name="ana")
+    rig.slack.slash_command("U0ANA0001", "join")
+    [opened] = rig.emulator.wait_for("views.open")
+
+    assert f"Added *{NEW_TOPIC}*" in added["text"]
+    assert NEW_TOPIC in str(opened.args["view"])
+
+
+def test_a_duplicate_or_overlong_topic_is_refused_with_the_reason(rig: Rig) -> None:
+    duplicate = rig.slack.slash_command(COORDINATOR, "topics add nlp").json["text"]
+    too_long = rig.slack.slash_command(COORDINATOR, "topics add " + "x" * 80).json["text"]
+    empty = rig.slack.slash_command(COORDINATOR, "topics add").json["text"]
+
+    assert "already on the list" in duplicate
+    assert "at most 75 characters" in too_long
+    assert "Give the topic a name" in empty
+
+
+def test_someone_who_is_not_a_coordinator_is_refused_politely(rig: Rig) -> None:
+    response = rig.slack.slash_command("U0MEMBER1", f"topics add {NEW_TOPIC}").json
+
+    assert "for program coordinators" in response["text"]
+    listed = rig.slack.slash_command(COORDINATOR, "topics").json["text"]
+    assert NEW_TOPIC not in listed
+
+
+def test_help_shows_coordinator_commands_only_to_coordinators(rig: Rig) -> None:
+    member = rig.slack.slash_command("U0MEMBER1", "help").json["text"]
+    coordinator = rig.slack.slash_command(COORDINATOR, "help").json["text"]
+
+    assert "/mentor topics" not in member
+    assert "/mentor topics" in coordinator
