@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -13,6 +16,32 @@ from bot.slack import make_interactive_client
 
 # Bolt's default pool has 5 threads; a few slow listeners would then delay every ack.
 LISTENER_THREADS = 32
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener threads, counting work in flight so shutdown (and tests) can drain it."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="listener")
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._in_flight += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future[Any]) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no listener runs; False if `timeout` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
 
 def build_app(deps: Deps, client: WebClient | None = None) -> App:
@@ -30,9 +59,7 @@ def build_app(deps: Deps, client: WebClient | None = None) -> App:
         signing_secret=secret.get_secret_value() if secret else "",
         # Socket Mode requests come over an authenticated websocket, unsigned.
         request_verification_enabled=not settings.socket_mode,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
-        ),
+        listener_executor=ListenerPool(LISTENER_THREADS),
         logger=logging.getLogger("mentorbot.bolt"),
     )
     handlers.register(app, deps)

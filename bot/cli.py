@@ -13,6 +13,8 @@ from bot.logs import configure_logging
 
 log = logging.getLogger("mentorbot")
 
+SHUTDOWN_GRACE_S = 10.0
+
 
 class CommandError(Exception):
     """A failure the operator can act on; str(error) is the line to print."""
@@ -172,6 +174,8 @@ def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: boo
             log.info("serving Slack over HTTP on %s:%d", host, listen_port)
             uvicorn_server(build_asgi(app, runtime.engine), host, listen_port).run()
     finally:
+        # Let listeners that already acknowledged finish their work before we stop.
+        app.listener_runner.listener_executor.wait_idle(SHUTDOWN_GRACE_S)  # type: ignore[attr-defined]
         if scheduler is not None:
             clock.stop(runtime, scheduler)
         runtime.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import commands, enrollment, home, middleware, program
+from handlers import commands, enrollment, home, middleware, program, requests
 
 
 def register(app: App, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register(app: App, deps: Deps) -> None:
     routes = enrollment.register(app, deps) | program.register(app, deps)
     commands.register(app, deps, routes)
     home.register(app, deps)
+    requests.register(app, deps)

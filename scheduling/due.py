@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import events
+from bot import events, mentorship_requests
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -25,16 +25,22 @@ MAX_BATCHES_PER_RUN = 50  # bounds one run; the next tick carries on
 class DueReport:
     delivered: DeliveryReport
     forgotten_events: int
+    expired_requests: int = 0
 
     def summary(self) -> str:
         d = self.delivered
         return (
+            f"expired {self.expired_requests} request(s); "
             f"sent {d.sent} message(s), {d.retrying} to retry, {d.failed} failed; "
             f"forgot {self.forgotten_events} old event id(s)"
         )
 
 
 def run_due(runtime: Runtime, now: datetime) -> DueReport:
+    # State changes first, so the messages they queue go out in this same run.
+    with runtime.deps.sessions() as session:
+        expired = mentorship_requests.expire_due(session, now)
+        session.commit()
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
@@ -44,7 +50,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
         if batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH:
             break
-    report = DueReport(DeliveryReport(sent, retrying, failed), forgotten)
-    if sent or retrying or failed:
+    report = DueReport(DeliveryReport(sent, retrying, failed), forgotten, expired)
+    if sent or retrying or failed or expired:
         log.info("due work as of %s: %s", now.isoformat(), report.summary())
     return report

@@ -126,3 +126,23 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # gave up: the dead letter state
+
+
+class RequestStatus(StrEnum):
+    """A mentee's ask to one mentor; a chain of up to three is asked in order."""
+
+    QUEUED = "queued"  # a later choice, asked if the earlier ones say no or expire
+    PENDING = "pending"  # asked, waiting for the mentor
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"  # an earlier choice accepted, or the mentee withdrew
+
+
+OPEN_REQUEST_STATUSES: tuple[RequestStatus, ...] = (RequestStatus.QUEUED, RequestStatus.PENDING)
+
+
+class RoundStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    DISCARDED = "discarded"

@@ -30,6 +30,7 @@ from bot.db.enums import (
     MentorshipStatus,
     ProgramStatus,
 )
+from bot.db.matchmaking import MatchRound, MatchRoundPair, MentorshipRequest, SuggestionImpression
 from bot.db.system import Announcement, AuditEntry, OutboxMessage, ProcessedEvent
 from bot.db.types import enum_type, json_type, utcnow
 
@@ -41,11 +42,15 @@ __all__ = [
     "Enrollment",
     "Feedback",
     "Goal",
+    "MatchRound",
+    "MatchRoundPair",
     "Mentorship",
+    "MentorshipRequest",
     "OutboxMessage",
     "Person",
     "ProcessedEvent",
     "Program",
+    "SuggestionImpression",
     "Topic",
     "enrollment_topics",
 ]
@@ -202,6 +207,8 @@ class Enrollment(Base):
     updated_at: Mapped[datetime] = updated_at_column()
     paused_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    # Set when no mentor fitted; the scheduler tells them when one does.
+    waiting_since: Mapped[datetime | None]
 
     program: Mapped[Program] = relationship(back_populates="enrollments")
     person: Mapped[Person] = relationship(back_populates="enrollments")

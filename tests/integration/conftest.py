@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_app
+from bot.app import ListenerPool, build_app
 from bot.config import Settings, load_settings
 from bot.db.models import OutboxMessage
 from bot.emulator import SlackDriver, SlackEmulator
@@ -35,12 +35,18 @@ class Rig:
     slack: SlackDriver
     runtime: Runtime
     base_url: str
+    listeners: ListenerPool
 
     @property
     def settings(self) -> Settings:
         return self.runtime.deps.settings
 
+    def settle(self) -> None:
+        """Wait for listeners still at work after their ack (events, button clicks)."""
+        assert self.listeners.wait_idle(10), "listeners still busy after 10 s"
+
     def run_due(self, now: datetime | None = None) -> DueReport:
+        self.settle()
         return run_due(self.runtime, now or datetime.now(UTC))
 
     def count(self, model: Any) -> int:
@@ -87,5 +93,11 @@ def rig(emulator: SlackEmulator, db_url: str) -> Iterator[Rig]:
             f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
         )
         emulator.clear()  # start each test from what the test itself caused
-        yield Rig(emulator=emulator, slack=driver, runtime=runtime, base_url=base_url)
+        yield Rig(
+            emulator=emulator,
+            slack=driver,
+            runtime=runtime,
+            base_url=base_url,
+            listeners=app.listener_runner.listener_executor,
+        )
     runtime.close()
