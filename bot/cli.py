@@ -62,6 +62,19 @@ def _parser() -> argparse.ArgumentParser:
         type=_instant,
         help="ISO-8601 instant, e.g. 2026-12-01T09:00:00Z (default: now)",
     )
+    match = commands.add_parser(
+        "match",
+        help="compute a cohort's matching round and print it (approve rounds in Slack)",
+        description="Compute the optimal matching round for a cohort and print the proposal: "
+        "pairs with scores and reasons, and who stays unmatched and why.",
+    )
+    match.add_argument("--cohort", required=True, help="the program (cohort) name")
+    match.add_argument("--team", help="Slack team id, when several workspaces share the database")
+    match.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the proposal only (required: rounds are approved in Slack with /mentor match)",
+    )
     return parser
 
 
@@ -97,6 +110,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _run_due(settings, args.as_of or datetime.now(UTC))
     if args.command == "scheduler":
         return _scheduler(settings)
+    if args.command == "match":
+        return _match(settings, cohort=args.cohort, team=args.team, dry_run=args.dry_run)
     return _run(settings, port=args.port, host=args.host, with_scheduler=not args.no_scheduler)
 
 
@@ -123,6 +138,57 @@ def _run_due(settings: Settings, as_of: datetime) -> int:
     finally:
         runtime.close()
     print(f"due work as of {as_of.isoformat()}: {report.summary()}")
+    return 0
+
+
+def _match(settings: Settings, *, cohort: str, team: str | None, dry_run: bool) -> int:
+    from sqlalchemy import select
+
+    from bot.db.models import Program
+    from bot.rounds import solve
+    from bot.runtime import build_runtime
+    from bot.views.rounds import round_text
+
+    if not dry_run:
+        raise CommandError(
+            "rounds are approved in Slack: run /mentor match there, or add --dry-run to preview"
+        )
+    _upgrade(settings)
+    runtime = build_runtime(settings)
+    try:
+        with runtime.deps.sessions() as session:
+            query = select(Program).where(Program.name == cohort)
+            if team:
+                query = query.where(Program.team_id == team)
+            programs = session.scalars(query).all()
+            if not programs:
+                raise CommandError(f"no cohort named {cohort!r}")
+            if len(programs) > 1:
+                teams = ", ".join(p.team_id for p in programs)
+                raise CommandError(f"{cohort!r} exists in several teams ({teams}): add --team")
+            program = programs[0]
+            now = runtime.deps.clock()
+            result = solve(session, runtime.deps.pools, program, now)
+            people, _ = runtime.deps.pools.get(session, program, now)
+            names = {
+                c.key: f"{c.name} ({c.user_id})"
+                for c in [*people.mentees.values(), *people.mentors.values()]
+            }
+            print(
+                round_text(
+                    program_name=program.name,
+                    team_id=program.team_id,
+                    names=names,
+                    pairs=[(p.mentee_key, p.mentor_key, p.score, p.reasons) for p in result.pairs],
+                    unmatched=[(u.mentee_key, u.reason) for u in result.unmatched],
+                    total_score=result.total_points / 10_000,
+                    seconds=result.stats.seconds,
+                    certified=result.stats.certified,
+                )
+            )
+            session.rollback()  # a dry run changes nothing
+    finally:
+        runtime.close()
     return 0
 
 

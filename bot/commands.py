@@ -27,11 +27,21 @@ class Subcommand:
 
 # Listed in the order help shows them. A subcommand appears here only once it works.
 SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "find",
+        "See mentors who fit your goals, with the reasons, and ask one",
+        arguments="[what you look for]",
+    ),
     Subcommand("join", "Join the mentorship program as a mentee, a mentor, or both"),
     Subcommand("profile", "See and edit your mentorship profile"),
     Subcommand("pause", "Mentors: stop new requests for a while (your mentees stay)"),
     Subcommand("resume", "Mentors: take new requests again"),
     Subcommand("leave", "Leave the program; your profile and notes are deleted"),
+    Subcommand(
+        "match",
+        "Propose the best pairs for everyone waiting; you review and approve",
+        Audience.COORDINATORS,
+    ),
     Subcommand(
         "topics",
         "List the program's topics, or add one",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.matchmaking import PoolCache
 
 
 def utcnow() -> datetime:
@@ -40,3 +41,4 @@ class Deps:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = utcnow
     wake: Wakeup = field(default_factory=Wakeup)
+    pools: PoolCache = field(default_factory=PoolCache)

@@ -144,40 +144,21 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
         return Outcome(Answer.NOT_YOURS, request)
     if not _answer(session, request, RequestStatus.ACCEPTED, now):
         return Outcome(Answer.ALREADY_ANSWERED, request)
-    try:
-        with session.begin_nested():
-            session.execute(
-                update(Enrollment)
-                .where(
-                    Enrollment.program_id == request.program_id,
-                    Enrollment.person_id == mentor.id,
-                )
-                .values(active_mentee_count=Enrollment.active_mentee_count + 1)
-            )
-    except IntegrityError:
-        # The counter's CHECK: no free slot. The request stays open for them to free one.
-        _reopen(session, request)
-        return Outcome(Answer.FULL, request)
-
     program = session.get(Program, request.program_id)
     assert program is not None
-    mentee_enrollment = enrollment_in(session, program.id, mentee.id)
-    cadence = (mentee_enrollment.cadence if mentee_enrollment else None) or program.default_cadence
-    mentorship = Mentorship(
-        team_id=program.team_id,
-        program_id=program.id,
-        mentor_id=mentor.id,
-        mentee_id=mentee.id,
-        status=MentorshipStatus.ACTIVE,
-        cadence=cadence,
-        started_at=now,
-        match_score=request.score,
-        match_reasons=list(request.reasons or []),
-        next_checkin_at=next_checkin(now, cadence, mentee.tz or "UTC"),
-        created_at=now,
+    mentorship = start_mentorship(
+        session,
+        program,
+        mentor,
+        mentee,
+        score=request.score,
+        reasons=list(request.reasons or []),
+        now=now,
     )
-    session.add(mentorship)
-    session.flush()
+    if mentorship is None:
+        # No free slot. The request stays open for them to free one.
+        _reopen(session, request)
+        return Outcome(Answer.FULL, request)
     request.mentorship_id = mentorship.id
     session.execute(
         update(MentorshipRequest)
@@ -187,9 +168,6 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
         )
         .values(status=RequestStatus.CANCELLED, responded_at=now)
     )
-    if mentee_enrollment is not None:
-        mentee_enrollment.waiting_since = None
-    _introduce(session, mentorship, mentor, mentee, mentee_enrollment, now)
     audit.record(
         session,
         team_id=program.team_id,
@@ -200,6 +178,52 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
         now=now,
     )
     return Outcome(Answer.ACCEPTED, request, mentorship)
+
+
+def start_mentorship(
+    session: Session,
+    program: Program,
+    mentor: Person,
+    mentee: Person,
+    *,
+    score: float | None,
+    reasons: list[str],
+    now: datetime,
+) -> Mentorship | None:
+    """Pair them if the mentor has a free slot (None if not), and introduce them.
+
+    The slot is taken in SQL inside a savepoint: the counter's CHECK decides a race.
+    """
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(Enrollment)
+                .where(Enrollment.program_id == program.id, Enrollment.person_id == mentor.id)
+                .values(active_mentee_count=Enrollment.active_mentee_count + 1)
+            )
+    except IntegrityError:
+        return None
+    mentee_enrollment = enrollment_in(session, program.id, mentee.id)
+    cadence = (mentee_enrollment.cadence if mentee_enrollment else None) or program.default_cadence
+    mentorship = Mentorship(
+        team_id=program.team_id,
+        program_id=program.id,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        status=MentorshipStatus.ACTIVE,
+        cadence=cadence,
+        started_at=now,
+        match_score=score,
+        match_reasons=reasons,
+        next_checkin_at=next_checkin(now, cadence, mentee.tz or "UTC"),
+        created_at=now,
+    )
+    session.add(mentorship)
+    session.flush()
+    if mentee_enrollment is not None:
+        mentee_enrollment.waiting_since = None
+    _introduce(session, mentorship, mentor, mentee, mentee_enrollment, now)
+    return mentorship
 
 
 def decline(

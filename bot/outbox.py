@@ -23,6 +23,7 @@ from bot.db.inserts import insert_if_absent
 from bot.db.models import OutboxMessage
 
 GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into it
+FILE_DM = "dm.file"  # open a DM with payload["user"], then upload payload["content"] there
 
 CLAIM_LEASE = timedelta(minutes=5)
 BACKOFF_FIRST = timedelta(seconds=5)

@@ -121,6 +121,20 @@ def _send_group_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]
     return {"channel": channel, "ts": posted.get("ts")}
 
 
+def _send_file_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
+    """Open the person's DM with the bot, then upload the file into it."""
+    opened = client.conversations_open(users=payload["user"])
+    channel = opened["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        content=payload["content"],
+        filename=payload["filename"],
+        title=payload.get("title"),
+        initial_comment=payload.get("comment"),
+    )
+    return {"channel": channel}
+
+
 def _call(method: str) -> Callable[[WebClient, dict[str, Any]], dict[str, Any]]:
     def send(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
         response = client.api_call(method, json=payload)
@@ -134,6 +148,7 @@ SENDERS: dict[str, Callable[[WebClient, dict[str, Any]], dict[str, Any]]] = {
     "chat.update": _call("chat.update"),
     "views.publish": _call("views.publish"),
     outbox.GROUP_DM: _send_group_dm,
+    outbox.FILE_DM: _send_file_dm,
 }
 
 

@@ -31,6 +31,7 @@ from bot.views.enrollment import EnrollmentIds, enrollment_modal, leave_confirma
 from bot.views.home import HomeIds, guide_modal
 from handlers.commands import Invocation, Route
 from handlers.errors import guarded
+from handlers.payloads import team_of
 
 log = logging.getLogger(__name__)
 
@@ -167,18 +168,6 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
     join_or_profile = opening(open_form)
     leave_command = opening(open_leave)
 
-    def find(call: Invocation) -> None:
-        with deps.sessions() as session:
-            enrolled = enrollment_of(session, call.team_id, call.user_id, deps.clock())
-        if enrolled is None:  # finding a mentor starts with saying what you're looking for
-            join_or_profile(call)
-        else:
-            call.ack(
-                response_type="ephemeral",
-                text="Mentor suggestions are being switched on shortly; your goals are saved "
-                "and you'll be able to search with `/mentor find` very soon.",
-            )
-
     def pause(call: Invocation) -> None:
         call.ack(
             response_type="ephemeral", text=pause_or_resume(call.team_id, call.user_id, paused=True)
@@ -198,7 +187,7 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
             ack()
             opener(
                 client,
-                team_id=_team_of(body),
+                team_id=team_of(body),
                 user_id=body["user"]["id"],
                 trigger_id=body["trigger_id"],
                 reply=None,
@@ -211,37 +200,23 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
     app.action(HomeIds.EDIT)(home_button(open_form))
     app.action(HomeIds.LEAVE)(home_button(open_leave))
 
-    @app.action(HomeIds.FIND)
-    @guarded
-    def on_home_find(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id, user_id = _team_of(body), body["user"]["id"]
-        with deps.sessions() as session:
-            enrolled = enrollment_of(session, team_id, user_id, deps.clock())
-        if enrolled is None:
-            open_form(
-                client, team_id=team_id, user_id=user_id, trigger_id=body["trigger_id"], reply=None
-            )
-        else:
-            tell(team_id, user_id, "Mentor suggestions are being switched on shortly.", None)
-
     @app.action(HomeIds.PAUSE)
     @guarded
     def on_home_pause(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        pause_or_resume(_team_of(body), body["user"]["id"], paused=True)
+        pause_or_resume(team_of(body), body["user"]["id"], paused=True)
 
     @app.action(HomeIds.RESUME)
     @guarded
     def on_home_resume(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        pause_or_resume(_team_of(body), body["user"]["id"], paused=False)
+        pause_or_resume(team_of(body), body["user"]["id"], paused=False)
 
     @app.action(HomeIds.GUIDE)
     @guarded
     def on_home_guide(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = _team_of(body), body["user"]["id"]
+        team_id, user_id = team_of(body), body["user"]["id"]
         with deps.sessions() as session:
             enrollment = enrollment_of(session, team_id, user_id, deps.clock())
             role = enrollment.role if enrollment else None
@@ -255,7 +230,7 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
     @app.view(EnrollmentIds.CALLBACK)
     @guarded
     def on_profile_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = _team_of(body), body["user"]["id"]
+        team_id, user_id = team_of(body), body["user"]["id"]
         # Two quick submissions may race to create the enrollment; the loser retries as an update.
         for attempt in (1, 2):
             try:
@@ -295,7 +270,7 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
     @app.view(EnrollmentIds.LEAVE_CALLBACK)
     @guarded
     def on_leave_confirmed(ack: Ack, body: dict[str, Any]) -> None:
-        team_id, user_id = _team_of(body), body["user"]["id"]
+        team_id, user_id = team_of(body), body["user"]["id"]
         now = deps.clock()
         with deps.sessions() as session:
             enrollment = enrollment_of(session, team_id, user_id, now)
@@ -308,15 +283,10 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
     return {
         "join": join_or_profile,
         "profile": join_or_profile,
-        "find": find,
         "pause": pause,
         "resume": resume,
         "leave": leave_command,
     }
-
-
-def _team_of(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
 
 
 def _program_of(session: Session, view: dict[str, Any], team_id: str, now: datetime) -> Program:

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import events, mentorship_requests
+from bot import events, find, mentorship_requests
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -26,11 +26,13 @@ class DueReport:
     delivered: DeliveryReport
     forgotten_events: int
     expired_requests: int = 0
+    told_waiting: int = 0
 
     def summary(self) -> str:
         d = self.delivered
         return (
             f"expired {self.expired_requests} request(s); "
+            f"told {self.told_waiting} waiting mentee(s) a mentor has room; "
             f"sent {d.sent} message(s), {d.retrying} to retry, {d.failed} failed; "
             f"forgot {self.forgotten_events} old event id(s)"
         )
@@ -42,6 +44,9 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         expired = mentorship_requests.expire_due(session, now)
         session.commit()
     with runtime.deps.sessions() as session:
+        told_waiting = find.notify_waiting(session, runtime.deps.pools, now)
+        session.commit()
+    with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
     sent = retrying = failed = 0
@@ -50,7 +55,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
         if batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH:
             break
-    report = DueReport(DeliveryReport(sent, retrying, failed), forgotten, expired)
-    if sent or retrying or failed or expired:
+    report = DueReport(DeliveryReport(sent, retrying, failed), forgotten, expired, told_waiting)
+    if sent or retrying or failed or expired or told_waiting:
         log.info("due work as of %s: %s", now.isoformat(), report.summary())
     return report

@@ -12,12 +12,10 @@ from sqlalchemy import select
 from bot.db.enums import EnrollmentRole, MentorshipStatus, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person
 from bot.emulator import validate_blocks
-from bot.enrollment import save_profile
 from bot.mentorship_requests import Choice, open_chain
-from bot.people import SlackProfile, upsert_person
-from bot.profile import Profile
 from bot.programs import current_program
 from bot.views.matching import MatchIds
+from tests.integration import cast
 from tests.integration.conftest import TEAM, Rig
 
 ANA, DEV = "U0ANA0001", "U0DEV0001"  # mentees
@@ -26,27 +24,15 @@ GOALS = "I want to move from backend work into ML engineering within a year."
 
 
 def enroll(rig: Rig, user: str, role: EnrollmentRole, *, capacity: int = 2) -> None:
-    rig.emulator.add_user(user, name=user.lower(), real_name=f"Person {user[2:5].title()}")
-    now = datetime.now(UTC)
-    with rig.runtime.deps.sessions() as session:
-        program = current_program(session, TEAM, now)
-        person = upsert_person(
-            session,
-            TEAM,
-            SlackProfile(
-                user, display_name=user[2:5].title(), real_name=user[2:5].title(), tz="Europe/Paris"
-            ),
-        )
-        profile = Profile(
-            role=role,
-            topics=("NLP", "MLOps"),
-            goals=GOALS if role is EnrollmentRole.MENTEE else "Help people grow into ML work.",
-            bio="Moved from web development to ML." if role is not EnrollmentRole.MENTEE else "",
-            capacity=capacity,
-            timezone="Europe/Paris",
-        )
-        save_profile(session, program=program, person=person, profile=profile, now=now)
-        session.commit()
+    mentor = role is not EnrollmentRole.MENTEE
+    cast.enroll(
+        rig,
+        user,
+        role,
+        capacity=capacity,
+        goals="Help people grow into ML work." if mentor else GOALS,
+        bio="Moved from web development to ML." if mentor else "",
+    )
 
 
 def ask(rig: Rig, mentee: str, *mentors: str, note: str = "Could we meet every two weeks?") -> str:
@@ -88,7 +74,7 @@ def dms(rig: Rig, user: str) -> list[dict]:
 
 
 @pytest.fixture(autouse=True)
-def cast(rig: Rig) -> None:
+def cast_of_four(rig: Rig) -> None:
     enroll(rig, ANA, EnrollmentRole.MENTEE)
     enroll(rig, DEV, EnrollmentRole.MENTEE)
     enroll(rig, BEN, EnrollmentRole.MENTOR, capacity=1)

@@ -1,0 +1,211 @@
+"""Coordinator rounds: the globally best assignment under capacities and the hard rules.
+
+`solve_round` scores every pair in blocks, keeps each mentee's k best acceptable mentors
+(graph.py), solves that sparse graph exactly (solver.py), then proves the answer optimal
+over *all* pairs with LP duality (certify.py). A mentee whose surplus might be beaten by
+a dropped pair gets their full row re-scored; any dropped pair that would improve the
+round is added and the graph solved again. So k is a speed knob, not a quality one: the
+result equals the exact optimum whenever `stats.certified` is true (always, unless the
+iteration cap is hit, which would be reported).
+
+Deterministic: mentees and mentors are ordered by key, ties in score break toward the
+lower mentor key, and the solver is deterministic for the same graph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from bot.matching.candidates import Candidate
+from bot.matching.certify import Duals, round_duals
+from bot.matching.graph import Edges, acceptable_points, blocks, build_graph, map_blocks, union
+from bot.matching.pool import Columns, MenteeBatch, Pool
+from bot.matching.reasons import explain
+from bot.matching.results import Pair, Round, RoundStats, Unmatched
+from bot.matching.scoring import POINTS, history_matrix, score_block
+from bot.matching.solver import max_weight_assignment
+from bot.matching.unmatched import TAKEN, unmatched_reasons
+from bot.matching.weights import Weights
+
+DEFAULT_K = 24  # see bench/matching.py: the certificate rarely needs to add pairs
+MAX_ITERATIONS = 10
+ADD_PER_ROW = 8  # most-improving dropped pairs brought back per failing mentee and pass
+
+History = Collection[tuple[int, int]]
+
+
+def solve_round(
+    mentees: Sequence[Candidate],
+    pool: Pool,
+    *,
+    k: int = DEFAULT_K,
+    allow_repeats: bool = False,
+    history: History = (),
+    weights: Weights | None = None,
+) -> Round:
+    """The optimal round: maximum total score, each mentee at most one mentor, no mentor
+    over `capacity_left`, no pair breaking a hard rule or below the floors.
+
+    `history` holds past (mentee_key, mentor_key) pairs, excluded unless
+    `allow_repeats`. Mentees without an acceptable mentor are listed with a reason.
+    """
+    if k < 1:
+        raise ValueError("k must be >= 1")
+    started = time.perf_counter()
+    weights = weights or Weights()
+    batch = pool.encode(mentees)
+    past = history_matrix(set(history), batch, pool)
+    graph = build_graph(batch, pool, weights, k=k, history=past, allow_repeats=allow_repeats)
+    capacity = np.where(pool.available, pool.capacity_left, 0)
+    edges = graph.edges
+    certified, added, iterations = False, 0, 0
+    while iterations < MAX_ITERATIONS:
+        iterations += 1
+        assigned = max_weight_assignment(edges, capacity, len(batch))
+        duals = round_duals(edges, assigned, capacity)
+        if duals is None:
+            break
+        # Pairs left out but scored: checked exactly. Pairs never kept: bounded, and
+        # only where the bound is not enough are they scored again.
+        reserve = graph.reserve
+        more = reserve.select(
+            reserve.points > duals.mentee[reserve.rows] + duals.mentor[reserve.cols]
+        )
+        rows, cols = _suspects(duals, graph.dropped_row, graph.dropped_col)
+        if len(rows):
+            found = _improving_pairs(
+                batch, rows, pool.columns(cols), weights, past, allow_repeats, duals, edges
+            )
+            more = Edges.concat([more, found])
+        if not len(more):
+            certified = True
+            break
+        added += len(more)
+        edges = union(Edges.concat([edges, more]), len(pool))
+    stats = RoundStats(
+        solver="optimal",
+        seconds=0.0,
+        mentees=len(batch),
+        mentors=len(pool),
+        k=graph.k,
+        edges=len(edges),
+        certified=certified,
+        iterations=iterations,
+        added_edges=added,
+    )
+    return finish_round(batch, pool, weights, past, allow_repeats, edges, assigned, stats, started)
+
+
+def _suspects(
+    duals: Duals, dropped_row: np.ndarray, dropped_col: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mentee rows and mentor columns between which a left-out pair might beat its duals.
+
+    A left-out pair has points <= min(dropped_row_i, dropped_col_j); it is cleared when
+    that bound is <= u_i + v_j. Most rows clear on u_i alone (mentors plentiful) or most
+    columns on v_j alone (mentors scarce); the rest is checked on the bounds, no scoring.
+    """
+    u, v = duals.mentee, duals.mentor
+    rows = np.flatnonzero(u < dropped_row)
+    cols = np.flatnonzero(v < dropped_col)
+    if not len(rows) or not len(cols):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    row_hit = np.zeros(len(rows), dtype=bool)
+    col_hit = np.zeros(len(cols), dtype=bool)
+    for part in blocks(len(rows)):
+        r = rows[part]
+        bound = np.minimum(dropped_row[r, None], dropped_col[None, cols])
+        open_ = bound > u[r, None] + v[None, cols]
+        row_hit[part] = open_.any(axis=1)
+        col_hit |= open_.any(axis=0)
+    return rows[row_hit], cols[col_hit]
+
+
+def _improving_pairs(
+    batch: MenteeBatch,
+    rows: np.ndarray,
+    mentors: Columns,
+    weights: Weights,
+    past: sp.csr_matrix,
+    allow_repeats: bool,
+    duals: Duals,
+    edges: Edges,
+) -> Edges:
+    """Left-out pairs (rows x mentors) with points > u_i + v_j: each would improve the
+    round. The most improving few per mentee, so the next solve stays small."""
+    kept = sp.csr_matrix(
+        (np.ones(len(edges), bool), (edges.rows, edges.cols)),
+        shape=(len(batch), len(duals.mentor)),
+    )[:, mentors.cols]
+    price = duals.mentor[mentors.cols]
+
+    def work(part: slice) -> Edges:
+        r = rows[part]
+        block = score_block(batch, r, mentors, weights, past)
+        points = acceptable_points(block, mentors, allow_repeats)
+        gain = points - duals.mentee[r, None] - price[None, :]
+        gain[(points <= 0) | kept[r].toarray()] = 0
+        order = np.argsort(-gain, axis=1, kind="stable")[:, :ADD_PER_ROW]
+        local, slot = np.nonzero(np.take_along_axis(gain, order, axis=1) > 0)
+        at = order[local, slot]
+        return Edges(r[local], mentors.cols[at], points[local, at])
+
+    return Edges.concat(list(map_blocks(work, len(rows))))
+
+
+def finish_round(
+    batch: MenteeBatch,
+    pool: Pool,
+    weights: Weights,
+    past: sp.csr_matrix,
+    allow_repeats: bool,
+    edges: Edges,
+    assigned: np.ndarray,
+    stats: RoundStats,
+    started: float,
+) -> Round:
+    """Pairs with their points and reasons, unmatched mentees with theirs."""
+    matched = np.flatnonzero(assigned >= 0)
+    points_of = dict(
+        zip(
+            zip(edges.rows.tolist(), edges.cols.tolist(), strict=True),
+            edges.points.tolist(),
+            strict=True,
+        )
+    )
+    cols = assigned[matched]
+    points = np.array(
+        [points_of[(int(r), int(c))] for r, c in zip(matched, cols, strict=True)], dtype=np.int64
+    )
+    reasons = explain(batch, matched, pool, cols, weights)
+    pairs = tuple(
+        Pair(int(batch.keys[r]), int(pool.keys[c]), int(p) / POINTS, why)
+        for r, c, p, why in zip(matched, cols, points, reasons, strict=True)
+    )
+    lonely = np.flatnonzero(assigned < 0)
+    # A mentee left out while holding an acceptable pair lost it to closer matches (the
+    # solver would have taken any free slot); only the others need their row looked at.
+    had_pair = np.zeros(len(batch), dtype=bool)
+    had_pair[edges.rows] = True
+    why_not = [TAKEN] * len(lonely)
+    look = np.flatnonzero(~had_pair[lonely])
+    for at, reason in zip(
+        look,
+        unmatched_reasons(batch, lonely[look], pool, weights, past, allow_repeats),
+        strict=True,
+    ):
+        why_not[at] = reason
+    unmatched = tuple(
+        Unmatched(int(batch.keys[r]), reason) for r, reason in zip(lonely, why_not, strict=True)
+    )
+    seconds = round(time.perf_counter() - started, 3)
+    stats = RoundStats(**{**_fields(stats), "seconds": seconds})
+    return Round(pairs, unmatched, int(points.sum()), stats)
+
+
+def _fields(stats: RoundStats) -> dict[str, object]:
+    return {name: getattr(stats, name) for name in RoundStats.__slots__}

@@ -1,0 +1,82 @@
+"""A proof that a round solved on the top-k graph is optimal on the *full* graph.
+
+The round is a linear program (max-weight b-matching; its constraint matrix is totally
+unimodular, so the LP optimum is the integer optimum). Its dual gives every mentee a
+surplus u >= 0 and every mentor a price v >= 0 with u_i + v_j >= points_ij on every pair;
+when the dual objective sum(u) + sum(capacity * v) equals the round's total, the round is
+optimal over every pair, including the ones the top-k graph left out.
+
+The duals come from the solved graph's residual network: shortest distances from the
+sink (Bellman-Ford, vectorised; the optimum has no negative cycle). Those distances give
+the *largest* mentee surpluses and *smallest* prices, so the check on a dropped pair,
+u_i >= its points, is as easy to pass as any dual allows. graph.py kept each mentee's
+best dropped score, so most mentees pass without looking at a single dropped pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.matching.graph import Edges
+
+_INF = np.int64(2**60)
+
+
+@dataclass(frozen=True, eq=False)
+class Duals:
+    mentee: np.ndarray  # int64 surplus u_i >= 0
+    mentor: np.ndarray  # int64 price v_j >= 0
+
+    def objective(self, capacity: np.ndarray) -> int:
+        return int(self.mentee.sum() + (capacity * self.mentor).sum())
+
+    def feasible_on(self, edges: Edges) -> bool:
+        return bool(np.all(self.mentee[edges.rows] + self.mentor[edges.cols] >= edges.points))
+
+
+def round_duals(edges: Edges, assigned: np.ndarray, capacity: np.ndarray) -> Duals | None:
+    """Optimal duals for an optimal assignment on `edges`; None if the check fails.
+
+    Residual network of the flow source -> mentee -> mentor -> sink (plus mentee -> sink
+    "unmatched"), with a pair's cost = -points. Distances E from the sink:
+    sink -> mentor with mentees (0), sink -> unmatched mentee (0), mentor -> its mentee
+    (+points), mentee -> mentor on an unused pair (-points). Then u = E(mentee) and
+    v = -E(mentor), clipped at 0 for mentors the sink does not reach.
+    """
+    n, m = len(assigned), len(capacity)
+    matched = np.flatnonzero(assigned >= 0)
+    mentor_of = assigned[matched]
+    load = np.bincount(mentor_of, minlength=m)
+    used = assigned[edges.rows] == edges.cols
+    if used.sum() != len(matched):
+        return None  # an assigned pair is missing from the graph
+    own_points = np.zeros(n, dtype=np.int64)
+    own_points[edges.rows[used]] = edges.points[used]
+    free_rows, free_cols, free_points = edges.rows[~used], edges.cols[~used], edges.points[~used]
+
+    dist_mentor = np.where(load > 0, 0, _INF).astype(np.int64)
+    dist_mentee = np.where(assigned < 0, 0, _INF).astype(np.int64)
+    # Each pass relaxes every arc; at most n + m passes without a negative cycle.
+    for _ in range(n + m + 1):
+        via_mentor = dist_mentor[mentor_of] + own_points[matched]
+        new_mentee = dist_mentee.copy()
+        new_mentee[matched] = np.minimum(dist_mentee[matched], via_mentor)
+        reach = new_mentee[free_rows] < _INF
+        new_mentor = dist_mentor.copy()
+        np.minimum.at(
+            new_mentor, free_cols[reach], new_mentee[free_rows[reach]] - free_points[reach]
+        )
+        if np.array_equal(new_mentee, dist_mentee) and np.array_equal(new_mentor, dist_mentor):
+            break
+        dist_mentee, dist_mentor = new_mentee, new_mentor
+    else:
+        return None
+    if np.any(dist_mentee >= _INF) or np.any(dist_mentee < 0):
+        return None
+    duals = Duals(dist_mentee, np.where(dist_mentor < _INF, np.maximum(-dist_mentor, 0), 0))
+    total = int(own_points.sum())
+    if not duals.feasible_on(edges) or duals.objective(capacity) != total:
+        return None
+    return duals

@@ -1,0 +1,281 @@
+"""People turned into arrays once, so every score after that is a vectorised numpy call.
+
+`Pool` holds the mentors (sorted by key, so results never depend on input order) with
+their codes, topic matrix and text vectors; `Pool.encode` turns mentees into a
+`MenteeBatch` in the same coordinates (same topic columns, same user-id codes, same text
+space). Building a Pool fits the text model, so build it once per program and reuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from bot.db.enums import Cadence, MeetingFormat
+from bot.matching.candidates import Candidate, keys_unique
+from bot.matching.text import Matrix, TextModel, TextModelFactory, sentences, tfidf_model
+
+CADENCES: tuple[Cadence, ...] = tuple(Cadence)
+FORMATS: tuple[MeetingFormat, ...] = tuple(MeetingFormat)
+NONE_CODE = -1  # the field is empty (no team, no manager)
+UNKNOWN_CODE = -2  # a mentee's value no mentor has: can never equal a mentor's code
+
+
+def topic_label(topic: str) -> str:
+    """Topics compare case- and space-insensitively ("nlp " is "NLP")."""
+    return " ".join(topic.split()).casefold()
+
+
+def mentor_document(person: Candidate) -> str:
+    """What a mentor knows, as text: their topics, then their own description."""
+    topics = ". ".join(sorted(person.topics))
+    return f"{topics}. {person.text}" if topics else person.text
+
+
+class Pool:
+    """The mentors of one program, precomputed for vectorised scoring."""
+
+    def __init__(
+        self, mentors: Iterable[Candidate], *, text_model: TextModelFactory = tfidf_model
+    ) -> None:
+        people = sorted(mentors, key=lambda p: p.key)
+        keys_unique(people)
+        self.mentors: tuple[Candidate, ...] = tuple(people)
+        self.keys = np.array([p.key for p in people], dtype=np.int64)
+        self.index: dict[int, int] = {p.key: j for j, p in enumerate(people)}
+        m = len(people)
+
+        # One code space for every user id a mentor row mentions (own id and managers'),
+        # so "is this mentee my manager" is an integer comparison.
+        self.user_codes: dict[str, int] = {}
+        for p in people:
+            for uid in (p.user_id, *p.reporting_line):
+                self.user_codes.setdefault(uid, len(self.user_codes))
+        self.user = np.array([self.user_codes[p.user_id] for p in people], dtype=np.int32)
+        depth = max((len(p.reporting_line) for p in people), default=0)
+        self.chain = np.full((m, max(depth, 1)), NONE_CODE, dtype=np.int32)
+        for j, p in enumerate(people):
+            for d, uid in enumerate(p.reporting_line):
+                self.chain[j, d] = self.user_codes[uid]
+        # user code -> mentor rows with that user id / with that user in their chain.
+        self._rows_of_user = _rows_by_code(self.user[:, None], len(self.user_codes))
+        self._reports_of_user = _rows_by_code(self.chain, len(self.user_codes))
+
+        self.team_codes: dict[str, int] = {}
+        for p in people:
+            if p.team is not None:
+                self.team_codes.setdefault(p.team, len(self.team_codes))
+        self.team = np.array(
+            [NONE_CODE if p.team is None else self.team_codes[p.team] for p in people],
+            dtype=np.int32,
+        )
+
+        self.rank = np.array([p.experience for p in people], dtype=np.int8)
+        self.offset = np.array([p.utc_offset_minutes for p in people], dtype=np.int16)
+        self.cadence = np.array([CADENCES.index(p.cadence) for p in people], dtype=np.int8)
+        self.format = np.array([FORMATS.index(p.meeting_format) for p in people], dtype=np.int8)
+        self.capacity_left = np.array([p.capacity_left for p in people], dtype=np.int64)
+        self.paused = np.array([p.paused or p.left for p in people], dtype=bool)
+        self.available = ~self.paused & (self.capacity_left > 0)
+        # Distinct (rank, offset, format, cadence): scoring.py scores these once, not per pair.
+        stacked = np.stack([self.rank, self.offset, self.format, self.cadence], axis=1)
+        self.profiles, profile_of = np.unique(
+            stacked.astype(np.int32).reshape(m, 4), axis=0, return_inverse=True
+        )
+        self.profile_of = profile_of.ravel()
+
+        labels = sorted({topic_label(t) for p in people for t in p.topics})
+        self.topic_columns: dict[str, int] = {t: c for c, t in enumerate(labels)}
+        self.topics, self.topic_count = self._topic_matrix(people)
+
+        self.text_model: TextModel = text_model([mentor_document(p) for p in people])
+        vectors = self.text_model.encode([mentor_document(p) for p in people])
+        # Row-wise for explaining single pairs; transposed for multiplying mentee blocks.
+        if sp.issparse(vectors):
+            self.text: sp.csr_matrix | np.ndarray = sp.csr_matrix(vectors, dtype=np.float32)
+            self.text_t: sp.csr_matrix | np.ndarray = self.text.T.tocsr()
+        else:
+            self.text = np.ascontiguousarray(vectors, dtype=np.float32)
+            self.text_t = np.ascontiguousarray(self.text.T)
+        self._sentences: dict[int, tuple[tuple[str, ...], Matrix | None]] = {}
+
+    # Scoring reads these through the same names on a Pool and on Columns (a subset).
+    cols: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.mentors)
+
+    def columns(self, cols: np.ndarray) -> Columns:
+        """The scoring arrays of some mentors only: checking a few columns for every
+        mentee costs rows x len(cols), not rows x every mentor."""
+        cols = np.asarray(cols, dtype=np.int64)
+        return Columns(
+            cols=cols,
+            topics=self.topics[cols],
+            topic_count=self.topic_count[cols],
+            text_t=self.text_t[:, cols],
+            profiles=self.profiles,
+            profile_of=self.profile_of[cols],
+            capacity_left=self.capacity_left[cols],
+            team=self.team[cols],
+            available=self.available[cols],
+        )
+
+    def sentence_vectors(
+        self, cols: Iterable[int]
+    ) -> dict[int, tuple[tuple[str, ...], Matrix | None]]:
+        """Each mentor's sentences and their text vectors (to quote the most relevant).
+
+        Encoded once per mentor in one call for all missing ones, then cached: a round
+        explains thousands of pairs and self-serve shows the same mentors again and again.
+        """
+        wanted = list(dict.fromkeys(int(c) for c in cols))
+        missing = [c for c in wanted if c not in self._sentences]
+        if missing:
+            split = [sentences(self.mentors[c].text) for c in missing]
+            flat = [s for group in split for s in group]
+            encoded = self.text_model.encode(flat) if flat else None
+            start = 0
+            for col, group in zip(missing, split, strict=True):
+                rows = encoded[start : start + len(group)] if encoded is not None else None
+                self._sentences[col] = (group, rows)
+                start += len(group)
+        return {c: self._sentences[c] for c in wanted}
+
+    def _topic_matrix(self, people: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 rows over this pool's topic columns, and each person's own topic count."""
+        matrix = np.zeros((len(people), max(len(self.topic_columns), 1)), dtype=np.float32)
+        count = np.zeros(len(people), dtype=np.float32)
+        for i, p in enumerate(people):
+            labels = {topic_label(t) for t in p.topics}
+            count[i] = len(labels)  # topics no mentor lists still count against the overlap
+            for label in labels:
+                column = self.topic_columns.get(label)
+                if column is not None:
+                    matrix[i, column] = 1.0
+        return matrix, count
+
+    def encode(
+        self, mentees: Iterable[Candidate], *, texts: Sequence[str] | None = None
+    ) -> MenteeBatch:
+        """Mentees in this pool's coordinates, sorted by key; `texts` replaces their goals."""
+        people = list(mentees)
+        if texts is not None and len(texts) != len(people):
+            raise ValueError("texts must match mentees one to one")
+        order = sorted(range(len(people)), key=lambda i: people[i].key)
+        people = [people[i] for i in order]
+        keys_unique(people)
+        goals = [p.text for p in people] if texts is None else [texts[i] for i in order]
+        n = len(people)
+        user = np.array(
+            [self.user_codes.get(p.user_id, UNKNOWN_CODE) for p in people], dtype=np.int32
+        )
+        team = np.array(
+            [
+                NONE_CODE if p.team is None else self.team_codes.get(p.team, UNKNOWN_CODE)
+                for p in people
+            ],
+            dtype=np.int32,
+        )
+        topics, topic_count = self._topic_matrix(people)
+        # Pairs that can never be proposed whatever their score, as sparse (mentee, mentor).
+        self_rows, self_cols = _pairs(user, self._rows_of_user)
+        line = [_pairs(user, self._reports_of_user)]  # the mentee manages this mentor
+        for p_index, p in enumerate(people):  # this mentor manages the mentee
+            for uid in p.reporting_line:
+                code = self.user_codes.get(uid)
+                if code is not None:
+                    cols = self._rows_of_user[code]
+                    line.append((np.full(len(cols), p_index, dtype=np.int64), cols))
+        line_rows = np.concatenate([r for r, _ in line]) if line else np.zeros(0, np.int64)
+        line_cols = np.concatenate([c for _, c in line]) if line else np.zeros(0, np.int64)
+        m = len(self)
+        return MenteeBatch(
+            people=tuple(people),
+            goals=tuple(goals),
+            keys=np.array([p.key for p in people], dtype=np.int64),
+            user=user,
+            team=team,
+            rank=np.array([p.experience for p in people], dtype=np.int8),
+            offset=np.array([p.utc_offset_minutes for p in people], dtype=np.int16),
+            cadence=np.array([CADENCES.index(p.cadence) for p in people], dtype=np.int8),
+            format=np.array([FORMATS.index(p.meeting_format) for p in people], dtype=np.int8),
+            topics=topics,
+            topic_count=topic_count,
+            text=self.text_model.encode(goals) if n else sp.csr_matrix((0, 0)),
+            same_person=_mask(self_rows, self_cols, (n, m)),
+            reporting_line=_mask(line_rows, line_cols, (n, m)),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """Some mentors' scoring arrays (`cols`: their columns in the Pool)."""
+
+    cols: np.ndarray
+    topics: np.ndarray
+    topic_count: np.ndarray
+    text_t: sp.csr_matrix | np.ndarray
+    profiles: np.ndarray
+    profile_of: np.ndarray
+    capacity_left: np.ndarray
+    team: np.ndarray
+    available: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.cols)
+
+
+@dataclass(frozen=True, eq=False)
+class MenteeBatch:
+    """Mentees encoded against one Pool (rows sorted by key)."""
+
+    people: tuple[Candidate, ...]
+    goals: tuple[str, ...]  # the text scored: their goals, or this search's query
+    keys: np.ndarray
+    user: np.ndarray
+    team: np.ndarray
+    rank: np.ndarray
+    offset: np.ndarray
+    cadence: np.ndarray
+    format: np.ndarray
+    topics: np.ndarray
+    topic_count: np.ndarray
+    text: sp.csr_matrix | np.ndarray
+    same_person: sp.csr_matrix  # bool (mentee, mentor): the same user id
+    reporting_line: sp.csr_matrix  # bool: one manages the other (any level known)
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+
+def _rows_by_code(codes: np.ndarray, n_codes: int) -> list[np.ndarray]:
+    """For each code, the rows of `codes` (rows x depth, -1 padded) that contain it."""
+    rows, depth = np.nonzero(codes >= 0)
+    values = codes[rows, depth]
+    order = np.argsort(values, kind="stable")
+    rows, values = rows[order], values[order]
+    bounds = np.searchsorted(values, np.arange(n_codes + 1))
+    return [np.unique(rows[bounds[c] : bounds[c + 1]]) for c in range(n_codes)]
+
+
+def _pairs(user: np.ndarray, rows_of: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(mentee row, mentor row) for every mentor listed under the mentee's user code."""
+    rows, cols = [], []
+    for i, code in enumerate(user.tolist()):
+        if code >= 0 and len(rows_of[code]):
+            cols.append(rows_of[code])
+            rows.append(np.full(len(rows_of[code]), i, dtype=np.int64))
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _mask(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    data = np.ones(len(rows), dtype=bool)
+    mask = sp.csr_matrix((data, (rows, cols)), shape=shape)
+    mask.sum_duplicates()
+    return mask

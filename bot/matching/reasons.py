@@ -1,0 +1,203 @@
+"""Why a pair fits, in words a person can read: computed only for the pairs shown.
+
+Each reason is tied to one part of the score and ranked by what that part contributed,
+so the first reason is the one that mattered most. Reasons speak to the mentee ("you")
+about the mentor, by name or as "they": never a gendered pronoun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from bot.db.enums import Cadence, ExperienceLevel, MeetingFormat
+from bot.matching.candidates import Candidate
+from bot.matching.pool import MenteeBatch, Pool, topic_label
+from bot.matching.scoring import overlap_minutes, pair_parts
+from bot.matching.text import shorten
+from bot.matching.weights import Weights
+
+MAX_REASONS = 4
+MAX_CHARS = 150
+QUOTE_CHARS = 70
+STRONG_TEXT = 0.3  # text cosine from which "matches your goals" is not an overstatement
+# The track record is not part of the score; it ranks below any part that really counted.
+TRACK_RECORD_STRENGTH = 0.015
+
+LEVELS = tuple(level.value for level in ExperienceLevel)  # by rank - 1
+FORMAT_WORDS = {
+    MeetingFormat.VIDEO: "video calls",
+    MeetingFormat.IN_PERSON: "meeting in person",
+    MeetingFormat.CHAT: "chat",
+}
+CADENCE_WORDS = {
+    Cadence.WEEKLY: "every week",
+    Cadence.BIWEEKLY: "every two weeks",
+    Cadence.MONTHLY: "once a month",
+}
+STEPS = {1: "one level", 2: "two levels", 3: "three levels", 4: "four levels", 5: "five levels"}
+
+
+def explain(
+    batch: MenteeBatch,
+    rows: Sequence[int] | np.ndarray,
+    pool: Pool,
+    cols: Sequence[int] | np.ndarray,
+    weights: Weights,
+) -> list[tuple[str, ...]]:
+    """Reasons for each listed (mentee row, mentor column) pair, strongest first."""
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    if not len(rows):
+        return []
+    parts, cosine = pair_parts(batch, rows, pool, cols)
+    quotes = _quotes(batch, rows, pool, cols, cosine >= weights.min_text_similarity)
+    out = []
+    for p in range(len(rows)):
+        share = {name: weights_share(weights, name) * float(v[p]) for name, v in parts.items()}
+        mentee, mentor = batch.people[int(rows[p])], pool.mentors[int(cols[p])]
+        out.append(_reasons(mentee, mentor, share, float(cosine[p]), quotes[p]))
+    return out
+
+
+def weights_share(weights: Weights, name: str) -> float:
+    return getattr(weights, name) / weights.total
+
+
+def _quotes(
+    batch: MenteeBatch, rows: np.ndarray, pool: Pool, cols: np.ndarray, wanted: np.ndarray
+) -> list[str]:
+    """For each wanted pair, the mentor's sentence closest to the mentee's goals.
+
+    One sparse row-wise product over every (pair, sentence), not one product per pair:
+    a round quotes thousands of mentors.
+    """
+    quotes = [""] * len(rows)
+    picks = np.flatnonzero(wanted)
+    cached = pool.sentence_vectors(cols[picks])
+    owner, sentence_rows, texts = [], [], []
+    for p in picks.tolist():
+        found, vectors = cached[int(cols[p])]
+        if len(found) == 1:
+            quotes[p] = shorten(found[0], QUOTE_CHARS)
+        elif found:
+            owner += [p] * len(found)
+            sentence_rows.append(vectors)
+            texts += found
+    if owner:
+        stacked = (
+            sp.vstack(sentence_rows) if sp.issparse(sentence_rows[0]) else np.vstack(sentence_rows)
+        )
+        goals = batch.text[rows[owner]]
+        sims = (
+            stacked.multiply(goals).sum(axis=1)
+            if sp.issparse(stacked)
+            else np.einsum("ij,ij->i", stacked, goals)
+        )
+        sims = np.asarray(sims, dtype=np.float64).ravel()
+        owners = np.asarray(owner)
+        # Best sentence per pair: sort by (pair, -similarity, position), first per pair.
+        order = np.lexsort((np.arange(len(owners)), -sims, owners))
+        first = order[np.r_[True, owners[order][1:] != owners[order][:-1]]]
+        for at in first.tolist():
+            quotes[owner[at]] = shorten(texts[at], QUOTE_CHARS)
+    return quotes
+
+
+def _reasons(
+    mentee: Candidate, mentor: Candidate, share: dict[str, float], cosine: float, quote: str
+) -> tuple[str, ...]:
+    who = mentor.name.strip() or "They"
+    plural = who == "They"
+    is_, has = ("are", "have") if plural else ("is", "has")
+    found: list[tuple[float, str]] = []
+
+    shared = _shared_topics(mentee, mentor)
+    if shared:
+        found.append((share["topics"], f"You both care about {_join(shared)}"))
+    if quote:
+        lead = (
+            "Their experience matches your goals"
+            if cosine >= STRONG_TEXT
+            else "Related to your goals"
+        )
+        found.append((share["text"], f"{lead}: “{quote}”"))
+
+    gap = mentor.experience - mentee.experience
+    level = LEVELS[mentor.experience - 1]
+    if gap > 0:
+        text = f"{who} {is_} at {level} level, {STEPS[gap]} ahead of you"
+        found.append((share["experience"], text))
+    elif gap == 0 and share["experience"] > 0:
+        found.append((share["experience"], f"{who} {is_} at your level ({level}): a peer's view"))
+
+    overlap = int(overlap_minutes(mentee.utc_offset_minutes, mentor.utc_offset_minutes))
+    if overlap > 0:
+        apart = 8 * 60 - overlap
+        if apart == 0:
+            text = "Same time zone: your whole working day overlaps"
+        else:
+            verb = "overlaps" if overlap == 60 else "overlap"
+            text = f"{_hours(apart, 'hour')} apart: {_hours(overlap, 'working hour')} {verb}"
+        found.append((share["timezone"], text))
+
+    same_format = mentee.meeting_format == mentor.meeting_format
+    same_cadence = mentee.cadence == mentor.cadence
+    if same_format or same_cadence:
+        strength = share["meeting_format"] * same_format + share["cadence"] * same_cadence
+        if same_format and same_cadence:
+            text = f"Both prefer {FORMAT_WORDS[mentor.meeting_format]} {_cadence(mentor)}"
+        elif same_format:
+            text = f"Both prefer {FORMAT_WORDS[mentor.meeting_format]}"
+        else:
+            text = f"Both like to meet {_cadence(mentor)}"
+        found.append((strength, text))
+
+    if mentor.mentees_mentored > 0:
+        n = mentor.mentees_mentored
+        text = f"{who} {has} mentored {n} {'person' if n == 1 else 'people'} before"
+        on_topic = _topic_record(mentor, shared)
+        if on_topic:
+            text += f", {on_topic[1]} on {on_topic[0]}"
+        found.append((TRACK_RECORD_STRENGTH, text))
+
+    # Strongest first; on equal strength keep the order above (stable sort).
+    found.sort(key=lambda item: -item[0])
+    return tuple(shorten(text, MAX_CHARS) for strength, text in found[:MAX_REASONS] if strength > 0)
+
+
+def _shared_topics(mentee: Candidate, mentor: Candidate) -> list[str]:
+    theirs = {topic_label(t) for t in mentor.topics}
+    return sorted((t for t in mentee.topics if topic_label(t) in theirs), key=topic_label)
+
+
+def _topic_record(mentor: Candidate, shared: list[str]) -> tuple[str, int] | None:
+    """The shared topic this mentor has mentored most on, if any."""
+    wanted = {topic_label(t): t for t in shared}
+    best = [
+        (n, wanted[topic_label(t)]) for t, n in mentor.topic_history if topic_label(t) in wanted
+    ]
+    best = [b for b in best if b[0] > 0]
+    if not best:
+        return None
+    n, topic = max(best, key=lambda b: (b[0], topic_label(b[1])))
+    return topic, n
+
+
+def _join(items: list[str], most: int = 3) -> str:
+    if len(items) > most:
+        items = [*items[:most], f"{len(items) - most} more"]
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _hours(minutes: int, unit: str) -> str:
+    hours = minutes / 60
+    amount = f"{hours:.0f}" if hours == int(hours) else f"{hours:.1f}".rstrip("0")
+    return f"{amount} {unit}" + ("" if hours == 1 else "s")
+
+
+def _cadence(mentor: Candidate) -> str:
+    return CADENCE_WORDS[mentor.cadence]

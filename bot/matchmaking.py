@@ -1,0 +1,137 @@
+"""From the database to the matcher: who is in the program, as Candidates and a Pool.
+
+Building a Pool fits the text model and precomputes arrays, which costs far more
+than one search, so pools are cached per program and rebuilt when the program's
+enrollments or mentorships change (a cheap stamp query says when).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.db.enums import EnrollmentRole, EnrollmentStatus, ExperienceLevel, RequestStatus
+from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Program
+from bot.matching import Candidate, Pool
+
+MENTOR_ROLES = (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
+MENTEE_ROLES = (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
+
+
+@dataclass(frozen=True)
+class ProgramPeople:
+    mentees: dict[int, Candidate]  # by person id
+    mentors: dict[int, Candidate]
+    history: frozenset[tuple[int, int]]  # (mentee person id, mentor person id) ever paired
+    pending_asks: Counter[int]  # mentor person id -> open requests waiting on them
+
+
+def utc_offset_minutes(tz: str | None, now: datetime) -> int:
+    try:
+        offset = now.astimezone(ZoneInfo(tz or "UTC")).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def load_people(session: Session, program: Program, now: datetime) -> ProgramPeople:
+    enrollments = session.scalars(
+        select(Enrollment)
+        .where(Enrollment.program_id == program.id, Enrollment.status != EnrollmentStatus.LEFT)
+        .options(selectinload(Enrollment.topics), selectinload(Enrollment.person))
+    ).all()
+    pairs = session.execute(
+        select(Mentorship.mentee_id, Mentorship.mentor_id).where(
+            Mentorship.program_id == program.id
+        )
+    ).all()
+    history = frozenset((mentee, mentor) for mentee, mentor in pairs)
+    mentored = Counter(mentor for _, mentor in set(pairs))
+    pending = Counter(
+        session.scalars(
+            select(MentorshipRequest.mentor_id).where(
+                MentorshipRequest.program_id == program.id,
+                MentorshipRequest.status == RequestStatus.PENDING,
+            )
+        ).all()
+    )
+    mentees: dict[int, Candidate] = {}
+    mentors: dict[int, Candidate] = {}
+    for enrollment in enrollments:
+        person = enrollment.person
+        base = {
+            "key": person.id,
+            "user_id": person.slack_user_id,
+            "name": person.display_name or person.real_name or person.slack_user_id,
+            "topics": frozenset(t.label for t in enrollment.topics),
+            "experience": (enrollment.experience_level or ExperienceLevel.MID).rank,
+            "utc_offset_minutes": utc_offset_minutes(person.tz, now),
+            "cadence": enrollment.cadence or program.default_cadence,
+            "meeting_format": enrollment.meeting_format or Candidate.meeting_format,
+            "team": person.org_team,
+            "manager_user_id": person.manager_slack_id,
+        }
+        if enrollment.role in MENTEE_ROLES and enrollment.status is EnrollmentStatus.ACTIVE:
+            mentees[person.id] = Candidate(text=enrollment.goals or "", **base)
+        if enrollment.role in MENTOR_ROLES:
+            mentors[person.id] = Candidate(
+                text=" ".join(filter(None, [enrollment.bio, enrollment.goals])),
+                capacity_left=max(0, enrollment.capacity - enrollment.active_mentee_count),
+                paused=enrollment.status is EnrollmentStatus.PAUSED,
+                mentees_mentored=mentored[person.id],
+                **base,
+            )
+    return ProgramPeople(mentees, mentors, history, pending)
+
+
+class PoolCache:
+    """One Pool per program, rebuilt when the program's people change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pools: dict[int, tuple[tuple[object, ...], ProgramPeople, Pool]] = {}
+        self._looked: dict[tuple[str, int], tuple[object, ...]] = {}
+
+    def changed_since_last_look(self, session: Session, program: Program, watcher: str) -> bool:
+        """True the first time `watcher` looks after the program's people changed."""
+        stamp = _stamp(session, program.id)
+        with self._lock:
+            seen = self._looked.get((watcher, program.id))
+            self._looked[(watcher, program.id)] = stamp
+        return seen != stamp
+
+    def get(self, session: Session, program: Program, now: datetime) -> tuple[ProgramPeople, Pool]:
+        stamp = _stamp(session, program.id)
+        with self._lock:
+            cached = self._pools.get(program.id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+        people = load_people(session, program, now)
+        pool = Pool(people.mentors.values())
+        with self._lock:
+            self._pools[program.id] = (stamp, people, pool)
+        return people, pool
+
+
+def _stamp(session: Session, program_id: int) -> tuple[object, ...]:
+    """Changes whenever a profile, a slot count, a pair or an open request changes."""
+    enrollments = session.execute(
+        select(
+            func.count(), func.max(Enrollment.updated_at), func.sum(Enrollment.active_mentee_count)
+        ).where(Enrollment.program_id == program_id)
+    ).one()
+    mentorships = session.execute(
+        select(func.count(), func.max(Mentorship.id)).where(Mentorship.program_id == program_id)
+    ).one()
+    requests = session.execute(
+        select(func.count(), func.max(MentorshipRequest.responded_at)).where(
+            MentorshipRequest.program_id == program_id,
+        )
+    ).one()
+    return (*enrollments, *mentorships, *requests)

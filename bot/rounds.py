@@ -1,0 +1,270 @@
+"""Coordinator matching rounds: the algorithm proposes the whole cohort, a person approves.
+
+A proposal is stored (pairs with scores and reasons, and who stays unmatched and
+why) so the coordinator can look it over, drop pairs, and approve; only approval
+starts mentorships and sends intros.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit, outbox
+from bot.db.enums import OPEN_MENTORSHIP_STATUSES, OPEN_REQUEST_STATUSES, RoundStatus
+from bot.db.models import (
+    MatchRound,
+    MatchRoundPair,
+    Mentorship,
+    MentorshipRequest,
+    Person,
+    Program,
+)
+from bot.matching import Candidate, Round, Weights, solve_round
+from bot.matchmaking import PoolCache
+from bot.mentorship_requests import start_mentorship
+from bot.views.rounds import Proposal, ProposedPair, Unmatched
+
+
+class RoundError(Exception):
+    """A round action that cannot be done; str(error) is for the coordinator."""
+
+
+@dataclass(frozen=True)
+class Approved:
+    started: int
+    skipped: list[str]  # mentor names who filled up since the proposal
+
+
+def cohort_mentees(
+    session: Session, program: Program, mentees: dict[int, Candidate]
+) -> list[Candidate]:
+    """Who the round is for: mentees with no mentor and no request waiting on one."""
+    busy = set(
+        session.scalars(
+            select(Mentorship.mentee_id).where(
+                Mentorship.program_id == program.id,
+                Mentorship.status.in_(OPEN_MENTORSHIP_STATUSES),
+            )
+        )
+    ) | set(
+        session.scalars(
+            select(MentorshipRequest.mentee_id).where(
+                MentorshipRequest.program_id == program.id,
+                MentorshipRequest.status.in_(OPEN_REQUEST_STATUSES),
+            )
+        )
+    )
+    return [c for key, c in sorted(mentees.items()) if key not in busy]
+
+
+def solve(session: Session, pools: PoolCache, program: Program, now: datetime) -> Round:
+    people, pool = pools.get(session, program, now)
+    return solve_round(
+        cohort_mentees(session, program, people.mentees),
+        pool,
+        history=people.history,
+        allow_repeats=program.allow_repeat_pairs,
+        weights=Weights.from_overrides(program.match_weights),
+    )
+
+
+def propose(
+    session: Session, pools: PoolCache, program: Program, *, coordinator: str, now: datetime
+) -> MatchRound:
+    result = solve(session, pools, program, now)
+    stats = result.stats
+    proposal = MatchRound(
+        team_id=program.team_id,
+        program_id=program.id,
+        created_by=coordinator,
+        status=RoundStatus.PROPOSED,
+        created_at=now,
+        stats={
+            "pairs": len(result.pairs),
+            "unmatched": len(result.unmatched),
+            "total_score": result.total_points / 10_000,
+            "seconds": round(stats.seconds, 3),
+            "certified_optimal": stats.certified,
+            "solver": stats.solver,
+        },
+    )
+    session.add(proposal)
+    session.flush()
+    session.add_all(
+        MatchRoundPair(
+            round_id=proposal.id,
+            mentee_id=pair.mentee_key,
+            mentor_id=pair.mentor_key,
+            score=pair.score,
+            reasons=list(pair.reasons),
+        )
+        for pair in result.pairs
+    )
+    session.add_all(
+        MatchRoundPair(round_id=proposal.id, mentee_id=u.mentee_key, unmatched_reason=u.reason)
+        for u in result.unmatched
+    )
+    audit.record(
+        session,
+        team_id=program.team_id,
+        actor=coordinator,
+        action="round.proposed",
+        subject_type="match_round",
+        subject_id=proposal.id,
+        now=now,
+        detail=proposal.stats,
+    )
+    return proposal
+
+
+def pairs_of(session: Session, proposal: MatchRound) -> list[MatchRoundPair]:
+    return list(
+        session.scalars(
+            select(MatchRoundPair)
+            .where(MatchRoundPair.round_id == proposal.id)
+            .order_by(
+                MatchRoundPair.mentor_id.is_(None), MatchRoundPair.score.desc(), MatchRoundPair.id
+            )
+        )
+    )
+
+
+def drop_pair(session: Session, proposal: MatchRound, pair_id: int) -> None:
+    _still_open(proposal)
+    pair = session.get(MatchRoundPair, pair_id)
+    if pair is None or pair.round_id != proposal.id or pair.mentor_id is None:
+        raise RoundError("That pair is not part of this proposal.")
+    pair.dropped = True
+
+
+def approve(session: Session, proposal: MatchRound, *, coordinator: str, now: datetime) -> Approved:
+    """Start every kept pair; a mentor who filled up since the proposal is skipped."""
+    _still_open(proposal)
+    program = session.get(Program, proposal.program_id)
+    assert program is not None
+    started, skipped = 0, []
+    for pair in pairs_of(session, proposal):
+        if pair.mentor_id is None or pair.dropped:
+            continue
+        mentor, mentee = session.get(Person, pair.mentor_id), session.get(Person, pair.mentee_id)
+        assert mentor is not None and mentee is not None
+        mentorship = start_mentorship(
+            session,
+            program,
+            mentor,
+            mentee,
+            score=pair.score,
+            reasons=list(pair.reasons or []),
+            now=now,
+        )
+        if mentorship is None:
+            skipped.append(mentor.display_name)
+        else:
+            started += 1
+    proposal.status = RoundStatus.APPROVED
+    proposal.decided_at = now
+    audit.record(
+        session,
+        team_id=program.team_id,
+        actor=coordinator,
+        action="round.approved",
+        subject_type="match_round",
+        subject_id=proposal.id,
+        now=now,
+        detail={"started": started, "skipped": len(skipped)},
+    )
+    return Approved(started=started, skipped=skipped)
+
+
+def as_csv(session: Session, proposal: MatchRound) -> str:
+    """The whole proposal, one row per mentee, for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["mentee", "mentee_slack_id", "mentor", "mentor_slack_id", "score", "why", "status"]
+    )
+    for pair in pairs_of(session, proposal):
+        mentee = session.get(Person, pair.mentee_id)
+        mentor = session.get(Person, pair.mentor_id) if pair.mentor_id else None
+        assert mentee is not None
+        writer.writerow(
+            [
+                mentee.display_name,
+                mentee.slack_user_id,
+                mentor.display_name if mentor else "",
+                mentor.slack_user_id if mentor else "",
+                f"{pair.score:.3f}" if pair.score is not None else "",
+                " | ".join(pair.reasons or []) if mentor else (pair.unmatched_reason or ""),
+                "dropped" if pair.dropped else ("proposed" if mentor else "unmatched"),
+            ]
+        )
+    return out.getvalue()
+
+
+def proposal_view_state(session: Session, proposal: MatchRound) -> Proposal:
+    program = session.get(Program, proposal.program_id)
+    assert program is not None
+    users = {
+        person.id: person.slack_user_id
+        for person in session.scalars(
+            select(Person)
+            .join(MatchRoundPair, MatchRoundPair.mentee_id == Person.id)
+            .where(MatchRoundPair.round_id == proposal.id)
+        )
+    }
+    pairs, unmatched = [], []
+    for pair in pairs_of(session, proposal):
+        if pair.mentor_id is None:
+            unmatched.append(Unmatched(users[pair.mentee_id], pair.unmatched_reason or ""))
+            continue
+        mentor = session.get(Person, pair.mentor_id)
+        assert mentor is not None
+        pairs.append(
+            ProposedPair(
+                pair_id=pair.id,
+                mentee_user_id=users[pair.mentee_id],
+                mentor_user_id=mentor.slack_user_id,
+                score=pair.score or 0.0,
+                reasons=tuple(pair.reasons or ()),
+                dropped=pair.dropped,
+            )
+        )
+    stats = proposal.stats or {}
+    return Proposal(
+        round_id=proposal.id,
+        program_name=program.name,
+        pairs=tuple(pairs),
+        unmatched=tuple(unmatched),
+        total_score=float(stats.get("total_score", 0.0)),
+        seconds=float(stats.get("seconds", 0.0)),
+        certified=bool(stats.get("certified_optimal", False)),
+    )
+
+
+def queue_csv(session: Session, proposal: MatchRound, now: datetime) -> None:
+    """Send the coordinator the whole proposal as a CSV file, by DM."""
+    outbox.enqueue(
+        session,
+        team_id=proposal.team_id,
+        key=f"round-csv:{proposal.id}",
+        method=outbox.FILE_DM,
+        payload={
+            "user": proposal.created_by,
+            "filename": f"matching-round-{proposal.id}.csv",
+            "title": f"Matching round {proposal.id}",
+            "comment": "Every proposed pair and who stays unmatched, with the reasons.",
+            "content": as_csv(session, proposal),
+        },
+        not_before=now,
+    )
+
+
+def _still_open(proposal: MatchRound) -> None:
+    if proposal.status is not RoundStatus.PROPOSED:
+        raise RoundError(f"This round was already {proposal.status.value}.")

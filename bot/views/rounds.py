@@ -1,0 +1,194 @@
+"""The coordinator's view of a matching round: the proposal, to drop pairs and approve."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.views.matching import fit_label
+
+PAIRS_SHOWN = 40  # a modal holds 100 blocks; the CSV has every pair
+UNMATCHED_SHOWN = 15
+
+
+class RoundIds:
+    CALLBACK = "round.approve"
+    WORKING_CALLBACK = "round.working"
+    DROP = "round.drop"
+    SUMMARY_BLOCK = "round.summary"
+    UNMATCHED_BLOCK = "round.unmatched"
+
+
+@dataclass(frozen=True)
+class ProposedPair:
+    pair_id: int
+    mentee_user_id: str
+    mentor_user_id: str
+    score: float
+    reasons: tuple[str, ...]
+    dropped: bool = False
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    mentee_user_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    round_id: int
+    program_name: str
+    pairs: tuple[ProposedPair, ...]
+    unmatched: tuple[Unmatched, ...]
+    total_score: float
+    seconds: float
+    certified: bool
+
+
+def working_modal(program_name: str) -> View:
+    return View(
+        type="modal",
+        callback_id=RoundIds.WORKING_CALLBACK,
+        title="Matching round",
+        close="Close",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f":hourglass_flowing_sand: Working out the best pairs for "
+                    f"*{_escape(program_name)}*. This takes a few seconds for a large cohort."
+                )
+            )
+        ],
+    )
+
+
+def proposal_modal(proposal: Proposal) -> View:
+    kept = [p for p in proposal.pairs if not p.dropped]
+    certainty = "proven optimal" if proposal.certified else "best found"
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=RoundIds.SUMMARY_BLOCK,
+            text=MarkdownTextObject(
+                text=(
+                    f"*{_escape(proposal.program_name)}*: {len(kept)} pair(s) proposed, "
+                    f"{len(proposal.unmatched)} mentee(s) without a fitting mentor.\n"
+                    f"Total fit {proposal.total_score:.2f} ({certainty}, solved in "
+                    f"{proposal.seconds:.1f} s). Drop any pair you disagree with, then approve: "
+                    "only then are the intros sent."
+                )
+            ),
+        ),
+        DividerBlock(),
+    ]
+    for pair in proposal.pairs[:PAIRS_SHOWN]:
+        line = f"<@{pair.mentee_user_id}> with <@{pair.mentor_user_id}> · {fit_label(pair.score)}"
+        if pair.dropped:
+            blocks.append(
+                SectionBlock(
+                    block_id=f"round.pair.{pair.pair_id}",
+                    text=MarkdownTextObject(text=f"~{line}~  _dropped_"),
+                )
+            )
+            continue
+        why = "\n".join(f"• {_escape(r)}" for r in pair.reasons[:2])
+        blocks.append(
+            SectionBlock(
+                block_id=f"round.pair.{pair.pair_id}",
+                text=MarkdownTextObject(text=f"{line}\n{why}"[:3000]),
+                accessory=ButtonElement(
+                    text="Drop", action_id=RoundIds.DROP, value=str(pair.pair_id)
+                ),
+            )
+        )
+    if len(proposal.pairs) > PAIRS_SHOWN:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"…and {len(proposal.pairs) - PAIRS_SHOWN} more pairs: "
+                        "every pair is in the CSV I sent you."
+                    )
+                ]
+            )
+        )
+    if proposal.unmatched:
+        lines = [
+            f"<@{u.mentee_user_id}>: {_escape(u.reason)}"
+            for u in proposal.unmatched[:UNMATCHED_SHOWN]
+        ]
+        more = len(proposal.unmatched) - UNMATCHED_SHOWN
+        if more > 0:
+            lines.append(f"…and {more} more (see the CSV)")
+        blocks += [
+            DividerBlock(),
+            SectionBlock(
+                block_id=RoundIds.UNMATCHED_BLOCK,
+                text=MarkdownTextObject(
+                    text=("*Without a match this round*\n" + "\n".join(lines))[:3000]
+                ),
+            ),
+        ]
+    return View(
+        type="modal",
+        callback_id=RoundIds.CALLBACK,
+        title="Matching round",
+        submit="Approve & introduce",
+        close="Not now",
+        private_metadata=str(proposal.round_id),
+        blocks=blocks,
+    )
+
+
+def approved_text(started: int, skipped: Sequence[str]) -> str:
+    text = f"Round approved: {started} new mentorship(s) started, and each pair got an intro."
+    if skipped:
+        text += (
+            f" {len(skipped)} pair(s) were skipped because the mentor filled up meanwhile: "
+            + ", ".join(_escape(name) for name in skipped)
+            + "."
+        )
+    return text
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def round_text(
+    *,
+    program_name: str,
+    team_id: str,
+    names: dict[int, str],
+    pairs: Sequence[tuple[int, int, float, Sequence[str]]],
+    unmatched: Sequence[tuple[int, str]],
+    total_score: float,
+    seconds: float,
+    certified: bool,
+) -> str:
+    """The proposal as plain text for a terminal (`mentorbot match --dry-run`)."""
+    lines = [
+        f'Matching round for "{program_name}" (team {team_id}): '
+        f"{len(pairs)} pair(s), {len(unmatched)} unmatched",
+        "",
+        f"{'mentee':<28} {'mentor':<28} {'fit':>5}  why",
+    ]
+    for mentee, mentor, score, reasons in pairs:
+        why = "; ".join(reasons[:2])
+        lines.append(f"{names[mentee][:28]:<28} {names[mentor][:28]:<28} {score:>5.3f}  {why}")
+    if unmatched:
+        lines += ["", f"Unmatched ({len(unmatched)}):"]
+        lines += [f"  {names[mentee]}: {reason}" for mentee, reason in unmatched]
+    certainty = "proven optimal" if certified else "best found"
+    lines += ["", f"Total fit {total_score:.3f} ({certainty}), solved in {seconds:.2f} s"]
+    return "\n".join(lines)

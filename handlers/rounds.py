@@ -1,0 +1,100 @@
+"""`/mentor match`: a coordinator's matching round, proposed, reviewed and approved."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import outbox
+from bot.db.models import MatchRound
+from bot.deps import Deps
+from bot.programs import current_program
+from bot.rounds import RoundError, approve, drop_pair, proposal_view_state, propose, queue_csv
+from bot.views.rounds import RoundIds, approved_text, proposal_modal, working_modal
+from handlers.commands import Invocation, Route
+from handlers.errors import guarded
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps) -> dict[str, Route]:
+    def match(call: Invocation) -> None:
+        call.ack()
+        with deps.sessions() as session:
+            program = current_program(session, call.team_id, deps.clock())
+            name = program.name
+            session.commit()
+        # The trigger id lasts 3 s and a large round takes longer: open first, fill in after.
+        try:
+            opened = call.client.views_open(trigger_id=call.trigger_id, view=working_modal(name))
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            call.respond(text="Slack is busy; please try `/mentor match` again in a moment.")
+            return
+        now = deps.clock()
+        with deps.sessions() as session:
+            program = current_program(session, call.team_id, now)
+            proposal = propose(session, deps.pools, program, coordinator=call.user_id, now=now)
+            queue_csv(session, proposal, now)
+            state = proposal_view_state(session, proposal)
+            session.commit()
+        deps.wake()
+        view_id = opened["view"]["id"]
+        call.client.views_update(view_id=view_id, view=proposal_modal(state))
+
+    @app.action(RoundIds.DROP)
+    @guarded
+    def on_drop(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if not deps.settings.is_coordinator(body["user"]["id"]):
+            return
+        with deps.sessions() as session:
+            proposal = session.get(MatchRound, int(body["view"]["private_metadata"]))
+            if proposal is None:
+                return
+            try:
+                drop_pair(session, proposal, int(action["value"]))
+            except RoundError as exc:
+                log.info("drop refused: %s", exc)
+                return
+            state = proposal_view_state(session, proposal)
+            session.commit()
+        client.views_update(
+            view_id=body["view"]["id"], hash=body["view"].get("hash"), view=proposal_modal(state)
+        )
+
+    @app.view(RoundIds.CALLBACK)
+    @guarded
+    def on_approve(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        coordinator = body["user"]["id"]
+        if not deps.settings.is_coordinator(coordinator):
+            ack()
+            return
+        now = deps.clock()
+        with deps.sessions() as session:
+            proposal = session.get(MatchRound, int(view["private_metadata"]))
+            if proposal is None:
+                ack()
+                return
+            try:
+                result = approve(session, proposal, coordinator=coordinator, now=now)
+                text, key = approved_text(result.started, result.skipped), "approved"
+            except RoundError as exc:
+                text, key = str(exc), f"refused:{now.isoformat()}"
+            outbox.enqueue(
+                session,
+                team_id=proposal.team_id,
+                key=f"round:{proposal.id}:{key}",
+                method="chat.postMessage",
+                payload={"channel": coordinator, "text": text},
+                not_before=now,
+            )
+            session.commit()
+        ack()
+        deps.wake()
+
+    return {"match": match}
