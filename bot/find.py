@@ -22,6 +22,7 @@ from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Pro
 from bot.db.models import SuggestionImpression as Impression
 from bot.matching import Suggestion, Weights, suggest
 from bot.matchmaking import PoolCache, ProgramPeople
+from bot.mentorship_requests import Choice
 from bot.views.matching import MAX_PICKS, MentorCard, SuggestionsState, mentor_available_message
 
 PAGE_SIZE = 3
@@ -97,6 +98,43 @@ def search(
         has_more=spec.offset + len(page.items) < page.total,
         nobody_fits=nobody_fits,
     )
+
+
+def choices_for(
+    session: Session,
+    pools: PoolCache,
+    program: Program,
+    mentee: Person,
+    spec: Search,
+    now: datetime,
+) -> list[Choice]:
+    """The mentee's picks, in order, each with the score and reasons the search showed."""
+    people, pool = pools.get(session, program, now)
+    candidate = people.mentees.get(mentee.id)
+    explained: dict[int, Suggestion] = {}
+    if candidate is not None:
+        others = set(people.mentors) - set(spec.picks)
+        page = suggest(
+            candidate,
+            pool,
+            len(spec.picks),
+            exclude=others,
+            query=spec.query or None,
+            history=people.history,
+            allow_repeats=program.allow_repeat_pairs,
+            weights=Weights.from_overrides(program.match_weights),
+        )
+        explained = {item.mentor_key: item for item in page.items}
+    choices = []
+    for key in spec.picks:
+        mentor = session.get(Person, key)
+        if mentor is None:
+            raise FindError("One of your choices has left the program; please choose again.")
+        found = explained.get(key)
+        choices.append(
+            Choice(mentor, found.score if found else None, found.reasons if found else ())
+        )
+    return choices
 
 
 def with_pick(spec: Search, mentor_id: int) -> Search:

@@ -9,11 +9,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.db.models import Person, Program
+from bot.db.models import Program
 from bot.deps import Deps
 from bot.enrollment import enrollment_of
-from bot.find import FindError, Search, search, with_pick, without_pick
-from bot.mentorship_requests import Choice, RequestError, open_chain
+from bot.find import FindError, Search, choices_for, search, with_pick, without_pick
+from bot.mentorship_requests import RequestError, open_chain
 from bot.people import find_person
 from bot.programs import current_program
 from bot.views.home import HomeIds
@@ -159,16 +159,12 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
             assert program is not None
             mentee = find_person(session, program.team_id, body["user"]["id"])
             assert mentee is not None
-            choices = []
-            for key in spec.picks:
-                mentor = session.get(Person, key)
-                assert mentor is not None
-                choices.append(Choice(mentor))
             try:
+                choices = choices_for(session, deps.pools, program, mentee, spec, now)
                 open_chain(
                     session, program=program, mentee=mentee, choices=choices, note=note, now=now
                 )
-            except RequestError as exc:
+            except (RequestError, FindError) as exc:
                 session.rollback()
                 ack(response_action="errors", errors={MatchIds.NOTE_BLOCK: str(exc)[:150]})
                 return

@@ -142,6 +142,8 @@ def test_choosing_in_order_then_a_note_asks_the_first_and_queues_the_rest(rig: R
         c for c in rig.emulator.calls("chat.postMessage") if c.args["channel"] == SWITCHER
     ]
     assert len(to_switcher) == 1 and MatchIds.ACCEPT in str(to_switcher[0].args["blocks"])
+    assert asks[0].reasons  # the mentor is told why they were chosen
+    assert asks[0].reasons[0] in str(to_switcher[0].args["blocks"])
 
 
 def test_describing_what_you_look_for_searches_again(rig: Rig) -> None:
