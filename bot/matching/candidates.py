@@ -15,7 +15,8 @@ MIN_RANK = 1
 MAX_RANK = len(ExperienceLevel)
 
 
-@dataclass(frozen=True, slots=True)
+# No slots: callers read defaults off the class (`Candidate.meeting_format`).
+@dataclass(frozen=True)
 class Candidate:
     """One enrolled person as the matcher sees them.
 
@@ -49,6 +50,9 @@ class Candidate:
         # Frozen: normalise through object.__setattr__ so callers may pass lists / enums.
         if not isinstance(self.topics, frozenset):
             object.__setattr__(self, "topics", frozenset(self.topics))
+        # Enum values as stored ("video", "weekly") are accepted and checked here.
+        object.__setattr__(self, "cadence", Cadence(self.cadence))
+        object.__setattr__(self, "meeting_format", MeetingFormat(self.meeting_format))
         if isinstance(self.experience, ExperienceLevel):
             object.__setattr__(self, "experience", self.experience.rank)
         if not MIN_RANK <= self.experience <= MAX_RANK:

@@ -7,10 +7,12 @@ when the dual objective sum(u) + sum(capacity * v) equals the round's total, the
 optimal over every pair, including the ones the top-k graph left out.
 
 The duals come from the solved graph's residual network: shortest distances from the
-sink (Bellman-Ford, vectorised; the optimum has no negative cycle). Those distances give
-the *largest* mentee surpluses and *smallest* prices, so the check on a dropped pair,
-u_i >= its points, is as easy to pass as any dual allows. graph.py kept each mentee's
-best dropped score, so most mentees pass without looking at a single dropped pair.
+sink (Bellman-Ford, vectorised; an optimum has no negative cycle, and each pass is one
+numpy sweep over the edges). Those distances give the *largest* mentee surpluses and the
+*smallest* prices; either extreme is a valid certificate, and this one clears the rows
+of mentees who got a good match at once. The round's own total must equal the dual
+objective, which also catches a wrong solver answer. assign.py then checks the pairs
+the graph left out: the scored reserve exactly, everything else through its bounds.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ space). Building a Pool fits the text model, so build it once per program and re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,7 +37,12 @@ def mentor_document(person: Candidate) -> str:
 
 
 class Pool:
-    """The mentors of one program, precomputed for vectorised scoring."""
+    """The mentors of one program, precomputed for vectorised scoring.
+
+    Safe to share between threads: scoring only reads it, and the quote cache only ever
+    gains whole entries. When only availability changes (a slot taken, a pause), use
+    `with_availability` instead of rebuilding: it skips refitting the text model.
+    """
 
     def __init__(
         self, mentors: Iterable[Candidate], *, text_model: TextModelFactory = tfidf_model
@@ -91,8 +97,9 @@ class Pool:
         self.topic_columns: dict[str, int] = {t: c for c, t in enumerate(labels)}
         self.topics, self.topic_count = self._topic_matrix(people)
 
-        self.text_model: TextModel = text_model([mentor_document(p) for p in people])
-        vectors = self.text_model.encode([mentor_document(p) for p in people])
+        documents = [mentor_document(p) for p in people]
+        self.text_model: TextModel = text_model(documents)
+        vectors = self.text_model.encode(documents)
         # Row-wise for explaining single pairs; transposed for multiplying mentee blocks.
         if sp.issparse(vectors):
             self.text: sp.csr_matrix | np.ndarray = sp.csr_matrix(vectors, dtype=np.float32)
@@ -107,6 +114,30 @@ class Pool:
 
     def __len__(self) -> int:
         return len(self.mentors)
+
+    def with_availability(
+        self,
+        capacity_left: Mapping[int, int] | None = None,
+        paused: Mapping[int, bool] | None = None,
+    ) -> Pool:
+        """A copy with some mentors' free slots or pause changed (by mentor key); the
+        text model, codes and topics are shared, so this costs a few array copies."""
+        changed = copy.copy(self)
+        mentors = list(self.mentors)
+        capacity = self.capacity_left.copy()
+        stopped = self.paused.copy()
+        for key, value in (capacity_left or {}).items():
+            j = self.index[key]
+            mentors[j] = replace(mentors[j], capacity_left=value)
+            capacity[j] = mentors[j].capacity_left
+        for key, value in (paused or {}).items():
+            j = self.index[key]
+            mentors[j] = replace(mentors[j], paused=value)
+            stopped[j] = value or mentors[j].left
+        changed.mentors = tuple(mentors)
+        changed.capacity_left, changed.paused = capacity, stopped
+        changed.available = ~stopped & (capacity > 0)
+        return changed
 
     def columns(self, cols: np.ndarray) -> Columns:
         """The scoring arrays of some mentors only: checking a few columns for every
@@ -205,7 +236,7 @@ class Pool:
             format=np.array([FORMATS.index(p.meeting_format) for p in people], dtype=np.int8),
             topics=topics,
             topic_count=topic_count,
-            text=self.text_model.encode(goals) if n else sp.csr_matrix((0, 0)),
+            text=self.text_model.encode(goals),
             same_person=_mask(self_rows, self_cols, (n, m)),
             reporting_line=_mask(line_rows, line_cols, (n, m)),
         )

@@ -16,13 +16,13 @@ from bot.db.enums import Cadence, ExperienceLevel, MeetingFormat
 from bot.matching.candidates import Candidate
 from bot.matching.pool import MenteeBatch, Pool, topic_label
 from bot.matching.scoring import overlap_minutes, pair_parts
-from bot.matching.text import shorten
+from bot.matching.text import Matrix, shorten
 from bot.matching.weights import Weights
 
 MAX_REASONS = 4
 MAX_CHARS = 150
 QUOTE_CHARS = 70
-STRONG_TEXT = 0.3  # text cosine from which "matches your goals" is not an overstatement
+STRONG_TEXT = 0.3  # quoted sentence's cosine from which "matches your goals" is fair
 # The track record is not part of the score; it ranks below any part that really counted.
 TRACK_RECORD_STRENGTH = 0.015
 
@@ -52,12 +52,13 @@ def explain(
     if not len(rows):
         return []
     parts, cosine = pair_parts(batch, rows, pool, cols)
-    quotes = _quotes(batch, rows, pool, cols, cosine >= weights.min_text_similarity)
+    floor = weights.min_text_similarity
+    quotes = _quotes(batch, rows, pool, cols, cosine >= floor, floor)
     out = []
     for p in range(len(rows)):
         share = {name: weights_share(weights, name) * float(v[p]) for name, v in parts.items()}
         mentee, mentor = batch.people[int(rows[p])], pool.mentors[int(cols[p])]
-        out.append(_reasons(mentee, mentor, share, float(cosine[p]), quotes[p]))
+        out.append(_reasons(mentee, mentor, share, *quotes[p]))
     return out
 
 
@@ -66,62 +67,64 @@ def weights_share(weights: Weights, name: str) -> float:
 
 
 def _quotes(
-    batch: MenteeBatch, rows: np.ndarray, pool: Pool, cols: np.ndarray, wanted: np.ndarray
-) -> list[str]:
-    """For each wanted pair, the mentor's sentence closest to the mentee's goals.
+    batch: MenteeBatch,
+    rows: np.ndarray,
+    pool: Pool,
+    cols: np.ndarray,
+    wanted: np.ndarray,
+    floor: float,
+) -> list[tuple[str, float]]:
+    """For each wanted pair, the mentor's own sentence closest to the mentee's goals, if
+    that sentence is itself similar enough (`floor`): a mentor's topic labels can make the
+    texts similar while no sentence of theirs is, and a quote must not claim otherwise.
 
     One sparse row-wise product over every (pair, sentence), not one product per pair:
     a round quotes thousands of mentors.
     """
-    quotes = [""] * len(rows)
+    quotes: list[tuple[str, float]] = [("", 0.0)] * len(rows)
     picks = np.flatnonzero(wanted)
     cached = pool.sentence_vectors(cols[picks])
-    owner, sentence_rows, texts = [], [], []
+    owner: list[int] = []
+    vectors: list[Matrix] = []
+    texts: list[str] = []
     for p in picks.tolist():
-        found, vectors = cached[int(cols[p])]
-        if len(found) == 1:
-            quotes[p] = shorten(found[0], QUOTE_CHARS)
-        elif found:
+        found, encoded = cached[int(cols[p])]
+        if found and encoded is not None:
             owner += [p] * len(found)
-            sentence_rows.append(vectors)
+            vectors.append(encoded)
             texts += found
-    if owner:
-        stacked = (
-            sp.vstack(sentence_rows) if sp.issparse(sentence_rows[0]) else np.vstack(sentence_rows)
-        )
-        goals = batch.text[rows[owner]]
-        sims = (
-            stacked.multiply(goals).sum(axis=1)
-            if sp.issparse(stacked)
-            else np.einsum("ij,ij->i", stacked, goals)
-        )
-        sims = np.asarray(sims, dtype=np.float64).ravel()
-        owners = np.asarray(owner)
-        # Best sentence per pair: sort by (pair, -similarity, position), first per pair.
-        order = np.lexsort((np.arange(len(owners)), -sims, owners))
-        first = order[np.r_[True, owners[order][1:] != owners[order][:-1]]]
-        for at in first.tolist():
-            quotes[owner[at]] = shorten(texts[at], QUOTE_CHARS)
+    if not owner:
+        return quotes
+    goals = batch.text[rows[owner]]
+    if sp.issparse(vectors[0]):
+        sims = np.asarray(sp.vstack(vectors).multiply(goals).sum(axis=1)).ravel()
+    else:
+        sims = np.einsum("ij,ij->i", np.vstack(vectors), goals)
+    owners = np.asarray(owner)
+    # Best sentence per pair: order by (pair, -similarity, position), first of each pair.
+    order = np.lexsort((np.arange(len(owners)), -sims, owners))
+    first = order[np.r_[True, owners[order][1:] != owners[order][:-1]]]
+    for at in first.tolist():
+        if sims[at] >= floor:
+            quotes[owner[at]] = (shorten(texts[at], QUOTE_CHARS), float(sims[at]))
     return quotes
 
 
 def _reasons(
-    mentee: Candidate, mentor: Candidate, share: dict[str, float], cosine: float, quote: str
+    mentee: Candidate, mentor: Candidate, share: dict[str, float], quote: str, similarity: float
 ) -> tuple[str, ...]:
-    who = mentor.name.strip() or "They"
-    plural = who == "They"
-    is_, has = ("are", "have") if plural else ("is", "has")
+    # The mentor's name when there is one; otherwise "They" (never a gendered pronoun).
+    who = mentor.name.strip()
+    is_, has = ("is", "has") if who else ("are", "have")
+    who = who or "They"
     found: list[tuple[float, str]] = []
 
     shared = _shared_topics(mentee, mentor)
     if shared:
         found.append((share["topics"], f"You both care about {_join(shared)}"))
     if quote:
-        lead = (
-            "Their experience matches your goals"
-            if cosine >= STRONG_TEXT
-            else "Related to your goals"
-        )
+        strong = similarity >= STRONG_TEXT
+        lead = "Their experience matches your goals" if strong else "Related to your goals"
         found.append((share["text"], f"{lead}: “{quote}”"))
 
     gap = mentor.experience - mentee.experience
@@ -164,7 +167,8 @@ def _reasons(
 
     # Strongest first; on equal strength keep the order above (stable sort).
     found.sort(key=lambda item: -item[0])
-    return tuple(shorten(text, MAX_CHARS) for strength, text in found[:MAX_REASONS] if strength > 0)
+    kept = [text for strength, text in found if strength > 0][:MAX_REASONS]
+    return tuple(shorten(text, MAX_CHARS) for text in kept)
 
 
 def _shared_topics(mentee: Candidate, mentor: Candidate) -> list[str]:
@@ -190,6 +194,8 @@ def _join(items: list[str], most: int = 3) -> str:
         items = [*items[:most], f"{len(items) - most} more"]
     if len(items) == 1:
         return items[0]
+    if any(" and " in item for item in items):  # "Interviewing and job search"
+        return "; ".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.matching.scoring import POINTS
+
 
 @dataclass(frozen=True, slots=True)
 class Pair:
@@ -36,12 +38,12 @@ class RoundStats:
 class Round:
     pairs: tuple[Pair, ...]  # by mentee key
     unmatched: tuple[Unmatched, ...]  # by mentee key
-    total_points: int  # sum of the pairs' scores x 10,000, exact: compare rounds by this
+    total_points: int  # sum of the pairs' scores x POINTS (10,000), exact: compare by this
     stats: RoundStats
 
     @property
     def total_score(self) -> float:
-        return self.total_points / 10_000
+        return self.total_points / POINTS
 
     def mentor_of(self, mentee_key: int) -> int | None:
         for pair in self.pairs:

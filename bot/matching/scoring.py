@@ -96,7 +96,8 @@ class Block:
     """Scores and rule masks for some mentee rows against every mentor."""
 
     score: np.ndarray  # float32 (rows, mentors), the weighted mean of the parts
-    relevant: np.ndarray  # bool: a shared topic or enough text similarity, score >= floor
+    related: np.ndarray  # bool: a shared topic or enough text similarity
+    relevant: np.ndarray  # bool: related and the score clears `min_score`
     same_person: np.ndarray  # bool
     reporting_line: np.ndarray  # bool: one manages the other
     same_team: np.ndarray  # bool: both name the same team
@@ -164,8 +165,8 @@ def score_block(
     if weights.capacity:
         bonus = capacity_part(pool.capacity_left) * np.float32(weights.capacity / weights.total)
         score += bonus[None, :]
-    relevant = (shared > 0) | (text_cos >= np.float32(weights.min_text_similarity))
-    relevant &= score >= np.float32(weights.min_score)
+    related = (shared > 0) | (text_cos >= np.float32(weights.min_text_similarity))
+    relevant = related & (score >= np.float32(weights.min_score))
     team = batch.team[rows, None]
     n, m = score.shape
 
@@ -177,6 +178,7 @@ def score_block(
 
     return Block(
         score=score,
+        related=related,
         relevant=relevant,
         same_person=mask(batch.same_person),
         reporting_line=mask(batch.reporting_line),

@@ -62,9 +62,12 @@ def suggest(
         if col is not None:
             points[col] = -1
     cols = np.flatnonzero(points > 0)
-    counts = shown_counts or {}
-    spoken_for = np.array([counts.get(int(pool.keys[c]), 0) for c in cols], dtype=np.int64)
-    crowded = spoken_for >= pool.capacity_left[cols]
+    spoken_for = np.zeros(len(pool), dtype=np.int64)
+    for key, count in (shown_counts or {}).items():
+        col = pool.index.get(key)
+        if col is not None:
+            spoken_for[col] = count
+    crowded = spoken_for[cols] >= pool.capacity_left[cols]
     # Room first, then best score, then lower key: stable for the same input.
     order = np.lexsort((pool.keys[cols], -points[cols], crowded))
     cols, crowded = cols[order], crowded[order]

@@ -11,6 +11,7 @@ from bot.matching.scoring import score_block
 from bot.matching.weights import Weights
 
 NO_FIT = "No mentor shares your topics or goals yet"
+WEAK_FIT = "The mentors who share your topics are too far off in level, hours or habits"
 OWN_TEAM = "The only mentors who fit are in your own team or reporting line"
 ONLY_SELF = "The only mentor who fits is you"
 REPEATS = "You have already been matched with every mentor who fits"
@@ -38,8 +39,10 @@ def unmatched_reasons(
         open_ = allowed & pool.available[None, :]
         out = []
         for i in range(len(fits)):
-            if not fits[i].any():
+            if not block.related[i].any():
                 out.append(NO_FIT)
+            elif not fits[i].any():
+                out.append(WEAK_FIT)
             elif not allowed[i].any():
                 if (fits[i] & team_or_line[i]).any():
                     out.append(OWN_TEAM)

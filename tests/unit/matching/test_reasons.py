@@ -1,0 +1,141 @@
+"""Reasons: readable, short, strongest first, and honest about why someone is unmatched."""
+
+from __future__ import annotations
+
+import re
+
+from bot.db.enums import Cadence, MeetingFormat
+from bot.matching import Pool, solve_round, suggest
+from bot.matching.reasons import MAX_CHARS, MAX_REASONS
+from bot.matching.unmatched import (
+    ALL_FULL,
+    NO_FIT,
+    ONLY_SELF,
+    OWN_TEAM,
+    REPEATS,
+    TAKEN,
+    WEAK_FIT,
+)
+from tests.unit.matching import mentor, person
+
+GENDERED = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
+
+
+def reasons_for(mentee_fields: dict, mentor_fields: dict) -> tuple[str, ...]:
+    pool = Pool([mentor(10, **mentor_fields)])
+    page = suggest(person(1, **mentee_fields), pool)
+    assert page.items, "the pair should be acceptable"
+    return page.items[0].reasons
+
+
+def test_a_strong_pair_reads_well_and_stays_bounded() -> None:
+    reasons = reasons_for(
+        {"topics": {"NLP", "MLOps"}, "text": "Learn to deploy language models", "experience": 2},
+        {
+            "name": "Priya",
+            "topics": {"NLP", "MLOps", "Research"},
+            "text": "I deploy large language models. " + "Long story about my path. " * 20,
+            "utc_offset_minutes": 0,
+            "mentees_mentored": 3,
+        },
+    )
+    assert 1 <= len(reasons) <= MAX_REASONS
+    assert all(0 < len(r) <= MAX_CHARS for r in reasons)
+    assert not any(GENDERED.search(r) for r in reasons)
+    assert "You both care about MLOps and NLP" in reasons
+    assert "Priya is at staff level, three levels ahead of you" in reasons
+    assert any(
+        r.startswith("Their experience matches your goals: “I deploy large") for r in reasons
+    )
+
+
+def test_time_zone_format_and_cadence_in_plain_words() -> None:
+    reasons = reasons_for(
+        {"topics": {"Research"}, "text": "publish a paper", "utc_offset_minutes": 0},
+        {
+            "topics": {"Research", "NLP", "Leadership", "MLOps"},
+            "text": "I review papers",
+            "utc_offset_minutes": 240,
+            "experience": 3,  # a peer: the experience reason is weak
+        },
+    )
+    assert "4 hours apart: 4 working hours overlap" in reasons
+    assert "Both prefer video calls every two weeks" in reasons
+
+
+def test_half_hour_zones_and_partial_agreement() -> None:
+    # A peer with unrelated words: the weaker parts make it into the top four.
+    reasons = reasons_for(
+        {"utc_offset_minutes": 0, "meeting_format": MeetingFormat.CHAT},
+        {
+            "text": "gardening",
+            "experience": 3,
+            "utc_offset_minutes": 330,
+            "meeting_format": MeetingFormat.CHAT,
+            "cadence": Cadence.MONTHLY,
+        },
+    )
+    assert "5.5 hours apart: 2.5 working hours overlap" in reasons
+    assert "Both prefer chat" in reasons
+
+
+def test_track_record_names_the_mentor_or_says_they() -> None:
+    # Nothing else to say but shared topics and a level: the track record gets a line.
+    far = {
+        "utc_offset_minutes": 720,
+        "meeting_format": MeetingFormat.CHAT,
+        "cadence": Cadence.MONTHLY,
+        "text": "gardening",
+    }
+    history = {"mentees_mentored": 1, "topic_history": (("NLP", 1),)}
+    named = reasons_for({}, {**far, "name": "Sam", **history})
+    assert "Sam has mentored 1 person before, 1 on NLP" in named
+    anonymous = reasons_for({}, {**far, "name": " ", "mentees_mentored": 4})
+    assert "They have mentored 4 people before" in anonymous
+
+
+def test_reasons_are_strongest_first() -> None:
+    reasons = reasons_for(
+        {"topics": {"NLP"}, "text": "something unrelated entirely", "utc_offset_minutes": 0},
+        {"topics": {"NLP"}, "utc_offset_minutes": 60, "meeting_format": MeetingFormat.CHAT},
+    )
+    # Full topic overlap (0.30 of the score) outweighs the rest.
+    assert reasons[0] == "You both care about NLP"
+
+
+def unmatched_reason(mentee: dict, mentors: list[dict], **options: object) -> str:
+    pool = Pool([mentor(10 + i, **fields) for i, fields in enumerate(mentors)])
+    result = solve_round([person(1, **mentee)], pool, **options)  # type: ignore[arg-type]
+    assert not result.pairs
+    return result.unmatched[0].reason
+
+
+def test_unmatched_reasons_name_what_ruled_every_fit_out() -> None:
+    cv = {"topics": {"Computer vision"}, "text": "I train detection models on images"}
+    assert unmatched_reason({"topics": {"Leadership"}, "text": "grow as a manager"}, [cv]) == NO_FIT
+    assert unmatched_reason({"team": "t"}, [{"team": "t"}]) == OWN_TEAM
+    assert unmatched_reason({"manager_user_id": "U10"}, [{}]) == OWN_TEAM
+    assert unmatched_reason({}, [{"capacity_left": 0}, {"paused": True}]) == ALL_FULL
+    assert unmatched_reason({}, [{}], history={(1, 10)}) == REPEATS
+    assert unmatched_reason({"user_id": "U10"}, [{}]) == ONLY_SELF
+    # Shares the topic, but a junior, 12 hours away, chat vs video, monthly vs weekly.
+    misfit = {
+        "experience": 1,
+        "utc_offset_minutes": 720,
+        "meeting_format": MeetingFormat.CHAT,
+        "cadence": Cadence.MONTHLY,
+        "topics": {"NLP", "Research", "MLOps", "Leadership"},
+        "text": "pottery",
+    }
+    assert unmatched_reason(
+        {"experience": 6, "cadence": Cadence.WEEKLY, "text": "x"}, [misfit]
+    ) == (WEAK_FIT)
+
+
+def test_a_mentee_who_lost_the_only_slot_is_told_so() -> None:
+    pool = Pool([mentor(10, capacity_left=1)])
+    strong = person(1, topics={"NLP"}, experience=3)
+    weak = person(2, topics={"NLP", "Leadership", "Research"}, experience=5)
+    result = solve_round([strong, weak], pool)
+    assert [p.mentee_key for p in result.pairs] == [1]
+    assert result.unmatched[0].reason == TAKEN
