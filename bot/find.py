@@ -17,11 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.db.enums import OPEN_MENTORSHIP_STATUSES, OPEN_REQUEST_STATUSES, RequestStatus
+from bot.db.enums import (
+    OPEN_MENTORSHIP_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    EnrollmentStatus,
+    RequestStatus,
+)
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.db.models import SuggestionImpression as Impression
 from bot.matching import Suggestion, Weights, suggest
-from bot.matchmaking import PoolCache, ProgramPeople
+from bot.matchmaking import MENTEE_ROLES, PoolCache, ProgramPeople
 from bot.mentorship_requests import Choice
 from bot.views.matching import MAX_PICKS, MentorCard, SuggestionsState, mentor_available_message
 
@@ -52,6 +57,25 @@ class Search:
         return cls(int(data["p"]), tuple(int(k) for k in data["k"]), str(data["q"]), int(data["o"]))
 
 
+MENTOR_ONLY = (
+    "Your profile says you'd like to mentor. To look for a mentor too, choose "
+    '"Both" in `/mentor profile`.'
+)
+
+
+def check_can_search(session: Session, program: Program, mentee: Person) -> None:
+    """A quick check before any matching work: is this person looking for a mentor?"""
+    role = session.scalar(
+        select(Enrollment.role).where(
+            Enrollment.program_id == program.id,
+            Enrollment.person_id == mentee.id,
+            Enrollment.status != EnrollmentStatus.LEFT,
+        )
+    )
+    if role not in MENTEE_ROLES:
+        raise FindError(MENTOR_ONLY)
+
+
 def search(
     session: Session,
     pools: PoolCache,
@@ -63,10 +87,7 @@ def search(
     people, pool = pools.get(session, program, now)
     candidate = people.mentees.get(mentee.id)
     if candidate is None:
-        raise FindError(
-            "Your profile says you'd like to mentor. To look for a mentor too, choose "
-            '"Both" in `/mentor profile`.'
-        )
+        raise FindError(MENTOR_ONLY)
     page = suggest(
         candidate,
         pool,

@@ -77,7 +77,8 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
             "team": person.org_team,
             "manager_user_id": person.manager_slack_id,
         }
-        if enrollment.role in MENTEE_ROLES and enrollment.status is EnrollmentStatus.ACTIVE:
+        # Pausing is about taking mentees; a paused "both" may still look for a mentor.
+        if enrollment.role in MENTEE_ROLES:
             mentees[person.id] = Candidate(text=enrollment.goals or "", **base)
         if enrollment.role in MENTOR_ROLES:
             mentors[person.id] = Candidate(

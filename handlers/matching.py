@@ -12,12 +12,20 @@ from slack_sdk.errors import SlackApiError
 from bot.db.models import Program
 from bot.deps import Deps
 from bot.enrollment import enrollment_of
-from bot.find import FindError, Search, choices_for, search, with_pick, without_pick
+from bot.find import (
+    FindError,
+    Search,
+    check_can_search,
+    choices_for,
+    search,
+    with_pick,
+    without_pick,
+)
 from bot.mentorship_requests import RequestError, open_chain
 from bot.people import find_person
 from bot.programs import current_program
 from bot.views.home import HomeIds
-from bot.views.matching import MatchIds, note_modal, suggestions_modal
+from bot.views.matching import MatchIds, finding_modal, note_modal, suggestions_modal
 from handlers.commands import Invocation, Route
 from handlers.errors import guarded
 from handlers.payloads import team_of
@@ -61,15 +69,23 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
     def open_suggestions(
         client: WebClient, spec: Search, user_id: str, trigger_id: str, reply: Any
     ) -> None:
+        """Open at once (the trigger lasts 3 s), then fill in: a pool may need rebuilding."""
+        with deps.sessions() as session:
+            program = session.get(Program, spec.program_id)
+            mentee = find_person(session, program.team_id, user_id) if program else None
+            assert program is not None and mentee is not None
+            try:
+                check_can_search(session, program, mentee)
+            except FindError as exc:
+                reply(str(exc))
+                return
         try:
-            view = render(spec, user_id=user_id)
-        except FindError as exc:
-            reply(str(exc))
-            return
-        try:
-            client.views_open(trigger_id=trigger_id, view=view)
+            opened = client.views_open(trigger_id=trigger_id, view=finding_modal())
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
+            reply("Slack is busy right now; please try `/mentor find` again in a moment.")
+            return
+        client.views_update(view_id=opened["view"]["id"], view=render(spec, user_id=user_id))
 
     @app.action(HomeIds.FIND)
     @guarded

@@ -76,6 +76,7 @@ GOOD_FIT = 0.4
 
 
 class MatchIds:
+    FINDING_CALLBACK = "match.finding"
     SUGGESTIONS_CALLBACK = "match.suggestions"
     NOTE_CALLBACK = "match.note"
     DECLINE_CALLBACK = "match.decline"
@@ -722,3 +723,20 @@ def _excerpt(text: str, limit: int, *, one_line: bool = False) -> str:
     if space > len(cut) * 3 // 4:  # a whole last word, unless that loses too much
         cut = cut[:space].rstrip()
     return cut + "…"
+
+
+def finding_modal() -> View:
+    """Shown at once, inside the trigger window; the suggestions replace it when ready."""
+    return View(
+        type="modal",
+        callback_id=MatchIds.FINDING_CALLBACK,
+        title="Find a mentor",
+        close="Close",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=":mag: Looking for the mentors who fit your goals best…"
+                )
+            )
+        ],
+    )

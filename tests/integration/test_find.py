@@ -84,10 +84,14 @@ def person_id(rig: Rig, user: str) -> int:
 
 
 def open_find(rig: Rig, user: str = ANA, text: str = "find") -> dict[str, Any]:
+    """Run the command; the modal opens at once and the suggestions replace it."""
     rig.slack.slash_command(user, text)
     [opened] = rig.emulator.wait_for("views.open")
     assert opened.ok, opened.response
-    return opened.args["view"]
+    assert opened.args["view"]["callback_id"] == MatchIds.FINDING_CALLBACK
+    [filled] = rig.emulator.wait_for("views.update")
+    assert filled.ok, filled.response
+    return filled.args["view"]
 
 
 def top(rig: Rig, user: str = ANA) -> dict[str, Any]:
@@ -267,3 +271,19 @@ def test_a_mentor_who_declined_is_not_suggested_to_that_mentee_again(rig: Rig) -
 
     assert SWITCHER not in cards(view)
     assert MANAGER in cards(view)
+
+
+def test_someone_who_paused_mentoring_can_still_look_for_a_mentor(rig: Rig) -> None:
+    enroll(
+        rig,
+        "U0BOTH001",
+        EnrollmentRole.BOTH,
+        topics=("Machine learning engineering",),
+        goals="I mentor juniors and want to move from backend work into ML engineering.",
+        bio="Backend lead.",
+    )
+    rig.slack.slash_command("U0BOTH001", "pause")
+
+    view = open_find(rig, user="U0BOTH001")
+
+    assert SWITCHER in cards(view)
