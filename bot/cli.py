@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import configure_logging
@@ -75,6 +76,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the proposal only (required: rounds are approved in Slack with /mentor match)",
     )
+    roster = commands.add_parser(
+        "roster", help="import who reports to whom, and teams (matching keeps those apart)"
+    )
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True, metavar="ROSTER")
+    roster_import = roster_commands.add_parser(
+        "import",
+        help="apply a CSV with columns slack_user_id, manager_slack_id, team",
+        description="Apply a CSV with columns slack_user_id, manager_slack_id, team. Matching "
+        "never pairs people in the same reporting line or team.",
+    )
+    roster_import.add_argument("file", help="the CSV file ('-' for standard input)")
+    roster_import.add_argument(
+        "--team", help="Slack team id (needed when several workspaces share the database)"
+    )
     return parser
 
 
@@ -110,6 +125,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _run_due(settings, args.as_of or datetime.now(UTC))
     if args.command == "scheduler":
         return _scheduler(settings)
+    if args.command == "roster":
+        return _roster_import(settings, args.file, team=args.team)
     if args.command == "match":
         return _match(settings, cohort=args.cohort, team=args.team, dry_run=args.dry_run)
     return _run(settings, port=args.port, host=args.host, with_scheduler=not args.no_scheduler)
@@ -190,6 +207,39 @@ def _match(settings: Settings, *, cohort: str, team: str | None, dry_run: bool) 
     finally:
         runtime.close()
     return 0
+
+
+def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
+    from sqlalchemy import select
+
+    from bot.db.models import Program
+    from bot.roster import import_roster
+    from bot.runtime import build_runtime
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    _upgrade(settings)
+    runtime = build_runtime(settings)
+    try:
+        with runtime.deps.sessions() as session:
+            if team is None:
+                teams = sorted(set(session.scalars(select(Program.team_id))))
+                if len(teams) != 1:
+                    raise CommandError(
+                        "add --team: "
+                        + ("no workspace has used mentorbot yet" if not teams else "several do")
+                    )
+                team = teams[0]
+            report = import_roster(session, team, text)
+            session.commit()
+    finally:
+        runtime.close()
+    print(f"roster for {team}: {report.updated} updated, {report.created} added")
+    for problem in report.problems:
+        print(f"  skipped {problem}")
+    return 1 if report.problems and not (report.updated or report.created) else 0
 
 
 def _scheduler(settings: Settings) -> int:

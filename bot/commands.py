@@ -41,6 +41,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "match",
         "Propose the best pairs for everyone waiting; you review and approve",
         Audience.COORDINATORS,
+        arguments="[cohort]",
     ),
     Subcommand(
         "topics",

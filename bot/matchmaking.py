@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db.enums import EnrollmentRole, EnrollmentStatus, ExperienceLevel, RequestStatus
-from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Program
-from bot.matching import Candidate, Pool
+from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
+from bot.matching import Candidate, Pool, reporting_chain
 
 MENTOR_ROLES = (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
 MENTEE_ROLES = (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
@@ -61,6 +61,14 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
             )
         ).all()
     )
+    # The org chart as far as we know it, for skip-level reporting lines.
+    manager_of = dict(
+        session.execute(
+            select(Person.slack_user_id, Person.manager_slack_id).where(
+                Person.team_id == program.team_id, Person.manager_slack_id.is_not(None)
+            )
+        ).all()
+    )
     mentees: dict[int, Candidate] = {}
     mentors: dict[int, Candidate] = {}
     for enrollment in enrollments:
@@ -76,6 +84,7 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
             "meeting_format": enrollment.meeting_format or Candidate.meeting_format,
             "team": person.org_team,
             "manager_user_id": person.manager_slack_id,
+            "skip_level_managers": reporting_chain(person.slack_user_id, manager_of)[1:],
         }
         # Pausing is about taking mentees; a paused "both" may still look for a mentor.
         if enrollment.role in MENTEE_ROLES:
@@ -130,9 +139,14 @@ def _stamp(session: Session, program_id: int) -> tuple[object, ...]:
     mentorships = session.execute(
         select(func.count(), func.max(Mentorship.id)).where(Mentorship.program_id == program_id)
     ).one()
+    people = session.execute(
+        select(func.max(Person.updated_at))
+        .join(Enrollment, Enrollment.person_id == Person.id)
+        .where(Enrollment.program_id == program_id)
+    ).one()
     requests = session.execute(
         select(func.count(), func.max(MentorshipRequest.responded_at)).where(
             MentorshipRequest.program_id == program_id,
         )
     ).one()
-    return (*enrollments, *mentorships, *requests)
+    return (*enrollments, *mentorships, *requests, *people)

@@ -80,3 +80,16 @@ def add_topic(session: Session, program: Program, label: str) -> str:
     session.flush()
     session.refresh(program)
     return cleaned
+
+
+def program_named(session: Session, team_id: str, name: str) -> Program | None:
+    """A cohort by name, ignoring case and surrounding spaces."""
+    wanted = " ".join(name.split()).lower()
+    for program in session.scalars(select(Program).where(Program.team_id == team_id)):
+        if program.name.lower() == wanted:
+            return program
+    return None
+
+
+def program_names(session: Session, team_id: str) -> list[str]:
+    return list(session.scalars(select(Program.name).where(Program.team_id == team_id)))

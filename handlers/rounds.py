@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import outbox
-from bot.db.models import MatchRound
+from bot.db.models import MatchRound, Program
 from bot.deps import Deps
-from bot.programs import current_program
+from bot.programs import current_program, program_named, program_names
 from bot.rounds import RoundError, approve, drop_pair, proposal_view_state, propose, queue_csv
 from bot.views.rounds import RoundIds, approved_text, proposal_modal, working_modal
 from handlers.commands import Invocation, Route
@@ -23,11 +23,22 @@ log = logging.getLogger(__name__)
 
 def register(app: App, deps: Deps) -> dict[str, Route]:
     def match(call: Invocation) -> None:
-        call.ack()
+        cohort = call.parsed.rest.strip()
         with deps.sessions() as session:
-            program = current_program(session, call.team_id, deps.clock())
-            name = program.name
+            if cohort:
+                program = program_named(session, call.team_id, cohort)
+                if program is None:
+                    known = ", ".join(program_names(session, call.team_id)) or "none yet"
+                    call.ack(
+                        response_type="ephemeral",
+                        text=f"There is no cohort named *{cohort}*. Cohorts: {known}.",
+                    )
+                    return
+            else:
+                program = current_program(session, call.team_id, deps.clock())
+            program_id, name = program.id, program.name
             session.commit()
+        call.ack()
         # The trigger id lasts 3 s and a large round takes longer: open first, fill in after.
         try:
             opened = call.client.views_open(trigger_id=call.trigger_id, view=working_modal(name))
@@ -37,7 +48,8 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
             return
         now = deps.clock()
         with deps.sessions() as session:
-            program = current_program(session, call.team_id, now)
+            program = session.get(Program, program_id)
+            assert program is not None
             proposal = propose(session, deps.pools, program, coordinator=call.user_id, now=now)
             queue_csv(session, proposal, now)
             state = proposal_view_state(session, proposal)

@@ -138,3 +138,13 @@ def test_the_terminal_dry_run_prints_the_same_proposal_and_changes_nothing(
     assert mentorships(rig) == []
     with rig.runtime.deps.sessions() as session:
         assert session.scalar(select(MatchRound)) is None
+
+
+def test_a_round_can_name_its_cohort_and_an_unknown_one_is_explained(rig: Rig) -> None:
+    unknown = rig.slack.slash_command(COORDINATOR, "match Spring 2031").json
+    rig.slack.slash_command(COORDINATOR, "match  mentorship PROGRAM ")
+    [updated] = rig.emulator.wait_for("views.update")
+
+    assert "no cohort named *Spring 2031*" in unknown["text"]
+    assert "Mentorship program" in unknown["text"]
+    assert len(pair_blocks(updated.args["view"])) == 2
