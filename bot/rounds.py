@@ -25,8 +25,8 @@ from bot.db.models import (
     Person,
     Program,
 )
-from bot.matching import Candidate, Round, Weights, solve_round
-from bot.matchmaking import PoolCache
+from bot.matching import Candidate, Pool, Round, Suggestion, Weights, solve_round, suggest
+from bot.matchmaking import PoolCache, ProgramPeople
 from bot.mentorship_requests import start_mentorship
 from bot.views.rounds import Proposal, ProposedPair, Unmatched
 
@@ -143,6 +143,77 @@ def drop_pair(session: Session, proposal: MatchRound, pair_id: int) -> None:
     pair.dropped = True
 
 
+def swap_mentors(
+    session: Session,
+    pools: PoolCache,
+    proposal: MatchRound,
+    first_id: int,
+    second_id: int,
+    now: datetime,
+) -> str:
+    """Exchange the mentors of two proposed pairs if both new pairs are acceptable.
+
+    The matcher re-checks each new pair (hard rules, score floors) and explains it,
+    so a swap can never create a pair a round would refuse. Returns what happened.
+    """
+    _still_open(proposal)
+    first, second = session.get(MatchRoundPair, first_id), session.get(MatchRoundPair, second_id)
+    if (
+        first is None
+        or second is None
+        or first.id == second.id
+        or {first.round_id, second.round_id} != {proposal.id}
+        or first.mentor_id is None
+        or second.mentor_id is None
+    ):
+        raise RoundError("Choose two different pairs of this proposal to swap.")
+    program = session.get(Program, proposal.program_id)
+    assert program is not None
+    people, pool = pools.get(session, program, now)
+    ids = [first.mentee_id, second.mentee_id, first.mentor_id, second.mentor_id]
+    names = {
+        p.id: p.display_name for p in session.scalars(select(Person).where(Person.id.in_(ids)))
+    }
+    wanted = [(first.mentee_id, second.mentor_id), (second.mentee_id, first.mentor_id)]
+    verdicts = [_check_pair(people, pool, program, mentee, mentor) for mentee, mentor in wanted]
+    refused = [
+        f"{names[mentee]} and {names[mentor]} cannot be paired"
+        for (mentee, mentor), verdict in zip(wanted, verdicts, strict=True)
+        if verdict is None
+    ]
+    if refused:
+        raise RoundError("Not swapped: " + "; ".join(refused) + ".")
+    first_new, second_new = verdicts
+    assert first_new is not None and second_new is not None
+    first.mentor_id, second.mentor_id = second.mentor_id, first.mentor_id
+    first.score, first.reasons = first_new.score, list(first_new.reasons)
+    second.score, second.reasons = second_new.score, list(second_new.reasons)
+    return (
+        f"Swapped: {names[first.mentee_id]} with {names[first.mentor_id]}, "
+        f"{names[second.mentee_id]} with {names[second.mentor_id]}."
+    )
+
+
+def _check_pair(
+    people: ProgramPeople, pool: Pool, program: Program, mentee_key: int, mentor_key: int
+) -> Suggestion | None:
+    """The matcher's verdict on one pair: its score and reasons, or None if not allowed."""
+    mentee = people.mentees.get(mentee_key)
+    if mentee is None or mentor_key not in pool.index:
+        return None
+    # Within a round the mentor's slot is already counted, so judge the pair as if free.
+    page = suggest(
+        mentee,
+        pool.with_availability(capacity_left={mentor_key: 1}),
+        1,
+        exclude=set(people.mentors) - {mentor_key},
+        history=people.history,
+        allow_repeats=program.allow_repeat_pairs,
+        weights=Weights.from_overrides(program.match_weights),
+    )
+    return page.items[0] if page.items else None
+
+
 def approve(session: Session, proposal: MatchRound, *, coordinator: str, now: datetime) -> Approved:
     """Start every kept pair; a mentor who filled up since the proposal is skipped."""
     _still_open(proposal)
@@ -207,17 +278,20 @@ def as_csv(session: Session, proposal: MatchRound) -> str:
     return out.getvalue()
 
 
-def proposal_view_state(session: Session, proposal: MatchRound) -> Proposal:
+def proposal_view_state(
+    session: Session, proposal: MatchRound, notice: str | None = None
+) -> Proposal:
     program = session.get(Program, proposal.program_id)
     assert program is not None
-    users = {
-        person.id: person.slack_user_id
+    mentees = {
+        person.id: person
         for person in session.scalars(
             select(Person)
             .join(MatchRoundPair, MatchRoundPair.mentee_id == Person.id)
             .where(MatchRoundPair.round_id == proposal.id)
         )
     }
+    users = {key: person.slack_user_id for key, person in mentees.items()}
     pairs, unmatched = [], []
     for pair in pairs_of(session, proposal):
         if pair.mentor_id is None:
@@ -233,6 +307,8 @@ def proposal_view_state(session: Session, proposal: MatchRound) -> Proposal:
                 score=pair.score or 0.0,
                 reasons=tuple(pair.reasons or ()),
                 dropped=pair.dropped,
+                mentee_name=mentees[pair.mentee_id].display_name,
+                mentor_name=mentor.display_name,
             )
         )
     stats = proposal.stats or {}
@@ -244,6 +320,7 @@ def proposal_view_state(session: Session, proposal: MatchRound) -> Proposal:
         total_score=float(stats.get("total_score", 0.0)),
         seconds=float(stats.get("seconds", 0.0)),
         certified=bool(stats.get("certified_optimal", False)),
+        notice=notice,
     )
 
 

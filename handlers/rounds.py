@@ -8,12 +8,21 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.db.models import MatchRound, Program
 from bot.deps import Deps
 from bot.programs import current_program, program_named, program_names
-from bot.rounds import RoundError, approve, drop_pair, proposal_view_state, propose, queue_csv
+from bot.rounds import (
+    RoundError,
+    approve,
+    drop_pair,
+    proposal_view_state,
+    propose,
+    queue_csv,
+    swap_mentors,
+)
 from bot.views.rounds import RoundIds, approved_text, proposal_modal, working_modal
 from handlers.commands import Invocation, Route
 from handlers.errors import guarded
@@ -58,10 +67,8 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
         view_id = opened["view"]["id"]
         call.client.views_update(view_id=view_id, view=proposal_modal(state))
 
-    @app.action(RoundIds.DROP)
-    @guarded
-    def on_drop(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def change(body: dict[str, Any], client: WebClient, edit: Any) -> None:
+        """Apply a coordinator's edit to the open proposal and redraw it with the outcome."""
         if not deps.settings.is_coordinator(body["user"]["id"]):
             return
         with deps.sessions() as session:
@@ -69,15 +76,50 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
             if proposal is None:
                 return
             try:
-                drop_pair(session, proposal, int(action["value"]))
+                notice = edit(session, proposal)
             except RoundError as exc:
-                log.info("drop refused: %s", exc)
-                return
-            state = proposal_view_state(session, proposal)
+                session.rollback()
+                notice = str(exc)
+            state = proposal_view_state(session, proposal, notice)
             session.commit()
         client.views_update(
             view_id=body["view"]["id"], hash=body["view"].get("hash"), view=proposal_modal(state)
         )
+
+    @app.action(RoundIds.DROP)
+    @guarded
+    def on_drop(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+
+        def drop(session: Session, proposal: MatchRound) -> str | None:
+            drop_pair(session, proposal, int(action["value"]))
+            return None
+
+        change(body, client, drop)
+
+    @app.action(RoundIds.SWAP_A)
+    @app.action(RoundIds.SWAP_B)
+    @guarded
+    def on_pick_pair(ack: Ack) -> None:
+        ack()  # the choice is read from the view's state when Swap is clicked
+
+    @app.action(RoundIds.SWAP)
+    @guarded
+    def on_swap(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        chosen = body["view"]["state"]["values"].get(RoundIds.SWAP_BLOCK, {})
+        picks = [
+            ((chosen.get(action) or {}).get("selected_option") or {}).get("value")
+            for action in (RoundIds.SWAP_A, RoundIds.SWAP_B)
+        ]
+
+        def swap(session: Session, proposal: MatchRound) -> str:
+            if None in picks:
+                raise RoundError("Choose the two pairs whose mentors to swap.")
+            first, second = (int(p) for p in picks)
+            return swap_mentors(session, deps.pools, proposal, first, second, deps.clock())
+
+        change(body, client, swap)
 
     @app.view(RoundIds.CALLBACK)
     @guarded

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -141,6 +142,10 @@ class SlackDriver:
         self.clock = clock
         self._timestamp: int | None = None  # fixed X-Slack-Request-Timestamp, for bad-sig tests
         self._ids = itertools.count(1)  # next() on a count is atomic under the GIL
+        # Like Slack, a view remembers what was chosen in its inputs (selects in actions
+        # blocks included) and sends all of it with every later action and the submission.
+        self._chosen: dict[str, dict[str, dict[str, Any]]] = {}
+        self._chosen_lock = threading.Lock()
 
     def using(
         self, *, signing_secret: str | None = None, timestamp: float | None = None
@@ -309,6 +314,8 @@ class SlackDriver:
         }
         acted = (target.block.get("block_id"), target.element.get("action_id"), value)
         if target.view is not None:
+            if target.element.get("type") in INPUT_ELEMENT_TYPES:
+                self._remember(target.view, acted)
             payload |= self._view_context(target.view, acted)
         else:
             message = target.message or {
@@ -320,10 +327,23 @@ class SlackDriver:
             payload |= self._message_context(user_id, message, channel_id, acted)
         return self._post_interaction(payload)
 
+    def _remember(self, view: JsonDict, acted: tuple[Any, Any, Any]) -> None:
+        block_id, action_id, value = acted
+        with self._chosen_lock:
+            chosen = self._chosen.setdefault(str(view.get("id")), {})
+            chosen.setdefault(block_id, {})[action_id] = value
+
+    def _remembered(self, view: JsonDict) -> dict[str, dict[str, Any]]:
+        with self._chosen_lock:
+            chosen = self._chosen.get(str(view.get("id")), {})
+            return {block: dict(actions) for block, actions in chosen.items()}
+
     def _view_context(self, view: JsonDict, acted: tuple[Any, Any, Any]) -> JsonDict:
         """Payload fields of an interaction inside a modal or Home tab."""
         shown = copy.deepcopy(view)
-        shown["state"] = {"values": _state(shown.get("blocks"), {}, acted=acted)}
+        shown["state"] = {
+            "values": _state(shown.get("blocks"), self._remembered(view), acted=acted)
+        }
         return {"container": {"type": "view", "view_id": shown.get("id")}, "view": shown}
 
     def _message_context(
@@ -362,7 +382,10 @@ class SlackDriver:
         """
         shown = self._resolve_view(user_id, view)
         submitted = copy.deepcopy(shown)
-        submitted["state"] = {"values": _state(shown.get("blocks"), values or {})}
+        chosen = self._remembered(shown)
+        for block_id, actions in (values or {}).items():
+            chosen.setdefault(block_id, {}).update(actions)
+        submitted["state"] = {"values": _state(shown.get("blocks"), chosen)}
         payload = {
             "type": "view_submission",
             "team": self._team(),

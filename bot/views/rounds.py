@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
     DividerBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -25,6 +28,11 @@ class RoundIds:
     CALLBACK = "round.approve"
     WORKING_CALLBACK = "round.working"
     DROP = "round.drop"
+    SWAP_BLOCK = "round.swap"
+    SWAP_A = "round.swap.a"
+    SWAP_B = "round.swap.b"
+    SWAP = "round.swap.go"
+    NOTICE_BLOCK = "round.notice"
     SUMMARY_BLOCK = "round.summary"
     UNMATCHED_BLOCK = "round.unmatched"
 
@@ -37,6 +45,15 @@ class ProposedPair:
     score: float
     reasons: tuple[str, ...]
     dropped: bool = False
+    mentee_name: str = ""
+    mentor_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """Plain text (option labels cannot mention people): 'Ana with Ben'."""
+        mentee = self.mentee_name or self.mentee_user_id
+        mentor = self.mentor_name or self.mentor_user_id
+        return f"{mentee} with {mentor}"[:75]
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,7 @@ class Proposal:
     total_score: float
     seconds: float
     certified: bool
+    notice: str | None = None  # the outcome of the coordinator's last change
 
 
 def working_modal(program_name: str) -> View:
@@ -89,8 +107,36 @@ def proposal_modal(proposal: Proposal) -> View:
                 )
             ),
         ),
-        DividerBlock(),
     ]
+    if proposal.notice:
+        blocks.append(
+            ContextBlock(
+                block_id=RoundIds.NOTICE_BLOCK,
+                elements=[MarkdownTextObject(text=_escape(proposal.notice)[:3000])],
+            )
+        )
+    swappable = kept[:PAIRS_SHOWN]
+    if len(swappable) >= 2:
+        options = [Option(value=str(p.pair_id), text=p.label) for p in swappable]
+        blocks.append(
+            ActionsBlock(
+                block_id=RoundIds.SWAP_BLOCK,
+                elements=[
+                    StaticSelectElement(
+                        action_id=RoundIds.SWAP_A,
+                        placeholder="Swap the mentor of…",
+                        options=options,
+                    ),
+                    StaticSelectElement(
+                        action_id=RoundIds.SWAP_B,
+                        placeholder="…with the mentor of",
+                        options=options,
+                    ),
+                    ButtonElement(text="Swap mentors", action_id=RoundIds.SWAP, value="swap"),
+                ],
+            )
+        )
+    blocks.append(DividerBlock())
     for pair in proposal.pairs[:PAIRS_SHOWN]:
         line = f"<@{pair.mentee_user_id}> with <@{pair.mentor_user_id}> · {fit_label(pair.score)}"
         if pair.dropped:

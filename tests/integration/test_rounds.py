@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.enums import EnrollmentRole, MentorshipStatus, RoundStatus
-from bot.db.models import MatchRound, Mentorship
+from bot.db.models import MatchRound, MatchRoundPair, Mentorship, Person
 from bot.emulator import validate_view
 from bot.views.rounds import RoundIds
 from tests.integration.cast import enroll
@@ -148,3 +148,76 @@ def test_a_round_can_name_its_cohort_and_an_unknown_one_is_explained(rig: Rig) -
     assert "no cohort named *Spring 2031*" in unknown["text"]
     assert "Mentorship program" in unknown["text"]
     assert len(pair_blocks(updated.args["view"])) == 2
+
+
+def test_a_swap_that_breaks_a_hard_rule_is_refused_and_explained(rig: Rig) -> None:
+    view = open_round(rig)
+    first, second = (int(b["accessory"]["value"]) for b in pair_blocks(view))
+    with rig.runtime.deps.sessions() as session:
+        pairs = {p.id: p for p in session.scalars(select(MatchRoundPair))}
+        before = {key: p.mentor_id for key, p in pairs.items()}
+        # The first mentee turns out to report to the second pair's mentor.
+        mentee = session.get(Person, pairs[first].mentee_id)
+        mentee.manager_slack_id = session.get(Person, pairs[second].mentor_id).slack_user_id
+        session.commit()
+
+    rig.slack.block_action(COORDINATOR, RoundIds.SWAP_A, value=str(first))
+    rig.slack.block_action(COORDINATOR, RoundIds.SWAP_B, value=str(second))
+    rig.slack.block_action(COORDINATOR, RoundIds.SWAP)
+    rig.settle()
+
+    shown = rig.emulator.top_view(COORDINATOR)
+    notice = next(b for b in shown["blocks"] if b.get("block_id") == RoundIds.NOTICE_BLOCK)
+    assert notice["elements"][0]["text"].startswith("Not swapped")
+    assert "cannot be paired" in notice["elements"][0]["text"]
+    with rig.runtime.deps.sessions() as session:
+        assert {p.id: p.mentor_id for p in session.scalars(select(MatchRoundPair))} == before
+    assert validate_view(shown) == []
+
+
+def test_swap_needs_two_pairs_chosen(rig: Rig) -> None:
+    open_round(rig)
+
+    rig.slack.block_action(COORDINATOR, RoundIds.SWAP)
+    rig.settle()
+
+    assert "Choose the two pairs" in str(rig.emulator.top_view(COORDINATOR))
+
+
+def test_a_swap_the_matcher_accepts_exchanges_the_mentors(rig: Rig) -> None:
+    # Two more mentees on the first mentor's topics, and a second mentor for them.
+    enroll(rig, "U0EVE0001", EnrollmentRole.MENTEE, topics=("NLP", "MLOps"))
+    enroll(
+        rig,
+        "U0OLA0001",
+        EnrollmentRole.MENTOR,
+        topics=("NLP", "MLOps"),
+        goals="Help people grow.",
+        bio="NLP and MLOps in production.",
+        capacity=1,
+    )
+    view = open_round(rig)
+    with rig.runtime.deps.sessions() as session:
+        nlp_pairs = [
+            p
+            for p in session.scalars(
+                select(MatchRoundPair).where(MatchRoundPair.mentor_id.is_not(None))
+            )
+            if p.mentor_id in _ids(session, "U0MIA0001", "U0OLA0001")
+        ]
+    first, second = nlp_pairs[0].id, nlp_pairs[1].id
+
+    rig.slack.block_action(COORDINATOR, RoundIds.SWAP_A, value=str(first))
+    rig.slack.block_action(COORDINATOR, RoundIds.SWAP_B, value=str(second))
+    rig.slack.block_action(COORDINATOR, RoundIds.SWAP)
+    rig.settle()
+
+    with rig.runtime.deps.sessions() as session:
+        swapped = {p.id: p.mentor_id for p in session.scalars(select(MatchRoundPair))}
+    assert (swapped[first], swapped[second]) == (nlp_pairs[1].mentor_id, nlp_pairs[0].mentor_id)
+    assert "Swapped" in str(rig.emulator.top_view(COORDINATOR))
+    assert len(pair_blocks(view)) == 3
+
+
+def _ids(session, *users: str) -> set[int]:
+    return set(session.scalars(select(Person.id).where(Person.slack_user_id.in_(users))))
