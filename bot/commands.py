@@ -49,6 +49,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         Audience.COORDINATORS,
         arguments="[add NAME]",
     ),
+    Subcommand(
+        "expiry",
+        "How many days mentors have to answer a request (default 3)",
+        Audience.COORDINATORS,
+        arguments="[days]",
+    ),
     Subcommand("help", "Show what you can do with mentorbot"),
 )
 _BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

@@ -63,7 +63,7 @@ def topic_labels(program: Program) -> list[str]:
 
 
 class TopicError(ValueError):
-    """A topic a coordinator cannot add as typed; str(error) says why."""
+    """A program setting a coordinator cannot apply as typed; str(error) says why."""
 
 
 def add_topic(session: Session, program: Program, label: str) -> str:
@@ -93,3 +93,17 @@ def program_named(session: Session, team_id: str, name: str) -> Program | None:
 
 def program_names(session: Session, team_id: str) -> list[str]:
     return list(session.scalars(select(Program.name).where(Program.team_id == team_id)))
+
+
+EXPIRY_DAYS = range(1, 15)
+
+
+def set_request_expiry(program: Program, text: str) -> str:
+    """Set how long a mentor has to answer a request, in whole days; returns the outcome."""
+    if not text.strip().isdigit() or int(text) not in EXPIRY_DAYS:
+        raise TopicError(
+            f"Give a number of days from {EXPIRY_DAYS.start} to {EXPIRY_DAYS.stop - 1}, "
+            "e.g. `/mentor expiry 3`."
+        )
+    program.request_expiry_hours = int(text) * 24
+    return f"Mentors now have {int(text)} day(s) to answer a request in *{program.name}*."

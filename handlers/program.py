@@ -1,11 +1,11 @@
-"""Coordinators' program settings from `/mentor`: the topic list."""
+"""Coordinators' program settings from `/mentor`: the topic list, the request expiry."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.programs import TopicError, add_topic, current_program, topic_labels
+from bot.programs import TopicError, add_topic, current_program, set_request_expiry, topic_labels
 from handlers.commands import Invocation, Route
 
 
@@ -39,4 +39,21 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
             text=f"Added *{label}*. People see it in the join form from now on.",
         )
 
-    return {"topics": topics}
+    def expiry(call: Invocation) -> None:
+        with deps.sessions() as session:
+            program = current_program(session, call.team_id, deps.clock())
+            if not call.parsed.rest.strip():
+                days = program.request_expiry_hours / 24
+                text = (
+                    f"Mentors have {days:g} day(s) to answer a request in *{program.name}*. "
+                    "Change it with `/mentor expiry DAYS`."
+                )
+            else:
+                try:
+                    text = set_request_expiry(program, call.parsed.rest)
+                except TopicError as exc:
+                    text = str(exc)
+                session.commit()
+        call.ack(response_type="ephemeral", text=text)
+
+    return {"topics": topics, "expiry": expiry}

@@ -1,8 +1,11 @@
-"""Coordinators add to the program's topic list; others are refused politely."""
+"""Coordinators keep the program's settings (topics, request expiry); others are refused."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.profile import DEFAULT_TOPICS
+from bot.programs import current_program
 from tests.integration.conftest import COORDINATOR, Rig
 
 NEW_TOPIC = "Speech recognition"
@@ -48,3 +51,18 @@ def test_help_shows_coordinator_commands_only_to_coordinators(rig: Rig) -> None:
 
     assert "/mentor topics" not in member
     assert "/mentor topics" in coordinator
+
+
+def test_a_coordinator_sets_how_long_mentors_have_to_answer(rig: Rig) -> None:
+    shown = rig.slack.slash_command(COORDINATOR, "expiry").json["text"]
+    changed = rig.slack.slash_command(COORDINATOR, "expiry 5").json["text"]
+    refused = rig.slack.slash_command(COORDINATOR, "expiry forever").json["text"]
+    member = rig.slack.slash_command("U0MEMBER1", "expiry 1").json["text"]
+
+    assert "3 day(s)" in shown
+    assert "5 day(s)" in changed
+    assert "from 1 to 14" in refused
+    assert "for program coordinators" in member
+    with rig.runtime.deps.sessions() as session:
+        program = current_program(session, "T0001", datetime.now(UTC))
+        assert program.request_expiry_hours == 5 * 24
