@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -13,6 +15,7 @@ from bot.db.models import Program
 from bot.deps import Deps
 from bot.enrollment import enrollment_of
 from bot.find import (
+    PAGE_SIZE,
     FindError,
     Search,
     check_can_search,
@@ -63,7 +66,10 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
             join(call)  # finding a mentor starts with saying what you're looking for
             return
         call.ack()
-        reply = lambda text: call.respond(text=text, response_type="ephemeral")  # noqa: E731
+
+        def reply(text: str) -> None:
+            call.respond(text=text, response_type="ephemeral")
+
         open_suggestions(call.client, spec, call.user_id, call.trigger_id, reply)
 
     def open_suggestions(
@@ -94,7 +100,10 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
         user_id = body["user"]["id"]
         spec = start(team_of(body), user_id, "")
         if isinstance(spec, Search):
-            reply = lambda text: client.chat_postMessage(channel=user_id, text=text)  # noqa: E731
+
+            def reply(text: str) -> None:
+                client.chat_postMessage(channel=user_id, text=text)
+
             open_suggestions(client, spec, user_id, body["trigger_id"], reply)
 
     def redraw(body: dict[str, Any], client: WebClient, spec: Search) -> None:
@@ -109,37 +118,23 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
         field = view["state"]["values"].get(MatchIds.QUERY_BLOCK, {}).get(MatchIds.QUERY_ACTION)
         return ((field or {}).get("value") or "").strip()[:300]
 
-    @app.action(MatchIds.CHOOSE)
-    @guarded
-    def on_choose(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
-        ack()
-        spec = Search.from_metadata(body["view"]["private_metadata"])
-        redraw(body, client, with_pick(spec, int(action["value"])))
+    # How each click in the suggestions modal changes the search it shows.
+    edits: dict[str, Callable[[Search, dict[str, Any], dict[str, Any]], Search]] = {
+        MatchIds.CHOOSE: lambda spec, action, view: with_pick(spec, int(action["value"])),
+        MatchIds.UNCHOOSE: lambda spec, action, view: without_pick(spec, int(action["value"])),
+        MatchIds.MORE: lambda spec, action, view: replace(spec, offset=spec.offset + PAGE_SIZE),
+        MatchIds.SEARCH: lambda spec, action, view: replace(
+            spec, query=typed_query(view), offset=0
+        ),
+    }
 
-    @app.action(MatchIds.UNCHOOSE)
-    @guarded
-    def on_unchoose(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
+    def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         spec = Search.from_metadata(body["view"]["private_metadata"])
-        redraw(body, client, without_pick(spec, int(action["value"])))
+        redraw(body, client, edits[action["action_id"]](spec, action, body["view"]))
 
-    @app.action(MatchIds.MORE)
-    @guarded
-    def on_more(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        spec = Search.from_metadata(body["view"]["private_metadata"])
-        redraw(body, client, Search(spec.program_id, spec.picks, spec.query, spec.offset + 3))
-
-    @app.action(MatchIds.SEARCH)
-    @guarded
-    def on_search(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        spec = Search.from_metadata(body["view"]["private_metadata"])
-        redraw(body, client, Search(spec.program_id, spec.picks, typed_query(body["view"]), 0))
+    for action_id in edits:
+        app.action(action_id)(guarded(on_click))
 
     @app.view(MatchIds.SUGGESTIONS_CALLBACK)
     @guarded
@@ -148,7 +143,7 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
         query = typed_query(view)
         if not spec.picks or query != spec.query:
             # The submit button doubles as "search" (Enter in the search box submits).
-            searched = Search(spec.program_id, spec.picks, query, 0)
+            searched = replace(spec, query=query, offset=0)
             ack(response_action="update", view=render(searched, user_id=body["user"]["id"]))
             return
         with deps.sessions() as session:
