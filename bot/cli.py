@@ -76,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the proposal only (required: rounds are approved in Slack with /mentor match)",
     )
+    commands.add_parser(
+        "demo",
+        help="an offline walk-through: the real bot against a local Slack emulator",
+        description="Run the real handlers and scheduler against a local Slack Web API "
+        "emulator, with no workspace and no tokens, and print what each person would see.",
+    )
+
     roster = commands.add_parser(
         "roster", help="import who reports to whom, and teams (matching keeps those apart)"
     )
@@ -125,6 +132,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _run_due(settings, args.as_of or datetime.now(UTC))
     if args.command == "scheduler":
         return _scheduler(settings)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return run_demo()
     if args.command == "roster":
         return _roster_import(settings, args.file, team=args.team)
     if args.command == "match":

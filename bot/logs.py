@@ -49,5 +49,7 @@ def configure_logging(fmt: Literal["text", "json"], level: int = logging.INFO) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # APScheduler logs every tick at INFO; that is noise at a short interval.
+    # APScheduler logs every tick at INFO; that is noise at a short interval. Alembic
+    # announces each of its plugins at INFO on every command.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -428,7 +428,11 @@ def request_message(
     if shown_reasons:
         bullets = "\n".join(f"• {_excerpt(r, REASON_SHOWN, one_line=True)}" for r in shown_reasons)
         blocks.append(
-            _section(MatchIds.REQUEST_REASONS_BLOCK, f"*Why we think you fit*\n{bullets}")
+            # The reasons speak to the mentee ("ahead of you"): say so, so they read right here.
+            _section(
+                MatchIds.REQUEST_REASONS_BLOCK,
+                f"*Why you were suggested to {_escape(mentee_name)}* (as we told them)\n{bullets}",
+            )
         )
     if goals.strip():
         blocks.append(
@@ -562,7 +566,8 @@ def intro_message(
     shown_reasons = _reasons(reasons)
     if shown_reasons:
         bullets = "\n".join(f"• {_excerpt(r, REASON_SHOWN, one_line=True)}" for r in shown_reasons)
-        blocks.append(_section(MatchIds.INTRO_WHY_BLOCK, f"*Why we matched you*\n{bullets}"))
+        heading = "*Why we matched you* (as we explained it to the mentee)"
+        blocks.append(_section(MatchIds.INTRO_WHY_BLOCK, f"{heading}\n{bullets}"))
     blocks.append(_section(MatchIds.INTRO_RHYTHM_BLOCK, rhythm))
     if mentee_goals.strip():
         blocks.append(

@@ -484,7 +484,7 @@ def test_the_intro_introduces_both_and_proposes_a_kickoff() -> None:
     assert "<@U0MENTOR>" in text and "<@U0MENTEE>" in text
     for point in (
         "<@U0MENTOR>, meet <@U0MENTEE>",
-        "*Why we matched you*",
+        "*Why we matched you* (as we explained it to the mentee)",
         "• Same time zone",
         "meeting every two weeks by video call",
         "I'll check in with you both around Monday 24 March",
