@@ -113,7 +113,7 @@ def search(
             enrollment.waiting_since = now
     return SuggestionsState(
         cards=tuple(_card(session, people, item.mentor_key, item) for item in page.items),
-        picks=tuple(_card(session, people, key, None) for key in spec.picks),
+        picks=chosen_cards(session, pools, program, spec, now),
         query=spec.query,
         offset=spec.offset,
         has_more=spec.offset + len(page.items) < page.total,
@@ -156,6 +156,14 @@ def choices_for(
             Choice(mentor, found.score if found else None, found.reasons if found else ())
         )
     return choices
+
+
+def chosen_cards(
+    session: Session, pools: PoolCache, program: Program, spec: Search, now: datetime
+) -> tuple[MentorCard, ...]:
+    """The mentee's picks as cards, in order (no scoring: the note modal only names them)."""
+    people, _ = pools.get(session, program, now)
+    return tuple(_card(session, people, key, None) for key in spec.picks)
 
 
 def with_pick(spec: Search, mentor_id: int) -> Search:

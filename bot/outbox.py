@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.enums import OutboxStatus
@@ -161,8 +161,3 @@ def retry_later(
 
 def give_up(session: Session, message: Claimed, error: str, now: datetime) -> None:
     _finish(session, message, status=OutboxStatus.FAILED, last_error=error[:1000], sent_at=None)
-
-
-def pending_count(session: Session) -> int:
-    waiting = OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-    return session.scalar(select(func.count()).where(waiting)) or 0

@@ -170,10 +170,7 @@ def swap_mentors(
     program = session.get(Program, proposal.program_id)
     assert program is not None
     people, pool = pools.get(session, program, now)
-    ids = [first.mentee_id, second.mentee_id, first.mentor_id, second.mentor_id]
-    names = {
-        p.id: p.display_name for p in session.scalars(select(Person).where(Person.id.in_(ids)))
-    }
+    names = {key: p.display_name for key, p in people_of_round(session, proposal).items()}
     wanted = [(first.mentee_id, second.mentor_id), (second.mentee_id, first.mentor_id)]
     verdicts = [_check_pair(people, pool, program, mentee, mentor) for mentee, mentor in wanted]
     refused = [
@@ -260,10 +257,10 @@ def as_csv(session: Session, proposal: MatchRound) -> str:
     writer.writerow(
         ["mentee", "mentee_slack_id", "mentor", "mentor_slack_id", "score", "why", "status"]
     )
+    people = people_of_round(session, proposal)
     for pair in pairs_of(session, proposal):
-        mentee = session.get(Person, pair.mentee_id)
-        mentor = session.get(Person, pair.mentor_id) if pair.mentor_id else None
-        assert mentee is not None
+        mentee = people[pair.mentee_id]
+        mentor = people[pair.mentor_id] if pair.mentor_id else None
         writer.writerow(
             [
                 mentee.display_name,
@@ -278,36 +275,42 @@ def as_csv(session: Session, proposal: MatchRound) -> str:
     return out.getvalue()
 
 
+def people_of_round(session: Session, proposal: MatchRound) -> dict[int, Person]:
+    """Every mentee and mentor a round names, in one query (rounds run to 20,000 pairs)."""
+    mentioned = (MatchRoundPair.mentee_id == Person.id) | (MatchRoundPair.mentor_id == Person.id)
+    return {
+        person.id: person
+        for person in session.scalars(
+            select(Person)
+            .join(MatchRoundPair, mentioned)
+            .where(MatchRoundPair.round_id == proposal.id)
+            .distinct()
+        )
+    }
+
+
 def proposal_view_state(
     session: Session, proposal: MatchRound, notice: str | None = None
 ) -> Proposal:
     program = session.get(Program, proposal.program_id)
     assert program is not None
-    mentees = {
-        person.id: person
-        for person in session.scalars(
-            select(Person)
-            .join(MatchRoundPair, MatchRoundPair.mentee_id == Person.id)
-            .where(MatchRoundPair.round_id == proposal.id)
-        )
-    }
-    users = {key: person.slack_user_id for key, person in mentees.items()}
+    people = people_of_round(session, proposal)
     pairs, unmatched = [], []
     for pair in pairs_of(session, proposal):
+        mentee = people[pair.mentee_id]
         if pair.mentor_id is None:
-            unmatched.append(Unmatched(users[pair.mentee_id], pair.unmatched_reason or ""))
+            unmatched.append(Unmatched(mentee.slack_user_id, pair.unmatched_reason or ""))
             continue
-        mentor = session.get(Person, pair.mentor_id)
-        assert mentor is not None
+        mentor = people[pair.mentor_id]
         pairs.append(
             ProposedPair(
                 pair_id=pair.id,
-                mentee_user_id=users[pair.mentee_id],
+                mentee_user_id=mentee.slack_user_id,
                 mentor_user_id=mentor.slack_user_id,
                 score=pair.score or 0.0,
                 reasons=tuple(pair.reasons or ()),
                 dropped=pair.dropped,
-                mentee_name=mentees[pair.mentee_id].display_name,
+                mentee_name=mentee.display_name,
                 mentor_name=mentor.display_name,
             )
         )

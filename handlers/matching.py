@@ -20,6 +20,7 @@ from bot.find import (
     Search,
     check_can_search,
     choices_for,
+    chosen_cards,
     search,
     with_pick,
     without_pick,
@@ -46,7 +47,7 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
             program = session.get(Program, spec.program_id)
             assert program is not None
             mentee = find_person(session, program.team_id, user_id)
-            assert program is not None and mentee is not None
+            assert mentee is not None
             state = search(session, deps.pools, program, mentee, spec, now)
             session.commit()
         return suggestions_modal(state, private_metadata=spec.to_metadata()).to_dict()
@@ -149,14 +150,8 @@ def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
         with deps.sessions() as session:
             program = session.get(Program, spec.program_id)
             assert program is not None
-            mentee = find_person(session, program.team_id, body["user"]["id"])
-            assert mentee is not None
-            state = search(session, deps.pools, program, mentee, spec, deps.clock())
-            session.rollback()  # a re-render for the picks' cards; nothing to keep
-        ack(
-            response_action="push",
-            view=note_modal(state.picks, private_metadata=spec.to_metadata()),
-        )
+            picks = chosen_cards(session, deps.pools, program, spec, deps.clock())
+        ack(response_action="push", view=note_modal(picks, private_metadata=spec.to_metadata()))
 
     @app.view(MatchIds.NOTE_CALLBACK)
     @guarded

@@ -12,7 +12,7 @@ The flow, and the builder for each step:
 4. `decline_modal` (optional reason) and `request_answered_blocks` (replaces the DM).
 5. `intro_message`: the group DM that introduces the pair and proposes a kickoff.
 6. The mentee's notices: `request_sent_message`, `declined_message`, `expired_message`,
-   `none_left_message`, `mentor_available_message`.
+   `mentor_available_message`.
 
 Text rules:
 - Whatever a person wrote (names, titles, topics, goals, notes, reasons, "about", the
@@ -627,15 +627,6 @@ def expired_message(*, mentor_name: str, next_name: str | None) -> tuple[str, li
         "busy stretch, not a no to you."
     )
     return _notice(text + " " + _what_next(next_name))
-
-
-def none_left_message() -> tuple[str, list[Block]]:
-    """None of the mentee's choices could take them on."""
-    return _notice(
-        "None of your choices could take you on right now. Sorry, we know waiting isn't fun.\n"
-        f"Type `{COMMAND} find` to see more mentors who fit. You stay on the waiting list "
-        "meanwhile, and we'll DM you when a mentor who fits joins or frees up a slot."
-    )
 
 
 def mentor_available_message() -> tuple[str, list[Block]]:

@@ -109,7 +109,7 @@ def test_find_shows_the_mentors_who_fit_best_first_with_reasons(rig: Rig) -> Non
     first_card = next(
         b for b in view["blocks"] if b.get("block_id", "").startswith(MatchIds.CARD_PREFIX)
     )
-    assert "•" in first_card["text"]["text"] or "\n" in first_card["text"]["text"]  # reasons
+    assert "• You both care about Machine learning engineering" in first_card["text"]["text"]
     assert first_card["accessory"]["action_id"] == MatchIds.CHOOSE
 
 

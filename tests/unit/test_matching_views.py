@@ -29,7 +29,6 @@ from bot.views.matching import (
     fit_label,
     intro_message,
     mentor_available_message,
-    none_left_message,
     note_modal,
     request_answered_blocks,
     request_message,
@@ -542,9 +541,7 @@ def test_an_expired_request_moves_on(next_name: str | None, expected: str) -> No
     assert "Ada didn't get to your request in time" in text and expected in text
 
 
-def test_none_left_and_mentor_available_point_to_find() -> None:
-    text, _ = message(none_left_message())
-    assert "None of your choices" in text and "/mentor find" in text and "waiting list" in text
+def test_mentor_available_points_to_find() -> None:
     text, _ = message(mentor_available_message())
     assert "now has room" in text and "/mentor find" in text
 
