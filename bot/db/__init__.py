@@ -3,8 +3,7 @@
 - bot.db.models: the tables; bot.db.enums: their vocabularies; bot.db.types: UTCDateTime, JSON.
 - bot.db.engine: make_engine(url), make_session_factory(engine).
 - bot.db.migrate: upgrade(url), current_revision(url), head_revision(), pending_changes(url).
+
+Importing the package itself loads nothing, so `bot.db.enums` (plain vocabulary) can be
+used by the pure matching engine without pulling in SQLAlchemy.
 """
-
-from bot.db.engine import make_engine, make_session_factory, normalize_url
-
-__all__ = ["make_engine", "make_session_factory", "normalize_url"]
