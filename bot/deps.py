@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.matchmaking import PoolCache
+from bot.uow import UnitOfWork
 
 
 def utcnow() -> datetime:
@@ -42,3 +43,7 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     wake: Wakeup = field(default_factory=Wakeup)
     pools: PoolCache = field(default_factory=PoolCache)
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work: one transaction that commits on success and wakes the sender."""
+        return UnitOfWork(self.sessions, self.wake)

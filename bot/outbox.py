@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.db.enums import OutboxStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import OutboxMessage
+from bot.uow import mark_queued
 
 GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into it
 FILE_DM = "dm.file"  # open a DM with payload["user"], then upload payload["content"] there
@@ -64,7 +65,10 @@ def enqueue(
         "attempts": 0,
         "not_before": not_before,
     }
-    return insert_if_absent(session, OutboxMessage, values, unique=["idempotency_key"])
+    added = insert_if_absent(session, OutboxMessage, values, unique=["idempotency_key"])
+    if added:
+        mark_queued(session)  # the unit of work wakes the sender once this commits
+    return added
 
 
 def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) -> list[Claimed]:

@@ -1,0 +1,118 @@
+"""Status changes: one table of allowed moves per stateful noun, one `move()` for all.
+
+Every status write goes through `move()`. It refuses a move its table does not allow
+(a bug, so it raises), and it is a conditional UPDATE on the expected state, so two
+requests or two processes racing to move the same row cannot both succeed: the loser
+is told (False) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.db.enums import (
+    EnrollmentStatus,
+    MentorshipStatus,
+    OutboxStatus,
+    RequestStatus,
+    RoundStatus,
+)
+from bot.db.models import Enrollment, MatchRound, Mentorship, MentorshipRequest, OutboxMessage
+
+
+class ForbiddenTransition(RuntimeError):
+    """A status change that the noun's table does not allow: a bug, never user input."""
+
+
+@dataclass(frozen=True)
+class Transitions:
+    noun: str
+    allowed: Mapping[StrEnum, frozenset[StrEnum]]
+
+    def check(self, source: StrEnum, target: StrEnum) -> None:
+        if target not in self.allowed.get(source, frozenset()):
+            raise ForbiddenTransition(f"{self.noun}: {source.value} -> {target.value}")
+
+
+def _table(noun: str, moves: Mapping[Any, Collection[Any]]) -> Transitions:
+    return Transitions(noun, {source: frozenset(targets) for source, targets in moves.items()})
+
+
+_R = RequestStatus
+REQUEST = _table(
+    "request",
+    {
+        _R.QUEUED: {_R.PENDING, _R.CANCELLED},
+        _R.PENDING: {_R.ACCEPTED, _R.DECLINED, _R.EXPIRED, _R.CANCELLED},
+    },
+)
+
+_M = MentorshipStatus
+MENTORSHIP = _table(
+    "mentorship",
+    {_M.ACTIVE: {_M.PAUSED, _M.ENDED}, _M.PAUSED: {_M.ACTIVE, _M.ENDED}},
+)
+
+_E = EnrollmentStatus
+ENROLLMENT = _table(
+    "enrollment",
+    {
+        _E.ACTIVE: {_E.PAUSED, _E.LEFT},
+        _E.PAUSED: {_E.ACTIVE, _E.LEFT},
+        _E.LEFT: {_E.ACTIVE},  # joining again
+    },
+)
+
+_O = OutboxStatus
+OUTBOX = _table(
+    "outbox message",
+    {
+        _O.PENDING: {_O.SENDING},
+        # SENDING -> SENDING: a claim whose holder died is taken over.
+        _O.SENDING: {_O.SENT, _O.PENDING, _O.FAILED, _O.SENDING},
+    },
+)
+
+_D = RoundStatus
+ROUND = _table("round", {_D.PROPOSED: {_D.APPROVED, _D.DISCARDED}})
+
+TABLES: dict[type[Any], Transitions] = {
+    MentorshipRequest: REQUEST,
+    Mentorship: MENTORSHIP,
+    Enrollment: ENROLLMENT,
+    OutboxMessage: OUTBOX,
+    MatchRound: ROUND,
+}
+
+
+def move(
+    session: Session,
+    model: type[Any],
+    row_id: int,
+    *,
+    source: StrEnum | Collection[StrEnum],
+    target: StrEnum,
+    **values: Any,
+) -> bool:
+    """Move row `row_id` from `source` (one state or several) to `target`, setting `values`.
+
+    True when this call moved it; False when the row was not in `source` any more
+    (someone else moved it first, or it is gone).
+    """
+    sources = [source] if isinstance(source, StrEnum) else list(source)
+    table = TABLES[model]
+    for state in sources:
+        table.check(state, target)
+    changed = session.execute(
+        update(model)
+        .where(model.id == row_id, model.status.in_(sources))
+        .values(status=target, **values)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    return changed == 1
