@@ -12,8 +12,10 @@ yardsticks). Weights and floors: `Weights`. Each module's docstring says why it 
     reasons     readable reasons        assign     solve_round
     suggest     self-serve top-k        unmatched  why someone stays unmatched
 
-Importing this package imports scikit-learn and scipy (~1 s, ~120 MB): import it where
-matching happens, not at start-up.
+Importing this package loads numpy and scipy.sparse; scikit-learn and scipy's graph
+solver (~0.7 s more) load on first use, or ahead of it with `warm()`, which a server
+calls in the background once it listens, so start-up does not wait for them and the
+first search does not pay for them.
 """
 
 from bot.matching.assign import DEFAULT_K, solve_round
@@ -24,6 +26,16 @@ from bot.matching.results import Pair, Round, RoundStats, Suggestion, Suggestion
 from bot.matching.suggest import suggest
 from bot.matching.text import TextModel, TextModelFactory, TfidfTextModel
 from bot.matching.weights import Weights
+
+
+def warm() -> None:
+    """Import what the first fit and the first round would otherwise import."""
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching  # noqa: F401
+
+    from bot.matching.text import stop_words
+
+    stop_words()
+
 
 __all__ = [
     "DEFAULT_K",
@@ -45,4 +57,5 @@ __all__ = [
     "reporting_chain",
     "solve_round",
     "suggest",
+    "warm",
 ]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from bot.matching.graph import Edges
 
@@ -56,6 +55,8 @@ def max_weight_assignment(edges: Edges, capacity: np.ndarray, n: int) -> np.ndar
         shape, nobody = (n, n_slots + n), np.arange(n)
         r, c = np.concatenate([mentee, nobody]), np.concatenate([slot, n_slots + nobody])
     weights = np.concatenate([cost, np.full(len(nobody), top + 1)]).astype(np.float64)
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching  # see warm()
+
     row_ind, col_ind = min_weight_full_bipartite_matching(sp.csr_matrix((weights, (r, c)), shape))
     if n_slots <= n:
         slot_ind, mentee_ind = row_ind, col_ind

@@ -22,6 +22,7 @@ nothing here downloads one): it only has to turn texts into L2-normalised rows.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -30,7 +31,6 @@ from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 # (pattern over normalised text, concept words appended when it matches).
 # Appending (not replacing) keeps the person's own words in play as well.
@@ -68,12 +68,21 @@ EXPANSIONS: tuple[tuple[str, str], ...] = (
 _COMPILED = tuple((re.compile(p), words) for p, words in EXPANSIONS)
 
 # Words that say nothing about what a person knows or wants, on top of sklearn's list.
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {
+_OWN_STOP_WORDS: frozenset[str] = frozenset({
     "want", "wants", "help", "helping", "happy", "like", "looking", "love", "really",
     "learn", "get", "getting", "would", "others", "people", "things", "thing", "work",
     "working", "good", "better", "way", "ways", "also", "able", "year", "years", "just",
     "hope", "interested", "glad", "share",
-}  # fmt: skip
+})  # fmt: skip
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    # scikit-learn costs ~0.6 s to import: loaded when text is first read, not at start-up.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _OWN_STOP_WORDS
+
 
 _NON_WORD = re.compile(r"[^a-z0-9+#]+")
 # Two passes, longest suffix first; a strip must leave at least 3 letters. Inflections go
@@ -111,7 +120,7 @@ def _strip(word: str, suffixes: tuple[str, ...]) -> str:
 
 def content_words(text: str) -> list[str]:
     """The normalised words that carry meaning (stop words and 1-letter tokens out)."""
-    return [w for w in normalise(text).split() if len(w) > 1 and w not in STOP_WORDS]
+    return [w for w in normalise(text).split() if len(w) > 1 and w not in stop_words()]
 
 
 def word_features(text: str) -> list[str]:
@@ -150,6 +159,8 @@ class TfidfTextModel:
         if not 0 <= word_share <= 1:
             raise ValueError("word_share must be in 0..1")
         self.word_share = word_share
+        from sklearn.feature_extraction.text import TfidfVectorizer  # see stop_words()
+
         # Both analyzers read the same normalised words, computed once per text in encode().
         self._words = TfidfVectorizer(
             analyzer=_word_features_of, sublinear_tf=True, dtype=np.float32
