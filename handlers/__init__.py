@@ -6,13 +6,15 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import commands, enrollment, home, matching, middleware, program, requests, rounds
+from handlers.context import ProvideDeps
 
 
 def register(app: App, deps: Deps) -> None:
-    middleware.register(app, deps)
+    app.use(ProvideDeps(deps))
+    app.middleware(middleware.act_once_per_event)
+    app.event("app_home_opened")(home.on_home_opened)
     routes = enrollment.register(app, deps) | program.register(app, deps)
     routes |= rounds.register(app, deps)
     routes |= matching.register(app, deps, join=routes["join"])
     commands.register(app, deps, routes)
-    home.register(app, deps)
     requests.register(app, deps)
