@@ -28,6 +28,7 @@ from bot.profile import (
     MENTORS_WANTED_RANGE,
     Profile,
 )
+from bot.text_input import UnreadableText, clean_text
 from bot.views.enrollment import (
     CADENCE_LABELS,
     EXPERIENCE_LABELS,
@@ -45,6 +46,12 @@ _NOT_PERSONAL_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 _MENTOR_ROLES = (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
 _SEEKER_ROLES = (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
 _DIGITS = re.compile(r"[0-9]{1,3}")
+# The typed fields, read (and checked for unreadable text) in this order.
+_TYPED = (
+    (Ids.GOALS_BLOCK, Ids.GOALS_ACTION),
+    (Ids.BIO_BLOCK, Ids.BIO_ACTION),
+    (Ids.TIMEZONE_BLOCK, Ids.TIMEZONE_ACTION),
+)
 
 E = TypeVar("E", EnrollmentRole, ExperienceLevel, Cadence, MeetingFormat)
 
@@ -71,21 +78,10 @@ def parse_submission(
     if topics_error:
         errors[Ids.TOPICS_BLOCK] = topics_error
 
-    goals = _text(values, Ids.GOALS_BLOCK, Ids.GOALS_ACTION)
-    # Slack's max_length counts characters; we count Python code points (len), which is
-    # never more than the UTF-16 units a browser counts, so text Slack let through passes.
-    if not goals:
-        errors[Ids.GOALS_BLOCK] = "Tell us your goals: a sentence or two is plenty."
-    elif len(goals) < GOALS_MIN:
-        errors[Ids.GOALS_BLOCK] = (
-            f"A little more, please: at least {GOALS_MIN} characters helps us match you well."
-        )
-    elif len(goals) > GOALS_MAX:
-        errors[Ids.GOALS_BLOCK] = (
-            f"Please keep your goals under {GOALS_MAX} characters (they're {len(goals)} now)."
-        )
-
-    bio = _text(values, Ids.BIO_BLOCK, Ids.BIO_ACTION)
+    goals, bio, tz_text = (_text(values, block, action, errors) for block, action in _TYPED)
+    goals_error = _goals_error(goals)
+    if goals_error and Ids.GOALS_BLOCK not in errors:
+        errors[Ids.GOALS_BLOCK] = goals_error
     if len(bio) > BIO_MAX:
         errors[Ids.BIO_BLOCK] = (
             f"Please keep this under {BIO_MAX} characters (it's {len(bio)} now)."
@@ -120,10 +116,9 @@ def parse_submission(
     if meeting_format is None:
         errors[Ids.FORMAT_BLOCK] = "Choose how you'd like to meet."
 
-    tz_text = _text(values, Ids.TIMEZONE_BLOCK, Ids.TIMEZONE_ACTION)
     timezone = canonical_timezone(tz_text)
     if timezone is None:
-        errors[Ids.TIMEZONE_BLOCK] = _timezone_error(tz_text)
+        errors.setdefault(Ids.TIMEZONE_BLOCK, _timezone_error(tz_text))
 
     if errors:
         return {block: _limit(message) for block, message in errors.items()}
@@ -217,12 +212,16 @@ def _state(values: Mapping[str, Any], block_id: str, action_id: str) -> Mapping[
     return state if isinstance(state, Mapping) else {}
 
 
-def _text(values: Mapping[str, Any], block_id: str, action_id: str) -> str:
+def _text(values: Mapping[str, Any], block_id: str, action_id: str, errors: dict[str, str]) -> str:
+    """The field's text ready to store; "" and an error beside it when it cannot be read."""
     value = _state(values, block_id, action_id).get("value")
     if not isinstance(value, str):
         return ""
-    # PostgreSQL text cannot hold NUL; nobody means to type one.
-    return value.replace("\x00", "").strip()
+    try:
+        return clean_text(value).strip()
+    except UnreadableText as exc:
+        errors[block_id] = str(exc)
+        return ""
 
 
 def _selected(values: Mapping[str, Any], block_id: str, action_id: str) -> str | None:
@@ -253,6 +252,18 @@ def _count(value: str | None) -> int | None:
 
 
 # --- rules ----------------------------------------------------------------------------------
+
+
+def _goals_error(goals: str) -> str | None:
+    # Slack's max_length counts characters; we count Python code points (len), which is
+    # never more than the UTF-16 units a browser counts, so text Slack let through passes.
+    if not goals:
+        return "Tell us your goals: a sentence or two is plenty."
+    if len(goals) < GOALS_MIN:
+        return f"A little more, please: at least {GOALS_MIN} characters helps us match you well."
+    if len(goals) > GOALS_MAX:
+        return f"Please keep your goals under {GOALS_MAX} characters (they're {len(goals)} now)."
+    return None
 
 
 def _topics(chosen: list[str], offered: Sequence[str]) -> tuple[tuple[str, ...], str | None]:

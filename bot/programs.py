@@ -11,6 +11,7 @@ from bot.db.enums import ProgramStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import Program, Topic
 from bot.profile import DEFAULT_TOPICS, TOPIC_LABEL_MAX
+from bot.text_input import UnreadableText, clean_text, whole_number
 
 DEFAULT_PROGRAM_NAME = "Mentorship program"
 OPEN_STATUSES = (ProgramStatus.ENROLLING, ProgramStatus.ACTIVE)
@@ -68,7 +69,10 @@ class TopicError(ValueError):
 
 def add_topic(session: Session, program: Program, label: str) -> str:
     """Add a topic to the program's list; returns the label as stored."""
-    cleaned = " ".join(label.split())
+    try:
+        cleaned = " ".join(clean_text(label).split())
+    except UnreadableText as exc:
+        raise TopicError(str(exc)) from None
     if not cleaned:
         raise TopicError("Give the topic a name, e.g. `/mentor topics add Speech recognition`.")
     if len(cleaned) > TOPIC_LABEL_MAX:
@@ -100,10 +104,11 @@ EXPIRY_DAYS = range(1, 15)
 
 def set_request_expiry(program: Program, text: str) -> str:
     """Set how long a mentor has to answer a request, in whole days; returns the outcome."""
-    if not text.strip().isdigit() or int(text) not in EXPIRY_DAYS:
+    days = whole_number(text)
+    if days is None or days not in EXPIRY_DAYS:
         raise TopicError(
-            f"Give a number of days from {EXPIRY_DAYS.start} to {EXPIRY_DAYS.stop - 1}, "
+            f"Give a whole number of days from {EXPIRY_DAYS.start} to {EXPIRY_DAYS.stop - 1}, "
             "e.g. `/mentor expiry 3`."
         )
-    program.request_expiry_hours = int(text) * 24
-    return f"Mentors now have {int(text)} day(s) to answer a request in *{program.name}*."
+    program.request_expiry_hours = days * 24
+    return f"Mentors now have {days} day(s) to answer a request in *{program.name}*."

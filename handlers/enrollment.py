@@ -27,6 +27,7 @@ from bot.enrollment_form import parse_submission
 from bot.onboarding import leave_program, refresh_home, submit_profile
 from bot.people import SlackProfile, find_person, upsert_person, why_not_eligible
 from bot.programs import current_program, topic_labels
+from bot.text_input import row_id
 from bot.views.enrollment import EnrollmentIds, enrollment_modal, leave_confirmation_modal
 from bot.views.home import HomeIds, guide_modal
 from handlers.commands import Invocation, Route
@@ -291,8 +292,10 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
 
 def _program_of(session: Session, view: dict[str, Any], team_id: str, now: datetime) -> Program:
     """The program the form was opened for (a new cohort may have started meanwhile)."""
-    metadata = view.get("private_metadata") or ""
-    program = session.get(Program, int(metadata)) if metadata.isdigit() else None
+    # private_metadata comes back from the client: it may name no program, or an id too
+    # large for the database's integer.
+    program_id = row_id(view.get("private_metadata"))
+    program = session.get(Program, program_id) if program_id is not None else None
     if program is None or program.team_id != team_id:
         program = current_program(session, team_id, now)
     return program

@@ -213,6 +213,15 @@ def test_nul_characters_are_dropped() -> None:
     assert parsed(**{Ids.GOALS_BLOCK: text("Grow into\x00 research")}).goals == "Grow into research"
 
 
+@pytest.mark.parametrize("block", [Ids.GOALS_BLOCK, Ids.BIO_BLOCK, Ids.TIMEZONE_BLOCK])
+def test_a_lone_surrogate_is_refused_beside_its_own_field_only(block: str) -> None:
+    # A crafted "\ud800" escape decodes to text that no database can store.
+    typed = {Ids.GOALS_BLOCK: VALID.goals, Ids.BIO_BLOCK: "", Ids.TIMEZONE_BLOCK: VALID.timezone}
+    errors = errors_for(**{block: text(typed[block] + "\ud800")})
+    assert list(errors) == [block]
+    assert "retype" in errors[block]
+
+
 # --- topics -------------------------------------------------------------------------------
 
 
