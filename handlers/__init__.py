@@ -5,7 +5,17 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import commands, enrollment, home, matching, middleware, program, requests, rounds
+from handlers import (
+    commands,
+    direct_messages,
+    enrollment,
+    home,
+    matching,
+    middleware,
+    program,
+    requests,
+    rounds,
+)
 from handlers.context import ProvideDeps
 
 
@@ -13,6 +23,7 @@ def register(app: App, deps: Deps) -> None:
     app.use(ProvideDeps(deps))
     app.middleware(middleware.act_once_per_event)
     app.event("app_home_opened")(home.on_home_opened)
+    app.event("message")(direct_messages.on_message)
     routes = enrollment.register(app, deps) | program.register(app, deps)
     routes |= rounds.register(app, deps)
     routes |= matching.register(app, deps, join=routes["join"])

@@ -29,6 +29,13 @@ SCOPE_OF_METHOD: dict[str, str | tuple[str, ...] | None] = {
     "files.uploadV2": "files:write",
 }
 
+# Bolt listener event type -> (the manifest's bot event, the scope it needs). The bot
+# listens to "message" for the DMs people type in the Messages tab only.
+SUBSCRIPTION_OF_EVENT: dict[str, tuple[str, str | None]] = {
+    "app_home_opened": ("app_home_opened", None),
+    "message": ("message.im", "im:history"),
+}
+
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
@@ -49,19 +56,27 @@ def test_manifest_sets_up_what_the_bot_serves(manifest: dict) -> None:
     assert [c["command"] for c in features["slash_commands"]] == ["/mentor"]
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["app_home"]["messages_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.im"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
 
 
-def _methods_the_code_calls() -> set[str]:
+def _code() -> str:
     sources = [
         p.read_text()
         for d in ("bot", "handlers", "scheduling")
         for p in (ROOT / d).rglob("*.py")
         if "emulator" not in p.parts
     ]
-    code = "\n".join(sources)
+    return "\n".join(sources)
+
+
+def _events_the_code_listens_to() -> set[str]:
+    return set(re.findall(r'app\.event\("([a-z_]+)"\)', _code()))
+
+
+def _methods_the_code_calls() -> set[str]:
+    code = _code()
     called = {
         name.replace("_", ".", 1)
         for name in re.findall(r"client\.(?!api_call)([a-z]+_[A-Za-z0-9_]+)\(", code)
@@ -85,4 +100,15 @@ def test_manifest_asks_for_exactly_the_scopes_the_code_uses(manifest: dict) -> N
     for method in methods:
         scope = SCOPE_OF_METHOD[method]
         needed |= set(scope) if isinstance(scope, tuple) else {scope} - {None}
+    for event in _events_the_code_listens_to():
+        needed |= {SUBSCRIPTION_OF_EVENT[event][1]} - {None}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_manifest_subscribes_to_exactly_the_events_the_code_listens_to(manifest: dict) -> None:
+    events = _events_the_code_listens_to()
+    unknown = events - SUBSCRIPTION_OF_EVENT.keys()
+    assert not unknown, f"add these events to SUBSCRIPTION_OF_EVENT: {unknown}"
+
+    wanted = {SUBSCRIPTION_OF_EVENT[event][0] for event in events}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == wanted
