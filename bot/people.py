@@ -26,7 +26,9 @@ class SlackProfile:
     @classmethod
     def from_users_info(cls, user: dict[str, Any]) -> SlackProfile:
         profile = user.get("profile") or {}
-        display = profile.get("display_name") or profile.get("real_name") or user.get("name")
+        # Never `user["name"]`: that is the raw user name (the handle), not what people
+        # are called. With no name at all, the id stands in, as for a roster row.
+        display = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
         return cls(
             user_id=user["id"],
             display_name=display or user["id"],

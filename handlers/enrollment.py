@@ -235,7 +235,7 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
         # Two quick submissions may race to create the enrollment; the loser retries as an update.
         for attempt in (1, 2):
             try:
-                errors = _save_submission(team_id, user_id, body, view)
+                errors = _save_submission(team_id, user_id, view)
                 break
             except IntegrityError:
                 if attempt == 2:
@@ -246,9 +246,7 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
         ack()
         deps.wake()
 
-    def _save_submission(
-        team_id: str, user_id: str, body: dict[str, Any], view: dict[str, Any]
-    ) -> dict[str, str]:
+    def _save_submission(team_id: str, user_id: str, view: dict[str, Any]) -> dict[str, str]:
         """Errors by block id, or {} once saved."""
         now = deps.clock()
         with deps.sessions() as session:
@@ -256,8 +254,10 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
             parsed = parse_submission(view["state"]["values"], topic_labels(program))
             if isinstance(parsed, dict):
                 return parsed
+            # Not body["user"]["name"] (the raw user name): the id stands in until the next
+            # users.info, as for a roster row.
             person = find_person(session, team_id, user_id) or upsert_person(
-                session, team_id, SlackProfile(user_id, display_name=body["user"].get("name", ""))
+                session, team_id, SlackProfile(user_id, display_name=user_id)
             )
             try:
                 submit_profile(

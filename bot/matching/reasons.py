@@ -2,7 +2,9 @@
 
 Each reason is tied to one part of the score and ranked by what that part contributed,
 so the first reason is the one that mattered most. Reasons speak to the mentee ("you")
-about the mentor, by name or as "they": never a gendered pronoun.
+about the mentor as "they": never by name (the card or message around them names the
+mentor with a mention; a stored name may be a raw user name and outlive the person's
+leaving), never with a gendered pronoun.
 """
 
 from __future__ import annotations
@@ -113,10 +115,6 @@ def _quotes(
 def _reasons(
     mentee: Candidate, mentor: Candidate, share: dict[str, float], quote: str, similarity: float
 ) -> tuple[str, ...]:
-    # The mentor's name when there is one; otherwise "They" (never a gendered pronoun).
-    who = mentor.name.strip()
-    is_, has = ("is", "has") if who else ("are", "have")
-    who = who or "They"
     found: list[tuple[float, str]] = []
 
     shared = _shared_topics(mentee, mentor)
@@ -130,10 +128,10 @@ def _reasons(
     gap = mentor.experience - mentee.experience
     level = LEVELS[mentor.experience - 1]
     if gap > 0:
-        text = f"{who} {is_} at {level} level, {STEPS[gap]} ahead of you"
+        text = f"They are at {level} level, {STEPS[gap]} ahead of you"
         found.append((share["experience"], text))
     elif gap == 0 and share["experience"] > 0:
-        found.append((share["experience"], f"{who} {is_} at your level ({level}): a peer's view"))
+        found.append((share["experience"], f"They are at your level ({level}): a peer's view"))
 
     overlap = int(overlap_minutes(mentee.utc_offset_minutes, mentor.utc_offset_minutes))
     if overlap > 0:
@@ -159,7 +157,7 @@ def _reasons(
 
     if mentor.mentees_mentored > 0:
         n = mentor.mentees_mentored
-        text = f"{who} {has} mentored {n} {'person' if n == 1 else 'people'} before"
+        text = f"They have mentored {n} {'person' if n == 1 else 'people'} before"
         on_topic = _topic_record(mentor, shared)
         if on_topic:
             text += f", {on_topic[1]} on {on_topic[0]}"

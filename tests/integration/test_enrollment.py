@@ -388,3 +388,17 @@ def test_every_message_the_enrollment_flow_sent_was_accepted_by_slack(rig: Rig) 
     assert rig.emulator.calls()
     assert [c.method for c in rig.emulator.calls() if not c.ok] == []
     assert {m.status for m in rig.outbox()} == {OutboxStatus.SENT}
+
+
+def test_a_form_from_someone_never_seen_does_not_name_them_by_their_user_name(rig: Rig) -> None:
+    # Ben submits a form he never opened (a crafted or stale request): his row is created
+    # from the submission, whose "name" is the raw user name.
+    view = open_join_form(rig, ANA)
+    response = rig.slack.view_submission(
+        BEN, view=view, values=values(goals=GOALS, topics=topic_options(view, "NLP"))
+    )
+
+    assert response.status == 200
+    with rig.runtime.deps.sessions() as session:
+        ben = session.scalar(select(Person).where(Person.slack_user_id == BEN))
+    assert ben is not None and ben.display_name != "ben"

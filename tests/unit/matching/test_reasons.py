@@ -43,7 +43,8 @@ def test_a_strong_pair_reads_well_and_stays_bounded() -> None:
     assert all(0 < len(r) <= MAX_CHARS for r in reasons)
     assert not any(GENDERED.search(r) for r in reasons)
     assert "You both care about MLOps and NLP" in reasons
-    assert "Priya is at staff level, three levels ahead of you" in reasons
+    assert "They are at staff level, three levels ahead of you" in reasons
+    assert not any("Priya" in r for r in reasons)  # the card names them, by mention
     assert any(
         r.startswith("Their experience matches your goals: “I deploy large") for r in reasons
     )
@@ -79,7 +80,7 @@ def test_half_hour_zones_and_partial_agreement() -> None:
     assert "Both prefer chat" in reasons
 
 
-def test_track_record_names_the_mentor_or_says_they() -> None:
+def test_track_record_says_they_and_never_the_mentors_name() -> None:
     # Nothing else to say but shared topics and a level: the track record gets a line.
     far = {
         "utc_offset_minutes": 720,
@@ -88,10 +89,21 @@ def test_track_record_names_the_mentor_or_says_they() -> None:
         "text": "gardening",
     }
     history = {"mentees_mentored": 1, "topic_history": (("NLP", 1),)}
-    named = reasons_for({}, {**far, "name": "Sam", **history})
-    assert "Sam has mentored 1 person before, 1 on NLP" in named
+    # The name may be a raw user name ("sam"), and reasons are stored: they name nobody.
+    named = reasons_for({}, {**far, "name": "sam", **history})
+    assert "They have mentored 1 person before, 1 on NLP" in named
+    assert not any("sam" in r.lower() for r in named)
     anonymous = reasons_for({}, {**far, "name": " ", "mentees_mentored": 4})
     assert "They have mentored 4 people before" in anonymous
+
+
+def test_a_peer_is_described_without_a_name() -> None:
+    reasons = reasons_for(
+        {"topics": {"NLP"}, "experience": 3},
+        {"name": "ben", "topics": {"NLP"}, "experience": 3, "utc_offset_minutes": 720},
+    )
+    assert "They are at your level (mid): a peer's view" in reasons
+    assert not any("ben" in r.lower() for r in reasons)
 
 
 def test_reasons_are_strongest_first() -> None:
