@@ -10,13 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
-from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus
-from bot.db.models import CheckIn, Enrollment, Feedback, Goal, Mentorship, Person, Program, Topic
-from bot.messages import partner_left_text
+from bot import audit, mentorship_requests, outbox, privacy
+from bot.db.enums import (
+    OPEN_MENTORSHIP_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    EndReason,
+    EnrollmentRole,
+    EnrollmentStatus,
+    MentorshipStatus,
+    RequestStatus,
+)
+from bot.db.models import (
+    Enrollment,
+    Mentorship,
+    MentorshipRequest,
+    OutboxMessage,
+    Person,
+    Program,
+    Topic,
+)
+from bot.messages import mentor_left_text, partner_left_text, request_withdrawn_text
 from bot.people import find_person
 from bot.profile import FormDefaults, Profile
 from bot.programs import current_program, topic_labels
@@ -187,43 +204,28 @@ def active_mentorships(session: Session, person: Person) -> list[Mentorship]:
     )
 
 
-def leave(session: Session, enrollment: Enrollment, *, now: datetime) -> list[str]:
+def leave(session: Session, enrollment: Enrollment, *, now: datetime) -> list[str] | None:
     """End the person's mentorships, tell each partner kindly, forget what they wrote.
 
     The enrollment row stays, emptied, with status LEFT: programs keep anonymous
     counts (how many joined, in which role) without keeping the person's words.
-    Returns the Slack ids of the partners who were told.
+    Every step is a guarded transition, so a double submit or a racing answer acts
+    once: returns the Slack ids of the partners who were told, or None when the
+    enrollment had already left (the second of two confirmations).
     """
     person = enrollment.person
     team_id = enrollment.program.team_id
-    told: list[str] = []
-    for mentorship in active_mentorships(session, person):
-        partner = mentorship.mentee if mentorship.mentor_id == person.id else mentorship.mentor
-        _end(session, mentorship, reason="left_program", now=now)
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            key=f"partner-left:{mentorship.id}",
-            method="chat.postMessage",
-            payload={
-                "channel": partner.slack_user_id,
-                "text": partner_left_text(
-                    person.display_name, partner_was_mentor=mentorship.mentor_id == partner.id
-                ),
-            },
-            not_before=now,
-        )
-        told.append(partner.slack_user_id)
+    if not _mark_left(session, enrollment, now):
+        return None
+    privacy.forget(session, person, privacy.traces_of(session, person, enrollment))
+    told = _end_mentorships(session, person, team_id, now)
+    _close_requests(session, person, now)
 
-    _forget_words_of(session, person)
-    enrollment.status = EnrollmentStatus.LEFT
-    enrollment.left_at = now
-    enrollment.paused_at = None
     enrollment.goals = enrollment.bio = None
     enrollment.topics = []
     enrollment.capacity = 0
     enrollment.active_mentee_count = 0
-    person.real_name = person.title = None
+    person.real_name = person.title = person.org_team = None
     person.display_name = ""
     audit.record(
         session,
@@ -238,27 +240,134 @@ def leave(session: Session, enrollment: Enrollment, *, now: datetime) -> list[st
     return told
 
 
-def _end(session: Session, mentorship: Mentorship, *, reason: str, now: datetime) -> None:
-    mentorship.status = MentorshipStatus.ENDED
-    mentorship.ended_at = now
-    mentorship.end_reason = reason
-    mentorship.next_checkin_at = None
-    # Free the mentor's slot; the CHECK on the counter keeps this honest.
+def _mark_left(session: Session, enrollment: Enrollment, now: datetime) -> bool:
+    """ACTIVE/PAUSED -> LEFT; False when another request moved it first.
+
+    On PostgreSQL the second of two racing leaves waits here for the first to
+    commit, then finds the row LEFT and does nothing.
+    """
+    changed = session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.status != EnrollmentStatus.LEFT)
+        .values(status=EnrollmentStatus.LEFT, left_at=now, paused_at=None, waiting_since=None)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    return changed == 1
+
+
+def _end_mentorships(session: Session, person: Person, team_id: str, now: datetime) -> list[str]:
+    told: list[str] = []
+    for mentorship in active_mentorships(session, person):
+        partner = mentorship.mentee if mentorship.mentor_id == person.id else mentorship.mentor
+        if not end_mentorship(session, mentorship, reason=EndReason.LEFT_PROGRAM, now=now):
+            continue  # ended by someone else a moment ago
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            key=f"partner-left:{mentorship.id}",
+            method="chat.postMessage",
+            payload={
+                "channel": partner.slack_user_id,
+                "text": partner_left_text(
+                    person.slack_user_id, partner_was_mentor=mentorship.mentor_id == partner.id
+                ),
+            },
+            not_before=now,
+        )
+        told.append(partner.slack_user_id)
+    return told
+
+
+def end_mentorship(session: Session, mentorship: Mentorship, *, reason: str, now: datetime) -> bool:
+    """Open -> ENDED, freeing the mentor's slot; False (and nothing freed) if already ended.
+
+    The slot is freed only by the transaction whose UPDATE moved the row, so the
+    count can never fall below the mentor's open mentorships.
+    """
+    changed = session.execute(
+        update(Mentorship)
+        .where(Mentorship.id == mentorship.id, Mentorship.status.in_(OPEN_MENTORSHIP_STATUSES))
+        .values(
+            status=MentorshipStatus.ENDED, ended_at=now, end_reason=reason, next_checkin_at=None
+        )
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if changed != 1:
+        return False
     session.execute(
         update(Enrollment)
         .where(
             Enrollment.program_id == mentorship.program_id,
             Enrollment.person_id == mentorship.mentor_id,
-            Enrollment.active_mentee_count > 0,
+            Enrollment.active_mentee_count > 0,  # a drifted count fails no one's leave
         )
         .values(active_mentee_count=Enrollment.active_mentee_count - 1)
     )
+    return True
 
 
-def _forget_words_of(session: Session, person: Person) -> None:
-    session.execute(delete(Goal).where(Goal.created_by_id == person.id))
-    session.execute(update(CheckIn).where(CheckIn.responded_by_id == person.id).values(notes=None))
-    session.execute(update(Feedback).where(Feedback.author_id == person.id).values(comment=None))
+def _close_requests(session: Session, person: Person, now: datetime) -> None:
+    """Nobody may accept a mentee who left; a mentor who left is skipped for the next choice."""
+    open_requests = session.scalars(
+        select(MentorshipRequest)
+        .where(
+            (MentorshipRequest.mentee_id == person.id) | (MentorshipRequest.mentor_id == person.id),
+            MentorshipRequest.status.in_(OPEN_REQUEST_STATUSES),
+        )
+        .order_by(MentorshipRequest.id)
+    ).all()
+    for request in open_requests:
+        was = request.status
+        if request.mentor_id == person.id and was is RequestStatus.PENDING:
+            notice = _mentor_left_notice(person.slack_user_id)
+            mentorship_requests.mentor_left(session, request, notice, now)
+        elif _cancel(session, request, was, now) and was is RequestStatus.PENDING:
+            _withdraw_request_dm(session, request, person, now)
+
+
+def _cancel(
+    session: Session, request: MentorshipRequest, was: RequestStatus, now: datetime
+) -> bool:
+    """QUEUED or PENDING -> CANCELLED, guarded on the state it was read in."""
+    changed = session.execute(
+        update(MentorshipRequest)
+        .where(MentorshipRequest.id == request.id, MentorshipRequest.status == was)
+        .values(status=RequestStatus.CANCELLED, responded_at=now)
+    ).rowcount
+    return changed == 1
+
+
+def _mentor_left_notice(mentor_user_id: str) -> mentorship_requests.Notice:
+    def notice(next_mentor: Person | None) -> tuple[str, list[Block]]:
+        text = mentor_left_text(mentor_user_id, next_mentor.slack_user_id if next_mentor else None)
+        return text, [SectionBlock(text=MarkdownTextObject(text=text))]
+
+    return notice
+
+
+def _withdraw_request_dm(
+    session: Session, request: MentorshipRequest, mentee: Person, now: datetime
+) -> None:
+    """Take the buttons and the mentee's profile off the mentor's request DM, if delivered."""
+    sent = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == f"request:{request.id}")
+    )
+    if sent is None or not sent.result or "ts" not in sent.result:
+        return
+    text = request_withdrawn_text(mentee.slack_user_id)
+    outbox.enqueue(
+        session,
+        team_id=request.team_id,
+        key=f"request-withdrawn:{request.id}",
+        method="chat.update",
+        payload={
+            "channel": sent.result["channel"],
+            "ts": sent.result["ts"],
+            "text": text,
+            "blocks": [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()],
+        },
+        not_before=now,
+    )
 
 
 def _people(count: int) -> str:

@@ -10,7 +10,7 @@ a savepoint: two acceptances racing for the last slot cannot both win.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,6 +37,9 @@ from bot.views.matching import (
 )
 
 MAX_CHOICES = 3
+
+# Words a mentee's notice given the next mentor asked (None: nobody left to ask).
+Notice = Callable[[Person | None], tuple[str, list[Block]]]
 
 
 class RequestError(Exception):
@@ -336,16 +339,27 @@ def _ask_next(
 
 
 def _move_on(
-    session: Session, request: MentorshipRequest, mentor: Person, now: datetime, *, declined: bool
+    session: Session,
+    request: MentorshipRequest,
+    mentor: Person,
+    now: datetime,
+    *,
+    declined: bool,
+    notice: Notice | None = None,
 ) -> None:
-    """After a no: ask the next choice and tell the mentee what happened and what is next."""
+    """After a no: ask the next choice and tell the mentee what happened and what is next.
+
+    `notice` words the message itself (given the next mentor asked, if any).
+    """
     program = session.get(Program, request.program_id)
     mentee = session.get(Person, request.mentee_id)
     assert program is not None and mentee is not None
     asked = _ask_next(session, program, request.chain, now)
     next_mentor = session.get(Person, asked.mentor_id) if asked else None
     next_name = next_mentor.display_name if next_mentor else None
-    if declined:
+    if notice is not None:
+        text, blocks = notice(next_mentor)
+    elif declined:
         text, blocks = declined_message(
             mentor_name=mentor.display_name, reason=request.decline_reason, next_name=next_name
         )
@@ -480,3 +494,18 @@ def _experience_label(enrollment: Enrollment | None) -> str:
     if enrollment is None or enrollment.experience_level is None:
         return "Not given"
     return EXPERIENCE_LABELS[enrollment.experience_level]
+
+
+def mentor_left(
+    session: Session, request: MentorshipRequest, notice: Notice, now: datetime
+) -> bool:
+    """The asked mentor left the program: close the request and ask the mentee's next choice.
+
+    PENDING -> CANCELLED is guarded like any answer; False when it was answered first.
+    """
+    if not _answer(session, request, RequestStatus.CANCELLED, now):
+        return False
+    mentor = session.get(Person, request.mentor_id)
+    assert mentor is not None
+    _move_on(session, request, mentor, now, declined=False, notice=notice)
+    return True

@@ -54,9 +54,15 @@ def submit_profile(
 def leave_program(
     session: Session, settings: Settings, enrollment: Enrollment, *, now: datetime
 ) -> list[str]:
-    """Leave, confirm by DM, and show the person a fresh Home; returns partners told."""
+    """Leave, confirm by DM, and show the person a fresh Home; returns partners told.
+
+    The DM says their words are deleted: `leave` blanks them in every table,
+    the outbox included (see bot.privacy).
+    """
     person = enrollment.person
     told = leave(session, enrollment, now=now)
+    if told is None:
+        return []  # the other of two confirmations did it, and said so
     outbox.enqueue(
         session,
         team_id=person.team_id,
