@@ -30,6 +30,7 @@ _ENV_NAMES = {
     "admins": "MENTORBOT_ADMINS",
     "timezone": "MENTORBOT_TIMEZONE",
     "log_format": "MENTORBOT_LOG_FORMAT",
+    "outbox_retention_days": "MENTORBOT_OUTBOX_RETENTION_DAYS",
 }
 
 
@@ -60,6 +61,13 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field(
         default="text", validation_alias=AliasChoices("MENTORBOT_LOG_FORMAT", "log_format")
+    )
+    # How long a sent message's body is kept (for support questions) before it is blanked.
+    outbox_retention_days: int = Field(
+        default=7,
+        ge=0,
+        le=3650,
+        validation_alias=AliasChoices("MENTORBOT_OUTBOX_RETENTION_DAYS", "outbox_retention_days"),
     )
 
     @field_validator("slack_bot_token")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, cast, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.enums import OutboxStatus
 from bot.db.inserts import insert_if_absent
@@ -165,3 +165,23 @@ def retry_later(
 
 def give_up(session: Session, message: Claimed, error: str, now: datetime) -> None:
     _finish(session, message, status=OutboxStatus.FAILED, last_error=error[:1000], sent_at=None)
+
+
+def purge_bodies(sessions: sessionmaker[Session], *, now: datetime, retention_days: int) -> int:
+    """Blank the body of every message sent (or given up on) over `retention_days` ago.
+
+    The row stays: its key still stops a repeat, and its result (channel, ts) still
+    lets a request DM be updated. Returns how many bodies were blanked.
+    """
+    cutoff = now - timedelta(days=retention_days)
+    old = ((OutboxMessage.status == OutboxStatus.SENT) & (OutboxMessage.sent_at < cutoff)) | (
+        (OutboxMessage.status == OutboxStatus.FAILED) & (OutboxMessage.created_at < cutoff)
+    )
+    with sessions() as session:
+        blanked = session.execute(
+            update(OutboxMessage)
+            .where(old, cast(OutboxMessage.payload, Text) != "{}")
+            .values(payload={})
+        ).rowcount
+        session.commit()
+    return blanked

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import events, find, mentorship_requests
+from bot import events, find, mentorship_requests, outbox
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -49,6 +49,9 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
+    outbox.purge_bodies(
+        runtime.deps.sessions, now=now, retention_days=runtime.deps.settings.outbox_retention_days
+    )
     sent = retrying = failed = 0
     for _ in range(MAX_BATCHES_PER_RUN):
         batch = runtime.sender.deliver_due(now, limit=DELIVERY_BATCH)

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
-from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus
-from bot.db.models import Enrollment, Mentorship, Person
+from bot.db.base import Base
+from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus, RequestStatus
+from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person
 from bot.integrity import slot_mismatches
-from bot.mentorship_requests import start_mentorship
+from bot.mentorship_requests import Answer, Choice, accept, open_chain, start_mentorship
 from bot.programs import current_program
 from bot.views.enrollment import EnrollmentIds
+from bot.views.matching import MatchIds
 from tests.integration import cast
-from tests.integration.conftest import TEAM, Rig
+from tests.integration.conftest import COORDINATOR, TEAM, Rig
+from tests.integration.test_enrollment import join
 
 MIA = "U0MIA0001"  # mentors
 
@@ -110,3 +115,190 @@ def test_the_slot_check_names_a_count_that_drifted(rig: Rig) -> None:
         [drift] = slot_mismatches(session)
     assert (drift.slack_user_id, drift.counted, drift.open_mentorships) == (MIA, 2, 1)
     assert enrollment.status is EnrollmentStatus.ACTIVE
+
+
+# --- privacy -------------------------------------------------------------------------------
+
+ZEP, BAR, CYD = "U0ZEP0001", "U0BAR0001", "U0CYD0001"
+# Made-up words, so a hit anywhere can only be the person's own data.
+ZEP_TRACES = {
+    "name": "Zephyrine Quillfeather",
+    "display name": "zephyquill",
+    "title": "Principal Xylophone Archivist",
+    "goals": "I want to master quasicrystal tessellation and grow into staff engineering.",
+    "note": "Could we talk about my gribblewick side project every two weeks?",
+    "decline reason": "Zephyrine would do better with someone who knows frobnitzery.",
+}
+BAR_TRACES = {
+    "name": "Barnabus Wolfsbane",
+    "display name": "barnawolf",
+    "title": "Staff Vellum Cartographer",
+    "bio": "I moved from web development to ML, charting the vellumesque archipelago.",
+}
+
+
+def ask(rig: Rig, mentee: str, mentor: str, note: str) -> None:
+    now = datetime.now(UTC)
+    with rig.runtime.deps.sessions() as session:
+        program = current_program(session, TEAM, now)
+        people = {p.slack_user_id: p for p in session.scalars(select(Person))}
+        choice = Choice(people[mentor], 0.7, ("You both care about NLP",))
+        open_chain(
+            session, program=program, mentee=people[mentee], choices=[choice], note=note, now=now
+        )
+        session.commit()
+
+
+def decline(rig: Rig, mentor: str, reason: str) -> None:
+    rig.slack.block_action(mentor, MatchIds.DECLINE)
+    rig.emulator.wait_for(
+        "views.open", predicate=lambda c: c.args["view"]["callback_id"] == MatchIds.DECLINE_CALLBACK
+    )
+    rig.slack.view_submission(
+        mentor, values={MatchIds.REASON_BLOCK: {MatchIds.REASON_ACTION: reason}}
+    )
+    rig.settle()
+
+
+def run_round(rig: Rig) -> None:
+    rig.slack.slash_command(COORDINATOR, "match")
+    rig.emulator.wait_for("views.update")
+    rig.run_due()  # the CSV
+    rig.slack.view_submission(COORDINATOR)  # approve
+    rig.settle()
+
+
+def leave_now(rig: Rig, user: str) -> None:
+    leave_view(rig, user)
+    assert rig.slack.view_submission(user).status == 200
+    rig.settle()
+
+
+def where_found(rig: Rig, words: list[str]) -> dict[str, list[str]]:
+    """Each word -> the table.column values that hold it, over every text and JSON column."""
+    found: dict[str, list[str]] = {word: [] for word in words}
+    with rig.runtime.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                is_json = isinstance(column.type, sa.JSON)
+                if not (is_json or isinstance(column.type, sa.String | sa.Text)):
+                    continue
+                for (value,) in connection.execute(select(sa.cast(column, sa.Text))):
+                    if value is None:
+                        continue
+                    if is_json:  # SQLite keeps JSON \u-escaped; compare what it says
+                        value = json.dumps(json.loads(value), ensure_ascii=False)
+                    for word in words:
+                        if word.casefold() in value.casefold():
+                            found[word].append(f"{table.name}.{column.name}")
+    return {word: where for word, where in found.items() if where}
+
+
+def distinctive(traces: dict[str, str]) -> list[str]:
+    """Each trace whole, and its made-up or rare words (which survive excerpts and quotes)."""
+    rare = ["Zephyrine", "Quillfeather", "Xylophone", "quasicrystal", "gribblewick", "frobnitzery"]
+    rare += ["Barnabus", "Wolfsbane", "Vellum Cartographer", "vellumesque"]
+    joined = " ".join(traces.values())
+    return list(traces.values()) + [w for w in rare if w in joined]
+
+
+def test_after_leave_no_table_holds_anything_the_leavers_wrote_or_that_describes_them(
+    rig: Rig,
+) -> None:
+    rig.emulator.add_user(
+        ZEP,
+        name=ZEP_TRACES["display name"],
+        real_name=ZEP_TRACES["name"],
+        title=ZEP_TRACES["title"],
+    )
+    rig.emulator.add_user(
+        BAR,
+        name=BAR_TRACES["display name"],
+        real_name=BAR_TRACES["name"],
+        title=BAR_TRACES["title"],
+    )
+    join(rig, ZEP, goals=ZEP_TRACES["goals"], topics=["NLP", "MLOps"])
+    join(rig, BAR, role="mentor", bio=BAR_TRACES["bio"], topics=["NLP", "MLOps"])
+    cast.enroll(rig, CYD, EnrollmentRole.MENTOR, topics=("Computer vision",), bio="Vision work.")
+    rig.run_due()
+    ask(rig, ZEP, CYD, ZEP_TRACES["note"])  # the request DM, and the "on its way" DM
+    rig.run_due()
+    decline(rig, CYD, ZEP_TRACES["decline reason"])  # the answer DM
+    rig.run_due()
+    run_round(rig)  # the round CSV, then the intro of the pair it proposed
+    rig.run_due()
+    words = distinctive(ZEP_TRACES) + distinctive(BAR_TRACES)
+    before = where_found(rig, words)
+    assert set(before) == set(words), f"not stored to begin with: {set(words) - set(before)}"
+    assert any("outbox_messages.payload" in where for where in before.values())
+
+    leave_now(rig, ZEP)
+    leave_now(rig, BAR)
+    rig.run_due()
+
+    assert where_found(rig, words) == {}
+    *_, told = [c.args for c in rig.emulator.calls("chat.postMessage") if c.args["channel"] == ZEP]
+    assert "deleted" in told["text"]
+
+
+# --- open requests ------------------------------------------------------------------------
+
+
+def requests_now(rig: Rig) -> list[tuple[str, RequestStatus]]:
+    with rig.runtime.deps.sessions() as session:
+        mentors = {p.id: p.slack_user_id for p in session.scalars(select(Person))}
+        found = session.scalars(select(MentorshipRequest).order_by(MentorshipRequest.id))
+        return [(mentors[r.mentor_id], r.status) for r in found]
+
+
+def test_a_mentee_who_left_cannot_be_accepted_and_the_mentors_dm_says_so(rig: Rig) -> None:
+    cast.enroll(rig, ZEP, EnrollmentRole.MENTEE)
+    cast.enroll(rig, BAR, EnrollmentRole.MENTOR, bio="Years of ML work.")
+    cast.enroll(rig, CYD, EnrollmentRole.MENTOR, bio="Vision work.")
+    ask_chain(rig, ZEP, BAR, CYD)
+    rig.run_due()  # the request DM reaches BAR
+
+    leave_now(rig, ZEP)
+    rig.run_due()
+    with rig.runtime.deps.sessions() as session:  # a click from a stale copy of the DM
+        first = session.scalar(select(MentorshipRequest.id).order_by(MentorshipRequest.id))
+        late = accept(session, first, actor_user_id=BAR, now=datetime.now(UTC))
+        session.commit()
+    assert late.answer is Answer.ALREADY_ANSWERED
+
+    assert requests_now(rig) == [(BAR, RequestStatus.CANCELLED), (CYD, RequestStatus.CANCELLED)]
+    with rig.runtime.deps.sessions() as session:
+        assert session.scalars(select(Mentorship)).all() == []
+    [rewritten] = rig.emulator.calls("chat.update")
+    assert f"<@{ZEP}> has left" in rewritten.args["text"]
+    assert MatchIds.ACCEPT not in json.dumps(rewritten.args.get("blocks"))
+
+
+def test_a_mentor_who_left_is_skipped_and_the_mentees_next_choice_is_asked(rig: Rig) -> None:
+    cast.enroll(rig, ZEP, EnrollmentRole.MENTEE)
+    cast.enroll(rig, BAR, EnrollmentRole.MENTOR, bio="Years of ML work.")
+    cast.enroll(rig, CYD, EnrollmentRole.MENTOR, bio="Vision work.")
+    ask_chain(rig, ZEP, BAR, CYD)
+    rig.run_due()
+    rig.emulator.clear()
+
+    leave_now(rig, BAR)
+    rig.run_due()
+
+    assert requests_now(rig) == [(BAR, RequestStatus.CANCELLED), (CYD, RequestStatus.PENDING)]
+    [to_zep] = [c.args for c in rig.emulator.calls("chat.postMessage") if c.args["channel"] == ZEP]
+    assert f"<@{BAR}> has left" in to_zep["text"] and f"<@{CYD}>" in to_zep["text"]
+    [to_cyd] = [c.args for c in rig.emulator.calls("chat.postMessage") if c.args["channel"] == CYD]
+    assert MatchIds.ACCEPT in json.dumps(to_cyd["blocks"])
+
+
+def ask_chain(rig: Rig, mentee: str, *mentors: str) -> None:
+    now = datetime.now(UTC)
+    with rig.runtime.deps.sessions() as session:
+        program = current_program(session, TEAM, now)
+        people = {p.slack_user_id: p for p in session.scalars(select(Person))}
+        choices = [Choice(people[m]) for m in mentors]
+        open_chain(
+            session, program=program, mentee=people[mentee], choices=choices, note=None, now=now
+        )
+        session.commit()
