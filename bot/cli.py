@@ -299,7 +299,10 @@ def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: boo
         else:
             listen_port = port if port is not None else settings.port
             log.info("serving Slack over HTTP on %s:%d", host, listen_port)
-            uvicorn_server(build_asgi(app, runtime.engine), host, listen_port).run()
+            secret = settings.slack_signing_secret
+            assert secret is not None  # require_for_serving() saw to it in HTTP mode
+            asgi = build_asgi(app, runtime.engine, signing_secret=secret.get_secret_value())
+            uvicorn_server(asgi, host, listen_port).run()
     finally:
         # Let listeners that already acknowledged finish their work before we stop.
         app.listener_runner.listener_executor.wait_idle(SHUTDOWN_GRACE_S)  # type: ignore[attr-defined]

@@ -58,7 +58,7 @@ def run_demo(out: Callable[[str], Any] = print) -> int:
         runtime = build_runtime(settings)
         app = build_app(runtime.deps)
         listeners: ListenerPool = app.listener_runner.listener_executor  # type: ignore[assignment]
-        with serving_in_thread(build_asgi(app, runtime.engine)) as base_url:
+        with serving_in_thread(build_asgi(app, runtime.engine, signing_secret=SECRET)) as base_url:
             driver = SlackDriver(f"{base_url}/slack/events", SECRET, slack)
 
             def settle() -> None:

@@ -88,7 +88,9 @@ def emulator() -> Iterator[SlackEmulator]:
 def rig(emulator: SlackEmulator, db_url: str) -> Iterator[Rig]:
     runtime = build_runtime(rig_settings(emulator, db_url))
     app = build_app(runtime.deps)
-    with serving_in_thread(build_asgi(app, runtime.engine)) as base_url:
+    with serving_in_thread(
+        build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
+    ) as base_url:
         driver = SlackDriver(
             f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
         )

@@ -11,7 +11,7 @@ from bot.app import build_app
 from bot.db.models import OutboxMessage, ProcessedEvent
 from bot.runtime import build_runtime
 from bot.server import build_asgi, serving_in_thread
-from tests.integration.conftest import Rig, rig_settings
+from tests.integration.conftest import SIGNING_SECRET, Rig, rig_settings
 
 
 def _get(url: str) -> tuple[int, dict]:
@@ -82,7 +82,9 @@ def test_healthz_is_503_when_the_database_does_not_answer(emulator, tmp_path) ->
     unreachable = f"sqlite:///{tmp_path}/missing-dir/nothing.db"
     runtime = build_runtime(rig_settings(emulator, unreachable))
     app = build_app(runtime.deps)
-    with serving_in_thread(build_asgi(app, runtime.engine)) as base_url:
+    with serving_in_thread(
+        build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
+    ) as base_url:
         status, body = _get(f"{base_url}/healthz")
     runtime.close()
 

@@ -63,7 +63,9 @@ def test_an_error_right_after_ack_leaves_the_acknowledgement_standing(emulator, 
         ack(text="on it")
         raise RuntimeError("a bug right after ack()")
 
-    with serving_in_thread(build_asgi(app, runtime.engine)) as base_url:
+    with serving_in_thread(
+        build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
+    ) as base_url:
         from bot.emulator import SlackDriver
 
         driver = SlackDriver(f"{base_url}/slack/events", SIGNING_SECRET, emulator, team_id=TEAM)
@@ -86,7 +88,9 @@ def test_an_error_before_ack_gets_an_apology_not_a_timeout(emulator, db_url) -> 
     def broken(ack: Ack) -> None:
         raise RuntimeError("a bug before ack()")
 
-    with serving_in_thread(build_asgi(app, runtime.engine)) as base_url:
+    with serving_in_thread(
+        build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
+    ) as base_url:
         from bot.emulator import SlackDriver
 
         driver = SlackDriver(f"{base_url}/slack/events", SIGNING_SECRET, emulator, team_id=TEAM)
