@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import audit, outbox
 from bot.db.enums import (
     OPEN_MENTORSHIP_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -26,15 +26,62 @@ from bot.db.enums import (
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.db.models import SuggestionImpression as Impression
 from bot.matching import Suggestion, Weights, suggest
-from bot.matchmaking import MENTEE_ROLES, PoolCache, ProgramPeople
+from bot.matchmaking import MENTEE_ROLES, MENTOR_ROLES, PoolCache, ProgramPeople
 from bot.mentorship_requests import Choice
-from bot.views.matching import MAX_PICKS, MentorCard, SuggestionsState, mentor_available_message
+from bot.people import find_person
+from bot.views.matching import (
+    MAX_PICKS,
+    QUERY_MAX,
+    MentorCard,
+    SuggestionsState,
+    mentor_available_message,
+    unavailable_notice,
+)
 
 PAGE_SIZE = 3
+# The query's share of private_metadata (Slack allows 3,000 characters in all), counted
+# as JSON encodes it: an emoji is 12 characters there ("\\ud83d\\ude00").
+QUERY_METADATA_MAX = 2000
+MAX_ID = 2**63 - 1  # row ids; a bigger number in a payload is forged
 
 
 class FindError(Exception):
     """Why this person cannot search now; str(error) is for them."""
+
+
+class PickRefused(FindError):
+    """A payload asked for something the modal never offered (a forged pick or search).
+
+    str(error) is the polite word for the person; `why` is for the log and the audit.
+    """
+
+    def __init__(self, why: str, subject: object = None) -> None:
+        super().__init__(
+            "Sorry, we couldn't do that: it isn't one of the choices we offered you. "
+            "Please choose from the suggestions."
+        )
+        self.why = why
+        self.subject = subject
+
+
+class PicksUnavailable(FindError):
+    """Picks who could take someone when shown, but cannot now (paused, full or left)."""
+
+    def __init__(self, gone: list[tuple[Person, str]]) -> None:
+        super().__init__(unavailable_notice([(p.slack_user_id, why) for p, why in gone]))
+        self.gone = gone
+
+
+def clip_query(text: str) -> str:
+    """The query cut so the search state always fits in a modal's private_metadata."""
+    text = text.strip()[:QUERY_MAX]
+    size, kept = 2, []  # the quotes
+    for char in text:
+        size += len(json.dumps(char)) - 2
+        if size > QUERY_METADATA_MAX:
+            break
+        kept.append(char)
+    return "".join(kept).strip()
 
 
 @dataclass(frozen=True)
@@ -52,15 +99,89 @@ class Search:
         )
 
     @classmethod
-    def from_metadata(cls, text: str) -> Search:
-        data = json.loads(text)
-        return cls(int(data["p"]), tuple(int(k) for k in data["k"]), str(data["q"]), int(data["o"]))
+    def from_metadata(cls, text: str | None) -> Search:
+        """The state a modal carried; PickRefused when it is not one we could have written."""
+        try:
+            data = json.loads(text or "")
+            spec = cls(
+                _row_id(data["p"]),
+                tuple(_row_id(k) for k in data["k"]),
+                clip_query(str(data["q"])),
+                _row_id(data["o"], lowest=0),
+            )
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
+            raise PickRefused(f"unreadable search state: {exc!r}"[:200]) from None
+        if len(spec.picks) > MAX_PICKS or len(set(spec.picks)) != len(spec.picks):
+            raise PickRefused("more picks than the modal allows")
+        return spec
+
+
+def _row_id(value: object, *, lowest: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= MAX_ID:
+        raise ValueError(f"not a row id: {str(value)[:40]}")
+    return value
 
 
 MENTOR_ONLY = (
     "Your profile says you'd like to mentor. To look for a mentor too, choose "
     '"Both" in `/mentor profile`.'
 )
+
+
+def searcher(session: Session, spec: Search, team_id: str, user_id: str) -> tuple[Program, Person]:
+    """The program and mentee a modal's state speaks of, if it is this person's own."""
+    program = session.get(Program, spec.program_id)
+    if program is None or program.team_id != team_id:
+        raise PickRefused("a program of another workspace, or none", spec.program_id)
+    mentee = find_person(session, team_id, user_id)
+    if mentee is None:
+        raise PickRefused("someone who never joined", spec.program_id)
+    return program, mentee
+
+
+def check_pick(session: Session, program: Program, mentee: Person, mentor_id: int) -> Enrollment:
+    """The pick's enrollment, if the modal could have offered them; PickRefused if not.
+
+    Suggestions never include oneself, a non-mentor, a current mentor, or someone who
+    already said no to this mentee: such a pick comes from a forged payload.
+    """
+    enrollment = session.scalar(
+        select(Enrollment).where(
+            Enrollment.program_id == program.id, Enrollment.person_id == mentor_id
+        )
+    )
+    if mentor_id == mentee.id or enrollment is None or enrollment.role not in MENTOR_ROLES:
+        raise PickRefused("a pick who is not a mentor of this program", mentor_id)
+    said_no = session.scalar(
+        select(MentorshipRequest.id).where(
+            MentorshipRequest.mentee_id == mentee.id,
+            MentorshipRequest.mentor_id == mentor_id,
+            MentorshipRequest.status == RequestStatus.DECLINED,
+        )
+    )
+    if said_no is not None:
+        raise PickRefused("a pick who already declined this mentee", mentor_id)
+    paired = session.scalar(
+        select(Mentorship.id).where(
+            Mentorship.mentee_id == mentee.id,
+            Mentorship.mentor_id == mentor_id,
+            Mentorship.status.in_(OPEN_MENTORSHIP_STATUSES),
+        )
+    )
+    if paired is not None:
+        raise PickRefused("a pick who already mentors this mentee", mentor_id)
+    return enrollment
+
+
+def _unavailable(enrollment: Enrollment) -> str | None:
+    """Why a real mentor cannot be asked right now, or None."""
+    if enrollment.status is EnrollmentStatus.LEFT:
+        return "left"
+    if enrollment.status is EnrollmentStatus.PAUSED:
+        return "paused"
+    if enrollment.active_mentee_count >= enrollment.capacity:
+        return "full"
+    return None
 
 
 def check_can_search(session: Session, program: Program, mentee: Person) -> None:
@@ -83,6 +204,7 @@ def search(
     mentee: Person,
     spec: Search,
     now: datetime,
+    notice: str | None = None,
 ) -> SuggestionsState:
     people, pool = pools.get(session, program, now)
     candidate = people.mentees.get(mentee.id)
@@ -118,6 +240,7 @@ def search(
         offset=spec.offset,
         has_more=spec.offset + len(page.items) < page.total,
         nobody_fits=nobody_fits,
+        notice=notice,
     )
 
 
@@ -146,15 +269,19 @@ def choices_for(
             weights=Weights.from_overrides(program.match_weights),
         )
         explained = {item.mentor_key: item for item in page.items}
-    choices = []
+    choices, gone = [], []
     for key in spec.picks:
-        mentor = session.get(Person, key)
-        if mentor is None:
-            raise FindError("One of your choices has left the program; please choose again.")
+        enrollment = check_pick(session, program, mentee, key)
+        mentor = enrollment.person
+        why = _unavailable(enrollment)
+        if why is not None:
+            gone.append((mentor, why))
         found = explained.get(key)
         choices.append(
             Choice(mentor, found.score if found else None, found.reasons if found else ())
         )
+    if gone:
+        raise PicksUnavailable(gone)
     return choices
 
 
@@ -170,6 +297,12 @@ def with_pick(spec: Search, mentor_id: int) -> Search:
     if mentor_id in spec.picks or len(spec.picks) >= MAX_PICKS:
         return spec
     return Search(spec.program_id, (*spec.picks, mentor_id), spec.query, spec.offset)
+
+
+def without(spec: Search, mentors: list[Person]) -> Search:
+    """The search with these people taken out of the picks, from the first page again."""
+    gone = {m.id for m in mentors}
+    return Search(spec.program_id, tuple(k for k in spec.picks if k not in gone), spec.query)
 
 
 def without_pick(spec: Search, mentor_id: int) -> Search:
@@ -296,3 +429,41 @@ def notify_waiting(session: Session, pools: PoolCache, now: datetime) -> int:
             enrollment.waiting_since = None
             told += 1
     return told
+
+
+REFUSED_CLICK = (
+    "Sorry, we couldn't do that in your mentor search: it isn't one of the choices we "
+    "offered you. Nothing was changed; type `/mentor find` to start again."
+)
+
+
+def record_refusal(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    error: PickRefused,
+    action: str,
+    now: datetime,
+    tell: bool,
+) -> None:
+    """Log and audit a forged find payload; with `tell`, DM the person (no other way back)."""
+    audit.refused(
+        session,
+        team_id=team_id,
+        actor=user_id,
+        action=f"find.{action}",
+        subject_type="person",
+        subject_id=None if error.subject is None else str(error.subject),
+        now=now,
+        why=error.why,
+    )
+    if tell:
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            key=f"refused:find.{action}:{user_id}:{now.isoformat()}",
+            method="chat.postMessage",
+            payload={"channel": user_id, "text": REFUSED_CLICK},
+            not_before=now,
+        )

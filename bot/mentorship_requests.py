@@ -28,10 +28,13 @@ from bot.db.models import Enrollment, Mentorship, MentorshipRequest, OutboxMessa
 from bot.views.enrollment import EXPERIENCE_LABELS
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES
 from bot.views.matching import (
+    DECLINE_REASON_MAX,
+    NOTE_MAX,
     declined_message,
     expired_message,
     intro_message,
     request_answered_blocks,
+    request_expired_blocks,
     request_message,
     request_sent_message,
 )
@@ -59,6 +62,7 @@ class Answer(StrEnum):
     ALREADY_ANSWERED = "already_answered"  # a second click, or it expired meanwhile
     FULL = "full"  # the mentor has no free slot
     NOT_YOURS = "not_yours"
+    OPEN = "open"  # not answered yet, and this person may answer it
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,16 @@ def open_chain(
     note: str | None,
     now: datetime,
 ) -> list[MentorshipRequest]:
-    """Record the mentee's ordered choices and ask the first who can take someone."""
+    """Record the mentee's ordered choices and ask the first who can take someone.
+
+    Sending the same choices again while that chain is open (a double submit, five
+    at once) changes nothing and returns the open chain's requests.
+    """
     if not 1 <= len(choices) <= MAX_CHOICES:
         raise RequestError(f"Choose between 1 and {MAX_CHOICES} mentors.")
+    wanted = [c.mentor.id for c in choices]
+    if same := same_open_chain(session, mentee, wanted):
+        return same
     already = set(
         session.scalars(
             select(MentorshipRequest.mentor_id).where(
@@ -111,18 +122,30 @@ def open_chain(
             chain=chain,
             rank=rank,
             status=RequestStatus.QUEUED,
-            note=note or None,
+            note=(note or "")[:NOTE_MAX] or None,  # a forged submission may send any length
             score=choice.score,
             reasons=list(choice.reasons),
             created_at=now,
         )
         for rank, choice in enumerate(choices, start=1)
     ]
-    session.add_all(requests)
-    session.flush()  # the partial unique index is the last word on asking twice
+    try:
+        with session.begin_nested():
+            session.add_all(requests)
+            session.flush()  # the partial unique index is the last word on asking twice
+    except IntegrityError:
+        # Someone else's commit won the race: the same send a moment earlier, or not.
+        if same := same_open_chain(session, mentee, wanted):
+            return same
+        raise RequestError(
+            "You've already asked one of them; they still have your request."
+        ) from None
     asked = _ask_next(session, program, chain, now)
-    expires_on = _day(asked.expires_at, mentee) if asked and asked.expires_at else ""
-    text, blocks = request_sent_message([c.mentor.display_name for c in choices], expires_on)
+    if asked is None or asked.expires_at is None:
+        # The caller checks availability first; this is the race inside the race.
+        raise RequestError("None of your choices can take a new mentee right now.")
+    expires_on = _day(asked.expires_at, mentee)
+    text, blocks = request_sent_message([c.mentor.slack_user_id for c in choices], expires_on)
     _tell(session, program.team_id, mentee, f"request-sent:{chain}", text, blocks, now)
     audit.record(
         session,
@@ -137,13 +160,68 @@ def open_chain(
     return requests
 
 
+def same_open_chain(
+    session: Session, mentee: Person, mentor_ids: Sequence[int]
+) -> list[MentorshipRequest]:
+    """The mentee's open chain asking exactly these mentors in this order, if there is one."""
+    chains = session.scalars(
+        select(MentorshipRequest.chain)
+        .where(
+            MentorshipRequest.mentee_id == mentee.id,
+            MentorshipRequest.status.in_([RequestStatus.QUEUED, RequestStatus.PENDING]),
+        )
+        .distinct()
+    ).all()
+    for chain in chains:
+        links = session.scalars(
+            select(MentorshipRequest)
+            .where(MentorshipRequest.chain == chain)
+            .order_by(MentorshipRequest.rank)
+        ).all()
+        if [r.mentor_id for r in links] == list(mentor_ids):
+            return list(links)
+    return []
+
+
+def answerable(session: Session, request_id: int, *, actor_user_id: str, now: datetime) -> Outcome:
+    """May this person answer this request now? A stranger's try is refused and recorded."""
+    request = session.get(MentorshipRequest, request_id)
+    if request is None:
+        return Outcome(Answer.ALREADY_ANSWERED)
+    if not _is_addressee(session, request, actor_user_id, "request.decline_open", now):
+        return Outcome(Answer.NOT_YOURS, request)
+    if request.status is not RequestStatus.PENDING:
+        return Outcome(Answer.ALREADY_ANSWERED, request)
+    return Outcome(Answer.OPEN, request)
+
+
+def _is_addressee(
+    session: Session, request: MentorshipRequest, actor_user_id: str, action: str, now: datetime
+) -> bool:
+    mentor = session.get(Person, request.mentor_id)
+    assert mentor is not None
+    if mentor.slack_user_id == actor_user_id:
+        return True
+    audit.refused(
+        session,
+        team_id=request.team_id,
+        actor=actor_user_id,
+        action=action,
+        subject_type="request",
+        subject_id=request.id,
+        now=now,
+        why="not the mentor this request was sent to",
+    )
+    return False
+
+
 def accept(session: Session, request_id: int, *, actor_user_id: str, now: datetime) -> Outcome:
     request = session.get(MentorshipRequest, request_id)
     if request is None:
         return Outcome(Answer.ALREADY_ANSWERED)
     mentor, mentee = session.get(Person, request.mentor_id), session.get(Person, request.mentee_id)
     assert mentor is not None and mentee is not None
-    if mentor.slack_user_id != actor_user_id:
+    if not _is_addressee(session, request, actor_user_id, "request.accept", now):
         return Outcome(Answer.NOT_YOURS, request)
     if not _answer(session, request, RequestStatus.ACCEPTED, now):
         return Outcome(Answer.ALREADY_ANSWERED, request)
@@ -237,12 +315,19 @@ def decline(
         return Outcome(Answer.ALREADY_ANSWERED)
     mentor = session.get(Person, request.mentor_id)
     assert mentor is not None
-    if mentor.slack_user_id != actor_user_id:
+    if not _is_addressee(session, request, actor_user_id, "request.decline", now):
         return Outcome(Answer.NOT_YOURS, request)
     if not _answer(session, request, RequestStatus.DECLINED, now):
         return Outcome(Answer.ALREADY_ANSWERED, request)
-    request.decline_reason = reason or None
+    request.decline_reason = (reason or "")[:DECLINE_REASON_MAX] or None
     _move_on(session, request, mentor, now, declined=True)
+    mentee = session.get(Person, request.mentee_id)
+    assert mentee is not None
+    # The DM is rewritten where the outbox delivered it, never at an address from a payload.
+    text, blocks = request_answered_blocks(
+        accepted=False, mentee_user_id=mentee.slack_user_id, when=_day(now, mentor)
+    )
+    _rewrite_request_dm(session, request, "request-declined", text, blocks, now)
     audit.record(
         session,
         team_id=request.team_id,
@@ -274,7 +359,12 @@ def expire_due(session: Session, now: datetime, limit: int = 200) -> int:
         mentor = session.get(Person, request.mentor_id)
         assert mentor is not None
         _move_on(session, request, mentor, now, declined=False)
-        _retire_request_dm(session, request, now)
+        mentee = session.get(Person, request.mentee_id)
+        assert mentee is not None and request.expires_at is not None
+        text, blocks = request_expired_blocks(
+            mentee_user_id=mentee.slack_user_id, on=_day(request.expires_at, mentor)
+        )
+        _rewrite_request_dm(session, request, "request-expired", text, blocks, now)
         expired += 1
     return expired
 
@@ -356,15 +446,15 @@ def _move_on(
     assert program is not None and mentee is not None
     asked = _ask_next(session, program, request.chain, now)
     next_mentor = session.get(Person, asked.mentor_id) if asked else None
-    next_name = next_mentor.display_name if next_mentor else None
+    next_id = next_mentor.slack_user_id if next_mentor else None
     if notice is not None:
         text, blocks = notice(next_mentor)
     elif declined:
         text, blocks = declined_message(
-            mentor_name=mentor.display_name, reason=request.decline_reason, next_name=next_name
+            mentor_user_id=mentor.slack_user_id, reason=request.decline_reason, next_user_id=next_id
         )
     else:
-        text, blocks = expired_message(mentor_name=mentor.display_name, next_name=next_name)
+        text, blocks = expired_message(mentor_user_id=mentor.slack_user_id, next_user_id=next_id)
     _tell(session, program.team_id, mentee, f"answer:{request.id}", text, blocks, now)
     if asked is None:
         mentee_enrollment = enrollment_in(session, program.id, mentee.id)
@@ -397,28 +487,23 @@ def _send_request_dm(
     _tell(session, program.team_id, mentor, f"request:{request.id}", text, blocks, now)
 
 
-def _retire_request_dm(session: Session, request: MentorshipRequest, now: datetime) -> None:
-    """Take the buttons off an expired request's DM, if it was delivered."""
+def _rewrite_request_dm(
+    session: Session,
+    request: MentorshipRequest,
+    kind: str,
+    text: str,
+    blocks: Sequence[Block],
+    now: datetime,
+) -> None:
+    """Replace a request's DM (buttons and all) where it was delivered, if it was."""
     sent = session.scalar(
         select(OutboxMessage).where(OutboxMessage.idempotency_key == f"request:{request.id}")
     )
     if sent is None or not sent.result or "ts" not in sent.result:
         return
-    mentee = session.get(Person, request.mentee_id)
-    assert mentee is not None
-    text, blocks = request_answered_blocks(
-        accepted=False, mentee_user_id=mentee.slack_user_id, when="expired"
-    )
     where = {"channel": sent.result["channel"], "ts": sent.result["ts"]}
     _queue(
-        session,
-        request.team_id,
-        f"request-expired:{request.id}",
-        "chat.update",
-        where,
-        text,
-        blocks,
-        now,
+        session, request.team_id, f"{kind}:{request.id}", "chat.update", where, text, blocks, now
     )
 
 

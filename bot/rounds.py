@@ -348,3 +348,33 @@ def queue_csv(session: Session, proposal: MatchRound, now: datetime) -> None:
 def _still_open(proposal: MatchRound) -> None:
     if proposal.status is not RoundStatus.PROPOSED:
         raise RoundError(f"This round was already {proposal.status.value}.")
+
+
+COORDINATORS_ONLY = (
+    "Sorry, changing a matching round is for program coordinators, so nothing was changed. "
+    "If you think you should be one, ask your program's coordinator."
+)
+
+
+def refuse_member(
+    session: Session, *, team_id: str, actor: str, action: str, round_id: str, now: datetime
+) -> None:
+    """A member reached a coordinator's round action (a forged payload): say no, change nothing."""
+    audit.refused(
+        session,
+        team_id=team_id,
+        actor=actor,
+        action=f"round.{action}",
+        subject_type="match_round",
+        subject_id=round_id,
+        now=now,
+        why="not a coordinator",
+    )
+    outbox.enqueue(
+        session,
+        team_id=team_id,
+        key=f"refused:round.{action}:{actor}:{now.isoformat()}",
+        method="chat.postMessage",
+        payload={"channel": actor, "text": COORDINATORS_ONLY},
+        not_before=now,
+    )

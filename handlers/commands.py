@@ -9,9 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot import audit
 from bot.commands import COMMAND, Audience, ParsedCommand, available_to, parse
 from bot.deps import Deps
 from bot.views.help import help_blocks, help_text
+from handlers import errors
 from handlers.errors import guarded
 
 REFUSAL = (
@@ -37,6 +39,8 @@ Route = Callable[[Invocation], None]
 
 
 def register(app: App, deps: Deps, routes: Mapping[str, Route]) -> None:
+    errors.install(app, deps)  # every listener's boundary may need to DM someone later
+
     def show_help(call: Invocation) -> None:
         mine = available_to(deps.settings.is_coordinator(call.user_id))
         unknown = call.parsed.name if call.parsed.subcommand is None else None
@@ -71,5 +75,17 @@ def register(app: App, deps: Deps, routes: Mapping[str, Route]) -> None:
             and not (deps.settings.is_coordinator(call.user_id))
         ):
             ack(response_type="ephemeral", text=REFUSAL.format(usage=sub.usage))
+            with deps.sessions() as session:
+                audit.refused(
+                    session,
+                    team_id=call.team_id,
+                    actor=call.user_id,
+                    action=f"command.{sub.name}",
+                    subject_type="command",
+                    subject_id=sub.name,
+                    now=deps.clock(),
+                    why="not a coordinator",
+                )
+                session.commit()
         else:
             route(call)

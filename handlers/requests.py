@@ -9,13 +9,18 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
-from bot.db.models import MentorshipRequest, Person
+from bot.db.models import Person
 from bot.deps import Deps
-from bot.mentorship_requests import Answer, Outcome, accept, decline
-from bot.views.matching import MatchIds, decline_modal, request_answered_blocks
+from bot.mentorship_requests import Answer, Outcome, accept, answerable, decline
+from bot.views.matching import (
+    MatchIds,
+    decline_modal,
+    notice_modal,
+    request_answered_blocks,
+)
 from handlers.errors import guarded
+from handlers.payloads import row_id
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +35,15 @@ REPLIES = {
 
 
 def register(app: App, deps: Deps) -> None:
-    def answered(outcome: Outcome, respond: Respond | WebhookClient | None) -> None:
-        """Replace the request DM once answered, or explain why nothing happened."""
-        if respond is None:
-            return
-        if outcome.answer in (Answer.ACCEPTED, Answer.DECLINED):
+    def answered(outcome: Outcome, respond: Respond) -> None:
+        """Replace the request DM once accepted, or explain why nothing happened."""
+        if outcome.answer is Answer.ACCEPTED:
             assert outcome.request is not None
             with deps.sessions() as session:
                 mentee = session.get(Person, outcome.request.mentee_id)
                 mentee_id = mentee.slack_user_id if mentee else ""
             text, blocks = request_answered_blocks(
-                accepted=outcome.answer is Answer.ACCEPTED,
+                accepted=True,
                 mentee_user_id=mentee_id,
                 when=deps.clock().strftime("%d %B"),
             )
@@ -48,10 +51,7 @@ def register(app: App, deps: Deps) -> None:
         else:
             payload = {"text": REPLIES[outcome.answer], "response_type": "ephemeral"}
         try:
-            if isinstance(respond, WebhookClient):
-                respond.send(**payload)
-            else:
-                respond(**payload)
+            respond(**payload)
         except (SlackApiError, OSError) as exc:  # the DM stays as it was; the answer stands
             log.warning("could not update the request message: %s", exc)
 
@@ -59,9 +59,12 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def on_accept(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
+        request_id = row_id(action.get("value"))
         with deps.sessions() as session:
-            outcome = accept(
-                session, int(action["value"]), actor_user_id=body["user"]["id"], now=deps.clock()
+            outcome = (
+                accept(session, request_id, actor_user_id=body["user"]["id"], now=deps.clock())
+                if request_id is not None
+                else Outcome(Answer.ALREADY_ANSWERED)
             )
             session.commit()
         answered(outcome, respond)
@@ -70,19 +73,26 @@ def register(app: App, deps: Deps) -> None:
     @app.action(MatchIds.DECLINE)
     @guarded
     def on_decline_clicked(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        request_id = int(action["value"])
+        request_id = row_id(action.get("value"))
         with deps.sessions() as session:
-            request = session.get(MentorshipRequest, request_id)
-            mentee = session.get(Person, request.mentee_id) if request else None
-            name = mentee.display_name if mentee else "them"
-        metadata = json.dumps({"request": request_id, "response_url": body.get("response_url")})
+            outcome = (
+                answerable(session, request_id, actor_user_id=body["user"]["id"], now=deps.clock())
+                if request_id is not None
+                else Outcome(Answer.ALREADY_ANSWERED)
+            )
+            mentee = session.get(Person, outcome.request.mentee_id) if outcome.request else None
+            session.commit()
+        if outcome.answer is not Answer.OPEN or mentee is None:
+            answered(outcome, respond)  # nobody but the addressee learns who asked
+            return
+        metadata = json.dumps({"request": request_id})
         try:
             client.views_open(
                 trigger_id=body["trigger_id"],
-                view=decline_modal(mentee_name=name, private_metadata=metadata),
+                view=decline_modal(mentee_user_id=mentee.slack_user_id, private_metadata=metadata),
             )
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
@@ -90,19 +100,33 @@ def register(app: App, deps: Deps) -> None:
     @app.view(MatchIds.DECLINE_CALLBACK)
     @guarded
     def on_decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        request_id = row_id(_metadata(view).get("request"))
         field = view["state"]["values"].get(MatchIds.REASON_BLOCK, {}).get(MatchIds.REASON_ACTION)
         reason = ((field or {}).get("value") or "").strip()
         with deps.sessions() as session:
-            outcome = decline(
-                session,
-                int(metadata["request"]),
-                actor_user_id=body["user"]["id"],
-                reason=reason,
-                now=deps.clock(),
+            outcome = (
+                decline(
+                    session,
+                    request_id,
+                    actor_user_id=body["user"]["id"],
+                    reason=reason,
+                    now=deps.clock(),
+                )
+                if request_id is not None
+                else Outcome(Answer.ALREADY_ANSWERED)
             )
             session.commit()
-        ack()
-        url = metadata.get("response_url")
-        answered(outcome, WebhookClient(url) if url else None)
+        if outcome.answer is Answer.DECLINED:
+            ack()  # the request DM is rewritten through the outbox
+        else:
+            notice = notice_modal(REPLIES[outcome.answer], title="Decline request")
+            ack(response_action="update", view=notice)
         deps.wake()
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

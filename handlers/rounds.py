@@ -21,11 +21,13 @@ from bot.rounds import (
     proposal_view_state,
     propose,
     queue_csv,
+    refuse_member,
     swap_mentors,
 )
 from bot.views.rounds import RoundIds, approved_text, proposal_modal, working_modal
 from handlers.commands import Invocation, Route
 from handlers.errors import guarded
+from handlers.payloads import row_id, team_of
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +69,34 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
         view_id = opened["view"]["id"]
         call.client.views_update(view_id=view_id, view=proposal_modal(state))
 
-    def change(body: dict[str, Any], client: WebClient, edit: Any) -> None:
-        """Apply a coordinator's edit to the open proposal and redraw it with the outcome."""
-        if not deps.settings.is_coordinator(body["user"]["id"]):
-            return
+    def refused(body: dict[str, Any], action: str, round_id: object) -> bool:
+        """True (and the member told, the attempt logged) unless a coordinator is acting."""
+        user = body["user"]["id"]
+        if deps.settings.is_coordinator(user):
+            return False
         with deps.sessions() as session:
-            proposal = session.get(MatchRound, int(body["view"]["private_metadata"]))
+            refuse_member(
+                session,
+                team_id=team_of(body),
+                actor=user,
+                action=action,
+                round_id=str(round_id)[:64],
+                now=deps.clock(),
+            )
+            session.commit()
+        deps.wake()
+        return True
+
+    def change(body: dict[str, Any], client: WebClient, action: str, edit: Any) -> None:
+        """Apply a coordinator's edit to the open proposal and redraw it with the outcome."""
+        metadata = body["view"].get("private_metadata")
+        if refused(body, action, metadata):
+            return
+        round_id = row_id(metadata)
+        with deps.sessions() as session:
+            proposal = session.get(MatchRound, round_id) if round_id is not None else None
             if proposal is None:
+                log.warning("round action on an unknown round %r", str(metadata)[:64])
                 return
             try:
                 notice = edit(session, proposal)
@@ -92,10 +115,10 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
         ack()
 
         def drop(session: Session, proposal: MatchRound) -> str | None:
-            drop_pair(session, proposal, int(action["value"]))
+            drop_pair(session, proposal, row_id(action.get("value")) or 0)
             return None
 
-        change(body, client, drop)
+        change(body, client, "drop", drop)
 
     @app.action(RoundIds.SWAP_A)
     @app.action(RoundIds.SWAP_B)
@@ -116,23 +139,23 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
         def swap(session: Session, proposal: MatchRound) -> str:
             if None in picks:
                 raise RoundError("Choose the two pairs whose mentors to swap.")
-            first, second = (int(p) for p in picks)
+            first, second = (row_id(p) or 0 for p in picks)
             return swap_mentors(session, deps.pools, proposal, first, second, deps.clock())
 
-        change(body, client, swap)
+        change(body, client, "swap", swap)
 
     @app.view(RoundIds.CALLBACK)
     @guarded
     def on_approve(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         coordinator = body["user"]["id"]
-        if not deps.settings.is_coordinator(coordinator):
-            ack()
+        ack()
+        if refused(body, "approve", view.get("private_metadata")):
             return
         now = deps.clock()
+        round_id = row_id(view.get("private_metadata"))
         with deps.sessions() as session:
-            proposal = session.get(MatchRound, int(view["private_metadata"]))
+            proposal = session.get(MatchRound, round_id) if round_id is not None else None
             if proposal is None:
-                ack()
                 return
             try:
                 result = approve(session, proposal, coordinator=coordinator, now=now)
@@ -148,7 +171,6 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
                 not_before=now,
             )
             session.commit()
-        ack()
         deps.wake()
 
     return {"match": match}

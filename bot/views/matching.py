@@ -80,6 +80,7 @@ class MatchIds:
     SUGGESTIONS_CALLBACK = "match.suggestions"
     NOTE_CALLBACK = "match.note"
     DECLINE_CALLBACK = "match.decline"
+    NOTICE_CALLBACK = "match.notice"
 
     # Actions. CHOOSE / UNCHOOSE carry the mentor's person id; ACCEPT / DECLINE the
     # request id.
@@ -89,6 +90,7 @@ class MatchIds:
     SEARCH = "match.search"
     ACCEPT = "match.accept"
     DECLINE = "match.decline_open"
+    FIND_AGAIN = "match.find_again"  # a button in a notice that opens the search
 
     QUERY_BLOCK = "match.query"
     QUERY_ACTION = "match.query.input"
@@ -130,6 +132,8 @@ class MatchIds:
     INTRO_TIP_BLOCK = "match.intro.tip"
     NOTICE_BLOCK = "match.notice"
     NOTICE_DETAIL_BLOCK = "match.notice.detail"
+    NOTICE_ACTIONS_BLOCK = "match.notice.actions"
+    UNAVAILABLE_BLOCK = "match.unavailable"  # picks that could no longer be asked
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ class SuggestionsState:
     offset: int = 0
     has_more: bool = False
     nobody_fits: bool = False  # the waiting-list message instead of cards
+    notice: str | None = None  # mrkdwn of ours, shown first (e.g. a pick who just paused)
 
     def __post_init__(self) -> None:
         # Caller bugs: fail here rather than render a chain the service won't honour.
@@ -183,6 +188,8 @@ def suggestions_modal(state: SuggestionsState, *, private_metadata: str) -> View
         raise ValueError(f"at most {MAX_CARDS} cards a page, got {len(state.cards)}")
 
     blocks: list[Block] = []
+    if state.notice:
+        blocks.append(_section(MatchIds.UNAVAILABLE_BLOCK, state.notice))
     if state.nobody_fits:
         blocks.append(_section(MatchIds.NOBODY_BLOCK, _nobody_fits_text()))
     else:
@@ -226,6 +233,23 @@ def suggestions_modal(state: SuggestionsState, *, private_metadata: str) -> View
         close="Cancel",
         private_metadata=private_metadata or None,
         blocks=blocks,
+    )
+
+
+UNAVAILABLE_WHY = {
+    "paused": "has paused mentoring",
+    "full": "has just filled their last mentee slot",
+    "left": "is no longer a mentor in the program",
+}
+
+
+def unavailable_notice(gone: Sequence[tuple[str, str]]) -> str:
+    """Why the request was not sent: (user id, "paused" | "full" | "left") of each pick."""
+    lines = [f"<@{user}> {UNAVAILABLE_WHY[why]}." for user, why in gone]
+    return (
+        ":warning: *We didn't send your request.* "
+        + " ".join(lines)
+        + " Here are fresh suggestions: choose again and press *Next*."
     )
 
 
@@ -379,7 +403,8 @@ def note_modal(picks: Sequence[MentorCard], *, private_metadata: str) -> View:
 def _note_hint(picks: int) -> str:
     hint = (
         "A good first ask says why you chose them, what you hope to get out of it, and how "
-        "much time you're asking for, e.g. “30 minutes every two weeks for three months”."
+        "much time you're asking for, e.g. “30 minutes every two weeks for three months”. "
+        f"Up to {NOTE_MAX:,} characters."
     )
     if picks > 1:
         hint += " Each person you chose sees the same note when it's their turn."
@@ -488,10 +513,30 @@ def request_answered_blocks(
     return text.replace("*", ""), [_section(MatchIds.ANSWERED_BLOCK, text)]
 
 
-def decline_modal(*, mentee_name: str, private_metadata: str) -> View:
+def request_expired_blocks(*, mentee_user_id: str, on: str) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) that replace the request DM once it expired unanswered."""
+    text = (
+        f":hourglass: *<@{mentee_user_id}>'s request expired* on {on} before you answered, "
+        "so we passed it on. Nothing more to do here."
+    )
+    return text.replace("*", ""), [_section(MatchIds.ANSWERED_BLOCK, text)]
+
+
+def notice_modal(text: str, *, title: str = "Find a mentor") -> View:
+    """Replaces a modal whose action could not be done, saying why (plain words of ours)."""
+    return View(
+        type="modal",
+        callback_id=MatchIds.NOTICE_CALLBACK,
+        title=title,
+        close="Close",
+        blocks=[_section(MatchIds.DECLINE_TEXT_BLOCK, _escape(text))],
+    )
+
+
+def decline_modal(*, mentee_user_id: str, private_metadata: str) -> View:
     """Asks for an optional, kind reason before declining."""
     _check_metadata(private_metadata)
-    name = _excerpt(mentee_name, NAME_SHOWN, one_line=True) or "them"
+    name = f"<@{mentee_user_id}>"
     return View(
         type="modal",
         callback_id=MatchIds.DECLINE_CALLBACK,
@@ -590,11 +635,13 @@ def intro_message(
 # --- the mentee's notices -------------------------------------------------------------------
 
 
-def request_sent_message(picks_names: Sequence[str], expires_on: str) -> tuple[str, list[Block]]:
+def request_sent_message(picks_user_ids: Sequence[str], expires_on: str) -> tuple[str, list[Block]]:
     """Confirms the request went out, and what happens next."""
-    if not 1 <= len(picks_names) <= MAX_PICKS:
-        raise ValueError(f"between 1 and {MAX_PICKS} names, got {len(picks_names)}")
-    names = [_name(n) for n in picks_names]
+    if not 1 <= len(picks_user_ids) <= MAX_PICKS:
+        raise ValueError(f"between 1 and {MAX_PICKS} people, got {len(picks_user_ids)}")
+    if not expires_on.strip():
+        raise ValueError("a request on its way has a date to answer by")
+    names = [f"<@{u}>" for u in picks_user_ids]
     text = (
         f":envelope_with_arrow: Your request is on its way to {names[0]}. They have until "
         f"{expires_on} to answer, and we'll DM you as soon as they do."
@@ -607,47 +654,56 @@ def request_sent_message(picks_names: Sequence[str], expires_on: str) -> tuple[s
 
 
 def declined_message(
-    *, mentor_name: str, reason: str | None, next_name: str | None
+    *, mentor_user_id: str, reason: str | None, next_user_id: str | None
 ) -> tuple[str, list[Block]]:
     """Tells the mentee, gently, that a mentor said no, and what happens now."""
     text = (
-        f"{_name(mentor_name)} can't take you on right now. That happens for all kinds of "
+        f"<@{mentor_user_id}> can't take you on right now. That happens for all kinds of "
         "reasons, most often timing, and says nothing about you."
     )
     detail = None
     if reason and reason.strip():
         detail = f"They said: “{_excerpt(reason, DECLINE_REASON_SHOWN, one_line=True)}”"
-    return _notice(text + " " + _what_next(next_name), detail)
+    return _notice(text + " " + _what_next(next_user_id), detail, find=not next_user_id)
 
 
-def expired_message(*, mentor_name: str, next_name: str | None) -> tuple[str, list[Block]]:
+def expired_message(*, mentor_user_id: str, next_user_id: str | None) -> tuple[str, list[Block]]:
     """Tells the mentee a mentor didn't answer in time, and what happens now."""
     text = (
-        f"{_name(mentor_name)} didn't get to your request in time. That usually means a "
+        f"<@{mentor_user_id}> didn't get to your request in time. That usually means a "
         "busy stretch, not a no to you."
     )
-    return _notice(text + " " + _what_next(next_name))
+    return _notice(text + " " + _what_next(next_user_id), find=not next_user_id)
 
 
 def mentor_available_message() -> tuple[str, list[Block]]:
     """A mentor who fits a waiting mentee now has room."""
     return _notice(
         ":sparkles: Good news: a mentor who fits your goals now has room. "
-        f"Type `{COMMAND} find` to see who, and send them a request."
+        f"Press *Find a mentor* (or type `{COMMAND} find`) to see who, and send them a request.",
+        find=True,
     )
 
 
-def _what_next(next_name: str | None) -> str:
-    if next_name and next_name.strip():
-        return f"We've asked {_name(next_name)}, your next choice, and will let you know."
-    return f"Type `{COMMAND} find` to see more mentors who fit your goals."
+def _what_next(next_user_id: str | None) -> str:
+    if next_user_id:
+        return f"We've asked <@{next_user_id}>, your next choice, and will let you know."
+    return (
+        f"Press *Find a mentor* (or type `{COMMAND} find`) to see more mentors who fit your goals."
+    )
 
 
-def _notice(text: str, detail: str | None = None) -> tuple[str, list[Block]]:
+def _notice(text: str, detail: str | None = None, *, find: bool = False) -> tuple[str, list[Block]]:
     blocks: list[Block] = [_section(MatchIds.NOTICE_BLOCK, text)]
     if detail:
         blocks.append(_context(MatchIds.NOTICE_DETAIL_BLOCK, detail))
-    return (text if detail is None else f"{text}\n{detail}"), blocks
+    if find:
+        button = ButtonElement(
+            text="Find a mentor", action_id=MatchIds.FIND_AGAIN, value="find", style="primary"
+        )
+        blocks.append(ActionsBlock(block_id=MatchIds.NOTICE_ACTIONS_BLOCK, elements=[button]))
+    fallback = text.replace("*", "")
+    return (fallback if detail is None else f"{fallback}\n{detail}"), blocks
 
 
 # --- pieces ---------------------------------------------------------------------------------
@@ -669,10 +725,6 @@ def _topics(topics: Sequence[str]) -> str:
 
 def _reasons(reasons: Sequence[str]) -> list[str]:
     return [r for r in reasons if r.strip()][:REASONS_SHOWN]
-
-
-def _name(name: str) -> str:
-    return _excerpt(name, NAME_SHOWN, one_line=True) or "someone"
 
 
 def _label(text: str) -> str:
@@ -719,6 +771,23 @@ def _excerpt(text: str, limit: int, *, one_line: bool = False) -> str:
     if space > len(cut) * 3 // 4:  # a whole last word, unless that loses too much
         cut = cut[:space].rstrip()
     return cut + "…"
+
+
+def find_failed_modal() -> View:
+    """Replaces the "finding" modal when the suggestions could not be shown."""
+    return View(
+        type="modal",
+        callback_id=MatchIds.FINDING_CALLBACK,
+        title="Find a mentor",
+        close="Close",
+        blocks=[
+            _section(
+                MatchIds.NOTICE_BLOCK,
+                "Sorry, we couldn't show your suggestions this time. Please close this and try "
+                f"again, perhaps with a shorter description (`{COMMAND} find`).",
+            )
+        ],
+    )
 
 
 def finding_modal() -> View:

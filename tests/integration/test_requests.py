@@ -101,7 +101,7 @@ def test_the_first_choice_gets_a_dm_with_the_mentees_profile_note_and_buttons(ri
     assert buttons == {MatchIds.ACCEPT: str(first.id), MatchIds.DECLINE: str(first.id)}
     assert dms(rig, CARA) == []  # the second choice waits its turn
     [to_ana] = dms(rig, ANA)
-    assert "Ben" in to_ana["text"]
+    assert f"<@{BEN}>" in to_ana["text"]  # named by mention, never by user name
 
 
 def test_accepting_pairs_them_takes_a_slot_and_introduces_them_in_a_group_dm(rig: Rig) -> None:
@@ -158,7 +158,7 @@ def test_declining_with_a_kind_word_tells_the_mentee_and_asks_the_next_choice(ri
     assert "at capacity this quarter" in to_ana["text"] or "at capacity this quarter" in str(
         to_ana["blocks"]
     )
-    assert "Car" in to_ana["text"]  # told who is asked next
+    assert f"<@{CARA}>" in to_ana["text"]  # told who is asked next
     [to_cara] = dms(rig, CARA)
     assert MatchIds.ACCEPT in str(to_cara["blocks"])
 
@@ -174,7 +174,7 @@ def test_an_unanswered_request_expires_on_time_and_the_next_choice_is_asked(rig:
 
     assert (before.expired_requests, at.expired_requests, again.expired_requests) == (0, 1, 0)
     assert [r.status for r in requests_of(rig)] == [RequestStatus.EXPIRED, RequestStatus.PENDING]
-    assert "Car" in dms(rig, ANA)[-1]["text"]
+    assert f"<@{CARA}>" in dms(rig, ANA)[-1]["text"]
     assert len(dms(rig, CARA)) == 1
     assert rig.emulator.last("chat.update") is not None  # Ben's buttons are taken away
 

@@ -31,6 +31,7 @@ from bot.views.matching import (
     mentor_available_message,
     note_modal,
     request_answered_blocks,
+    request_expired_blocks,
     request_message,
     request_sent_message,
     suggestions_modal,
@@ -448,11 +449,11 @@ def test_the_answered_dm_replaces_the_buttons(accepted: bool) -> None:
 
 
 def test_the_decline_modal_asks_for_an_optional_kind_word() -> None:
-    view = decline_modal(mentee_name="Ben <Okafor>", private_metadata="42").to_dict()
+    view = decline_modal(mentee_user_id="U0BEN", private_metadata="42").to_dict()
     assert validate_view(view) == []
     assert (view["callback_id"], view["title"]["text"]) == (Ids.DECLINE_CALLBACK, "Decline request")
     assert (view["submit"]["text"], view["close"]["text"]) == ("Decline", "Cancel")
-    assert "Ben &lt;Okafor&gt;" in block(view["blocks"], Ids.DECLINE_TEXT_BLOCK)["text"]["text"]
+    assert "<@U0BEN>" in block(view["blocks"], Ids.DECLINE_TEXT_BLOCK)["text"]["text"]
     reason = block(view["blocks"], Ids.REASON_BLOCK)
     assert reason["optional"] is True
     assert reason["element"]["action_id"] == Ids.REASON_ACTION
@@ -510,9 +511,9 @@ def test_the_longest_intro_stays_within_limits() -> None:
 @pytest.mark.parametrize(
     ("names", "expected"),
     [
-        (["Ada"], "on its way to Ada"),
-        (["Ada", "Ben"], "we'll ask Ben next."),
-        (["Ada", "Ben", "Cara"], "we'll ask Ben next, then Cara."),
+        (["U0ADA"], "on its way to <@U0ADA>"),
+        (["U0ADA", "U0BEN"], "we'll ask <@U0BEN> next."),
+        (["U0ADA", "U0BEN", "U0CARA"], "we'll ask <@U0BEN> next, then <@U0CARA>."),
     ],
 )
 def test_request_sent_names_who_is_asked_in_order(names: list[str], expected: str) -> None:
@@ -523,22 +524,41 @@ def test_request_sent_names_who_is_asked_in_order(names: list[str], expected: st
 
 def test_a_decline_is_gentle_and_says_what_happens_next() -> None:
     text, blocks = message(
-        declined_message(mentor_name="Ada", reason="I'm at capacity this quarter", next_name="Ben")
+        declined_message(
+            mentor_user_id="U0ADA", reason="I'm at capacity this quarter", next_user_id="U0BEN"
+        )
     )
-    assert "Ada can't take you on" in text and "says nothing about you" in text
-    assert "We've asked Ben" in text
+    assert "<@U0ADA> can't take you on" in text and "says nothing about you" in text
+    assert "We've asked <@U0BEN>" in text
+    assert not has_block(blocks, Ids.NOTICE_ACTIONS_BLOCK)
     assert (
         "I'm at capacity this quarter"
         in block(blocks, Ids.NOTICE_DETAIL_BLOCK)["elements"][0]["text"]
     )
-    text, blocks = message(declined_message(mentor_name="Ada", reason=None, next_name=None))
+    text, blocks = message(declined_message(mentor_user_id="U0ADA", reason=None, next_user_id=None))
     assert "/mentor find" in text and not has_block(blocks, Ids.NOTICE_DETAIL_BLOCK)
+    assert find_button(blocks)["action_id"] == Ids.FIND_AGAIN
 
 
-@pytest.mark.parametrize(("next_name", "expected"), [("Ben", "We've asked Ben"), (None, "find")])
-def test_an_expired_request_moves_on(next_name: str | None, expected: str) -> None:
-    text, _ = message(expired_message(mentor_name="Ada", next_name=next_name))
-    assert "Ada didn't get to your request in time" in text and expected in text
+def find_button(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    [button] = block(blocks, Ids.NOTICE_ACTIONS_BLOCK)["elements"]
+    return button
+
+
+@pytest.mark.parametrize(
+    ("next_user_id", "expected"), [("U0BEN", "We've asked <@U0BEN>"), (None, "Find a mentor")]
+)
+def test_an_expired_request_moves_on(next_user_id: str | None, expected: str) -> None:
+    text, blocks = message(expired_message(mentor_user_id="U0ADA", next_user_id=next_user_id))
+    assert "<@U0ADA> didn't get to your request in time" in text and expected in text
+    assert has_block(blocks, Ids.NOTICE_ACTIONS_BLOCK) is (next_user_id is None)
+
+
+def test_the_expired_dm_says_it_expired_with_its_date() -> None:
+    text, blocks = message(request_expired_blocks(mentee_user_id="U0MENTEE", on="Friday 4 April"))
+    assert "<@U0MENTEE>'s request expired on Friday 4 April" in text
+    assert "declined" not in text
+    assert not any(b["type"] == "actions" or "accessory" in b for b in blocks)
 
 
 def test_mentor_available_points_to_find() -> None:
@@ -574,7 +594,7 @@ BUILDERS: dict[str, Built] = {
         expires_on="Friday",
         rank_note=EVIL,
     ),
-    "decline": lambda: decline_modal(mentee_name=EVIL, private_metadata=""),
+    "decline": lambda: decline_modal(mentee_user_id="U0MENTEE", private_metadata=""),
     "intro": lambda: intro_message(
         mentor_user_id="U0MENTOR",
         mentee_user_id="U0MENTEE",
@@ -584,9 +604,11 @@ BUILDERS: dict[str, Built] = {
         mentee_goals=EVIL,
         reasons=(EVIL,),
     ),
-    "sent": lambda: request_sent_message([EVIL, EVIL], "Friday"),
-    "declined": lambda: declined_message(mentor_name=EVIL, reason=EVIL, next_name=EVIL),
-    "expired": lambda: expired_message(mentor_name=EVIL, next_name=EVIL),
+    "sent": lambda: request_sent_message(["U0MENTOR", "U0MENTEE"], "Friday"),
+    "declined": lambda: declined_message(
+        mentor_user_id="U0MENTOR", reason=EVIL, next_user_id="U0MENTEE"
+    ),
+    "expired": lambda: expired_message(mentor_user_id="U0MENTOR", next_user_id="U0MENTEE"),
 }
 
 
@@ -598,7 +620,7 @@ def test_user_text_cannot_ping_or_link(name: str) -> None:
     else:
         fallback, blocks = built
         shown = fallback + "\n" + all_text([b.to_dict() for b in blocks])
-    if name != "note":  # the note modal shows no one's words, only mentions
+    if name not in ("note", "decline", "sent", "expired"):  # these show only mentions
         assert "&lt;!channel&gt; &amp; &lt;@U0BOSS&gt;" in shown
     # The only markup left is ours: mentions of the people in the flow.
     assert set(re.findall(r"<[^>]*>", shown)) <= {"<@U0001>", "<@U0MENTEE>", "<@U0MENTOR>"}
