@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import audit
 from bot.db.models import Person
 from bot.deps import Deps
 from bot.mentorship_requests import Answer, Outcome, accept, answerable, decline
@@ -20,7 +21,7 @@ from bot.views.matching import (
     request_answered_blocks,
 )
 from handlers.errors import guarded
-from handlers.payloads import row_id
+from handlers.payloads import row_id, team_of
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,22 @@ REPLIES = {
 
 
 def register(app: App, deps: Deps) -> None:
+    def unreadable(body: dict[str, Any], value: object) -> Outcome:
+        """A request id no button of ours carries: refused, logged and audited."""
+        with deps.sessions() as session:
+            audit.refused(
+                session,
+                team_id=team_of(body),
+                actor=body["user"]["id"],
+                action="request.unreadable",
+                subject_type="request",
+                subject_id=str(value)[:64],
+                now=deps.clock(),
+                why="a request id no button of ours carries",
+            )
+            session.commit()
+        return Outcome(Answer.ALREADY_ANSWERED)
+
     def answered(outcome: Outcome, respond: Respond) -> None:
         """Replace the request DM once accepted, or explain why nothing happened."""
         if outcome.answer is Answer.ACCEPTED:
@@ -64,7 +81,7 @@ def register(app: App, deps: Deps) -> None:
             outcome = (
                 accept(session, request_id, actor_user_id=body["user"]["id"], now=deps.clock())
                 if request_id is not None
-                else Outcome(Answer.ALREADY_ANSWERED)
+                else unreadable(body, action.get("value"))
             )
             session.commit()
         answered(outcome, respond)
@@ -81,7 +98,7 @@ def register(app: App, deps: Deps) -> None:
             outcome = (
                 answerable(session, request_id, actor_user_id=body["user"]["id"], now=deps.clock())
                 if request_id is not None
-                else Outcome(Answer.ALREADY_ANSWERED)
+                else unreadable(body, action.get("value"))
             )
             mentee = session.get(Person, outcome.request.mentee_id) if outcome.request else None
             session.commit()
@@ -113,7 +130,7 @@ def register(app: App, deps: Deps) -> None:
                     now=deps.clock(),
                 )
                 if request_id is not None
-                else Outcome(Answer.ALREADY_ANSWERED)
+                else unreadable(body, view.get("private_metadata"))
             )
             session.commit()
         if outcome.answer is Answer.DECLINED:

@@ -1,0 +1,266 @@
+"""Forged but validly signed payloads: what a member could send, and what they must get.
+
+Shared by tests/integration/test_forged_payloads.py and bench/forged_payloads.py. Each
+forgery sends one payload through the bot's real /slack/events endpoint and returns the
+words the sender was answered with (from the ack, a response_url or a DM).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.db.base import Base
+from bot.db.enums import EnrollmentRole
+from bot.db.models import MatchRound, MentorshipRequest, Person
+from bot.find import Search
+from bot.mentorship_requests import Choice, decline, open_chain
+from bot.programs import current_program
+from bot.views.matching import MatchIds, MentorCard, note_modal
+from bot.views.rounds import RoundIds
+from tests.integration.cast import enroll
+from tests.integration.conftest import COORDINATOR, TEAM, Rig
+
+ANA, DEV = "U0ANA0001", "U0DEV0001"  # mentees
+BEN, CARA = "U0BEN0001", "U0CARA001"  # mentors; Cara already said no to Ana
+UNWATCHED = {"audit_entries", "outbox_messages"}  # where a refusal may (must) leave a trace
+
+
+@dataclass(frozen=True)
+class World:
+    program_id: int
+    request_id: int  # Ana -> Ben, pending, its DM delivered
+    ids: dict[str, int]  # person id by Slack id
+    round_id: int
+    round_view: dict[str, Any]  # the coordinator's proposal modal
+
+
+def stage(rig: Rig) -> World:
+    for user in (ANA, DEV):
+        enroll(rig, user, EnrollmentRole.MENTEE)
+    for user in (BEN, CARA):
+        enroll(rig, user, EnrollmentRole.MENTOR, goals="Help people grow.", bio="ML lead.")
+    now = datetime.now(UTC)
+    with rig.runtime.deps.sessions() as session:
+        program = current_program(session, TEAM, now)
+        people = {p.slack_user_id: p for p in session.scalars(select(Person))}
+        [said_no] = open_chain(
+            session, program=program, mentee=people[ANA], choices=[Choice(people[CARA])],
+            note=None, now=now,
+        )  # fmt: skip
+        decline(session, said_no.id, actor_user_id=CARA, reason=None, now=now)
+        [asked] = open_chain(
+            session, program=program, mentee=people[ANA], choices=[Choice(people[BEN])],
+            note="Hello", now=now,
+        )  # fmt: skip
+        session.commit()
+        world_ids = {user: p.id for user, p in people.items()}
+        program_id, request_id = program.id, asked.id
+    rig.slack.slash_command(COORDINATOR, "match")
+    rig.emulator.wait_for("views.update")
+    rig.run_due()
+    with rig.runtime.deps.sessions() as session:
+        round_id = session.scalar(select(MatchRound.id))
+    view = rig.emulator.top_view(COORDINATOR)
+    assert view is not None and round_id is not None
+    rig.emulator.clear()
+    return World(program_id, request_id, world_ids, round_id, view)
+
+
+def snapshot(rig: Rig) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table a refusal must leave alone."""
+    with rig.runtime.deps.sessions() as session:
+        return {
+            table.name: [tuple(row) for row in session.execute(select(table)).all()]
+            for table in Base.metadata.sorted_tables
+            if table.name not in UNWATCHED
+        }
+
+
+def refusals(rig: Rig) -> list[str]:
+    with rig.runtime.deps.sessions() as session:
+        from bot.db.models import AuditEntry
+
+        return list(
+            session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("refused.%")))
+        )
+
+
+def dm_text(rig: Rig, user: str) -> str:
+    rig.settle()
+    return " ".join(
+        str(m.payload.get("text")) for m in rig.outbox() if m.payload.get("channel") == user
+    )
+
+
+def _ben_request_message(rig: Rig, w: World) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "ts": "1700000000.000100",
+        "channel": rig.emulator.dm_channel_id(BEN),
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": MatchIds.REQUEST_ACTIONS_BLOCK,
+                "elements": [
+                    {"type": "button", "action_id": a, "value": str(w.request_id),
+                     "text": {"type": "plain_text", "text": a}}
+                    for a in (MatchIds.ACCEPT, MatchIds.DECLINE)
+                ],
+            }
+        ],
+    }  # fmt: skip
+
+
+def _responded(rig: Rig) -> str:
+    rig.settle()
+    last = rig.emulator.last("response_url")
+    return str(last.args) if last else ""
+
+
+def decline_opened_by_someone_else(rig: Rig, w: World) -> str:
+    rig.slack.block_action(CARA, MatchIds.DECLINE, message=_ben_request_message(rig, w))
+    answer = _responded(rig)
+    assert rig.emulator.calls("views.open") == []  # no modal, so no mentee's name
+    return answer
+
+
+def accept_by_someone_else(rig: Rig, w: World) -> str:
+    rig.slack.block_action(CARA, MatchIds.ACCEPT, message=_ben_request_message(rig, w))
+    return _responded(rig)
+
+
+def _decline_view(request: object, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "VFORGED01",
+        "type": "modal",
+        "callback_id": MatchIds.DECLINE_CALLBACK,
+        "private_metadata": json.dumps({"request": request, **extra}),
+        "blocks": [],
+    }
+
+
+def decline_submitted_by_someone_else(rig: Rig, w: World) -> str:
+    response = rig.slack.view_submission(CARA, view=_decline_view(w.request_id))
+    return str(response.json)
+
+
+def decline_of_a_40_digit_request(rig: Rig, w: World) -> str:
+    response = rig.slack.view_submission(BEN, view=_decline_view("9" * 40))
+    return str(response.json)
+
+
+def _note_view(w: World, picks: list[int], program_id: int | None = None) -> dict[str, Any]:
+    spec = Search(program_id or w.program_id, tuple(picks))
+    card = MentorCard(picks[0], BEN, "Ben", None, (), (), 0.5, "")
+    view = note_modal([card], private_metadata=spec.to_metadata()).to_dict()
+    return view | {"id": "VFORGED02"}
+
+
+def send_to_a_mentor_who_said_no(rig: Rig, w: World) -> str:
+    return str(rig.slack.view_submission(ANA, view=_note_view(w, [w.ids[CARA]])).json)
+
+
+def send_to_someone_who_is_not_a_mentor(rig: Rig, w: World) -> str:
+    return str(rig.slack.view_submission(ANA, view=_note_view(w, [w.ids[DEV]])).json)
+
+
+def send_to_oneself(rig: Rig, w: World) -> str:
+    return str(rig.slack.view_submission(ANA, view=_note_view(w, [w.ids[ANA]])).json)
+
+
+def send_in_another_workspaces_program(rig: Rig, w: World) -> str:
+    view = _note_view(w, [w.ids[BEN]], program_id=w.program_id + 1000)
+    return str(rig.slack.view_submission(ANA, view=view).json)
+
+
+def send_with_unreadable_state(rig: Rig, w: World) -> str:
+    view = _note_view(w, [w.ids[BEN]]) | {"private_metadata": "9" * 40}
+    return str(rig.slack.view_submission(ANA, view=view).json)
+
+
+def choose_someone_who_is_not_a_mentor(rig: Rig, w: World) -> str:
+    view = {
+        "id": "VFORGED03",
+        "type": "modal",
+        "callback_id": MatchIds.SUGGESTIONS_CALLBACK,
+        "private_metadata": Search(w.program_id).to_metadata(),
+        "blocks": [
+            {"type": "section", "block_id": f"{MatchIds.CARD_PREFIX}x",
+             "text": {"type": "mrkdwn", "text": "x"},
+             "accessory": {"type": "button", "action_id": MatchIds.CHOOSE,
+                           "value": str(w.ids[DEV]), "text": {"type": "plain_text", "text": "C"}}}
+        ],
+    }  # fmt: skip
+    rig.slack.block_action(ANA, MatchIds.CHOOSE, view=view)
+    return dm_text(rig, ANA)
+
+
+def _member_round_view(w: World) -> dict[str, Any]:
+    return w.round_view | {"id": "VFORGED04"}
+
+
+def round_drop_by_a_member(rig: Rig, w: World) -> str:
+    rig.slack.block_action(DEV, RoundIds.DROP, view=_member_round_view(w))
+    return dm_text(rig, DEV)
+
+
+def round_swap_by_a_member(rig: Rig, w: World) -> str:
+    view = _member_round_view(w)
+    swap = {
+        "type": "button",
+        "action_id": RoundIds.SWAP,
+        "text": {"type": "plain_text", "text": "S"},
+    }
+    view["blocks"] = [*view["blocks"], {"type": "actions", "block_id": "s", "elements": [swap]}]
+    rig.slack.block_action(DEV, RoundIds.SWAP, view=view)
+    return dm_text(rig, DEV)
+
+
+def round_approve_by_a_member(rig: Rig, w: World) -> str:
+    rig.slack.view_submission(DEV, view=_member_round_view(w))
+    return dm_text(rig, DEV)
+
+
+def _command(user: str, text: str) -> Callable[[Rig, World], str]:
+    def run(rig: Rig, w: World) -> str:
+        return str(rig.slack.slash_command(user, text).json)
+
+    run.__name__ = f"command {text}"
+    return run
+
+
+FORGERIES: dict[str, Callable[[Rig, World], str]] = {
+    f.__name__: f
+    for f in (
+        decline_opened_by_someone_else,
+        accept_by_someone_else,
+        decline_submitted_by_someone_else,
+        decline_of_a_40_digit_request,
+        send_to_a_mentor_who_said_no,
+        send_to_someone_who_is_not_a_mentor,
+        send_to_oneself,
+        send_in_another_workspaces_program,
+        send_with_unreadable_state,
+        choose_someone_who_is_not_a_mentor,
+        round_drop_by_a_member,
+        round_swap_by_a_member,
+        round_approve_by_a_member,
+        _command(DEV, "match"),
+        _command(DEV, "expiry 7"),
+        _command(DEV, "topics add Forgery"),
+    )
+}
+# A polite word in each answer: what the sender is told instead of a silence.
+POLITE = ("someone else", "Sorry", "already been answered")
+
+
+def request_status(rig: Rig, request_id: int) -> str:
+    with rig.runtime.deps.sessions() as session:
+        request = session.get(MentorshipRequest, request_id)
+        return request.status.value if request else ""
