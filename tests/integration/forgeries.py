@@ -28,7 +28,9 @@ from tests.integration.conftest import COORDINATOR, TEAM, Rig
 
 ANA, DEV = "U0ANA0001", "U0DEV0001"  # mentees
 BEN, CARA = "U0BEN0001", "U0CARA001"  # mentors; Cara already said no to Ana
-UNWATCHED = {"audit_entries", "outbox_messages"}  # where a refusal may (must) leave a trace
+# Where a refusal may (must) leave a trace; processed_events also remembers every
+# signature seen, to refuse replays.
+UNWATCHED = {"audit_entries", "outbox_messages", "processed_events"}
 
 
 @dataclass(frozen=True)
