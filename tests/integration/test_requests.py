@@ -187,6 +187,7 @@ def test_a_mentor_who_filled_up_meanwhile_is_skipped(rig: Rig) -> None:
     ask(rig, ANA, CARA, BEN)
     rig.run_due()
     rig.slack.block_action(CARA, MatchIds.DECLINE)
+    rig.settle()  # the decline modal opens after the click's ack
     rig.slack.view_submission(CARA)
     rig.run_due()
 
