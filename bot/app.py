@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.deps import Deps
@@ -54,13 +55,31 @@ def build_app(deps: Deps, client: WebClient | None = None) -> App:
 
     settings = deps.settings
     secret = settings.slack_signing_secret
-    app = App(
-        client=client or make_interactive_client(settings),
-        signing_secret=secret.get_secret_value() if secret else "",
-        # Socket Mode requests come over an authenticated websocket, unsigned.
-        request_verification_enabled=not settings.socket_mode,
-        listener_executor=ListenerPool(LISTENER_THREADS),
-        logger=logging.getLogger("mentorbot.bolt"),
-    )
+    logger = logging.getLogger("mentorbot.bolt")
+    quiet = _WithoutTokenNote()
+    logger.addFilter(quiet)
+    try:
+        app = App(
+            client=client or make_interactive_client(settings),
+            signing_secret=secret.get_secret_value() if secret else "",
+            # Socket Mode requests come over an authenticated websocket, unsigned.
+            request_verification_enabled=not settings.socket_mode,
+            listener_executor=ListenerPool(LISTENER_THREADS),
+            logger=logger,
+        )
+    finally:
+        logger.removeFilter(quiet)
     handlers.register(app, deps)
     return app
+
+
+class _WithoutTokenNote(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused".
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself, with no way to say
+    "not from there", and warns when a client is given too; ours carries that same
+    token (with our timeouts and retries), so the line only worries operators.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()

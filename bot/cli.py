@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.db.models import Program
+    from bot.runtime import Runtime
+    from bot.shutdown import Server
 
 log = logging.getLogger("mentorbot")
 
@@ -69,7 +78,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Compute the optimal matching round for a cohort and print the proposal: "
         "pairs with scores and reasons, and who stays unmatched and why.",
     )
-    match.add_argument("--cohort", required=True, help="the program (cohort) name")
+    match.add_argument(
+        "--cohort",
+        help="the program (cohort) name, any case (default: the only one; the first is "
+        "called 'Mentorship program')",
+    )
     match.add_argument("--team", help="Slack team id, when several workspaces share the database")
     match.add_argument(
         "--dry-run",
@@ -95,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     roster_import.add_argument("file", help="the CSV file ('-' for standard input)")
     roster_import.add_argument(
-        "--team", help="Slack team id (needed when several workspaces share the database)"
+        "--team",
+        help="Slack team id (default: the one workspace in the database, else the bot "
+        "token's, asked of Slack)",
     )
     return parser
 
@@ -112,6 +127,11 @@ def _instant(value: str) -> datetime:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "demo":
+        # The demo brings its own settings: a broken environment must not stop it.
+        from bot.demo import run_demo
+
+        return run_demo()
     try:
         settings = load_settings()
         configure_logging(settings.log_format)
@@ -132,10 +152,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _run_due(settings, args.as_of or datetime.now(UTC))
     if args.command == "scheduler":
         return _scheduler(settings)
-    if args.command == "demo":
-        from bot.demo import run_demo
-
-        return run_demo()
     if args.command == "roster":
         return _roster_import(settings, args.file, team=args.team)
     if args.command == "match":
@@ -169,7 +185,7 @@ def _run_due(settings: Settings, as_of: datetime) -> int:
     return 0
 
 
-def _match(settings: Settings, *, cohort: str, team: str | None, dry_run: bool) -> int:
+def _match(settings: Settings, *, cohort: str | None, team: str | None, dry_run: bool) -> int:
     from sqlalchemy import select
 
     from bot.db.models import Program
@@ -185,16 +201,10 @@ def _match(settings: Settings, *, cohort: str, team: str | None, dry_run: bool) 
     runtime = build_runtime(settings)
     try:
         with runtime.deps.sessions() as session:
-            query = select(Program).where(Program.name == cohort)
+            query = select(Program).order_by(Program.team_id, Program.name)
             if team:
                 query = query.where(Program.team_id == team)
-            programs = session.scalars(query).all()
-            if not programs:
-                raise CommandError(f"no cohort named {cohort!r}")
-            if len(programs) > 1:
-                teams = ", ".join(p.team_id for p in programs)
-                raise CommandError(f"{cohort!r} exists in several teams ({teams}): add --team")
-            program = programs[0]
+            program = _pick_cohort(list(session.scalars(query)), cohort)
             now = runtime.deps.clock()
             result = solve(session, runtime.deps.pools, program, now)
             people, _ = runtime.deps.pools.get(session, program, now)
@@ -220,6 +230,29 @@ def _match(settings: Settings, *, cohort: str, team: str | None, dry_run: bool) 
     return 0
 
 
+def _pick_cohort(programs: list[Program], name: str | None) -> Program:
+    """The cohort `name` names (any case), or the only one when no name is given."""
+    several_teams = len({p.team_id for p in programs}) > 1
+
+    def listed(candidates: list[Program]) -> str:
+        return ", ".join(
+            f"{p.name!r}" + (f" ({p.team_id})" if several_teams else "") for p in candidates
+        )
+
+    if not programs:
+        raise CommandError("no cohort yet: one is made when someone first uses /mentor in Slack")
+    if name is None:
+        if len(programs) == 1:
+            return programs[0]
+        raise CommandError(f"add --cohort NAME; the cohorts are {listed(programs)}")
+    named = [p for p in programs if p.name.casefold() == name.strip().casefold()]
+    if not named:
+        raise CommandError(f"no cohort named {name!r}; the cohorts are {listed(programs)}")
+    if len(named) > 1:
+        raise CommandError(f"{name!r} exists in several teams ({listed(named)}): add --team")
+    return named[0]
+
+
 def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
     from sqlalchemy import select
 
@@ -237,12 +270,9 @@ def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
         with runtime.deps.sessions() as session:
             if team is None:
                 teams = sorted(set(session.scalars(select(Program.team_id))))
-                if len(teams) != 1:
-                    raise CommandError(
-                        "add --team: "
-                        + ("no workspace has used mentorbot yet" if not teams else "several do")
-                    )
-                team = teams[0]
+                if len(teams) > 1:
+                    raise CommandError(f"add --team: several workspaces use mentorbot ({teams})")
+                team = teams[0] if teams else _team_from_slack(settings)
             report = import_roster(session, team, text)
             session.commit()
     finally:
@@ -253,9 +283,40 @@ def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
     return 1 if report.problems and not (report.updated or report.created) else 0
 
 
+def _team_from_slack(settings: Settings) -> str:
+    """The bot token's workspace, from `auth.test`: before anyone used the bot,
+    the database cannot say which workspace this is."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    if settings.slack_bot_token is None:
+        raise CommandError(
+            "add --team, or set SLACK_BOT_TOKEN so mentorbot can ask Slack which workspace "
+            "this is (nobody has used mentorbot in Slack yet)"
+        )
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+    )
+    try:
+        with _slack_sdk_quiet():
+            return str(client.auth_test()["team_id"])
+    except SlackApiError as exc:
+        raise CommandError(
+            f"Slack did not accept SLACK_BOT_TOKEN at {settings.slack_api_url} "
+            f"({exc.response.get('error')}); or add --team"
+        ) from exc
+    except OSError as exc:
+        raise CommandError(
+            f"could not reach Slack at {settings.slack_api_url}: {_reason(exc)}; or add --team"
+        ) from exc
+
+
 def _scheduler(settings: Settings) -> int:
     from bot.runtime import build_runtime
-    from scheduling.scheduler import build_scheduler
+    from bot.shutdown import stop_requested
+    from scheduling import scheduler as clock
 
     if settings.slack_bot_token is None:
         raise SettingsError(
@@ -263,50 +324,92 @@ def _scheduler(settings: Settings) -> int:
         )
     _upgrade(settings)
     runtime = build_runtime(settings)
-    log.info("scheduler started against %s", settings.database_url_for_display)
-    try:
-        build_scheduler(runtime, blocking=True).start()
-    finally:
-        runtime.close()
+    with stop_requested() as stopping:
+        try:
+            scheduler = clock.start_in_background(runtime)
+            log.info("scheduler started against %s", settings.database_url_for_display)
+            stopping.wait()
+            log.info("stopping: finishing the current send")
+            clock.stop(runtime, scheduler)
+        finally:
+            runtime.close()
+    log.info("scheduler stopped")
     return 0
 
 
 def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: bool) -> int:
-    from slack_bolt.error import BoltError
-
-    from bot.app import build_app
     from bot.runtime import build_runtime
-    from bot.server import build_asgi, uvicorn_server
+    from bot.shutdown import stop_signals
     from scheduling import scheduler as clock
 
     settings.require_for_serving()
     _upgrade(settings)
     runtime = build_runtime(settings)
     try:
-        app = build_app(runtime.deps)
-    except BoltError as exc:
-        runtime.close()
-        raise CommandError(
-            f"Slack did not accept SLACK_BOT_TOKEN at {settings.slack_api_url} ({exc})"
-        ) from exc
-    scheduler = clock.start_in_background(runtime) if with_scheduler else None
-    try:
-        if settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("serving Slack over Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
-        else:
-            listen_port = port if port is not None else settings.port
-            log.info("serving Slack over HTTP on %s:%d", host, listen_port)
-            secret = settings.slack_signing_secret
-            assert secret is not None  # require_for_serving() saw to it in HTTP mode
-            asgi = build_asgi(app, runtime.engine, signing_secret=secret.get_secret_value())
-            uvicorn_server(asgi, host, listen_port).run()
+        app = _build_app(runtime)
+        server = _server(app, runtime, host, port if port is not None else settings.port)
+        scheduler = clock.start_in_background(runtime) if with_scheduler else None
+        # SIGTERM / Ctrl+C: stop taking requests, finish those in flight, then clean up.
+        with stop_signals(server.handle_exit):
+            try:
+                server.run()
+            finally:
+                # Listeners that already acknowledged finish their work (views.open...) first.
+                pool = app.listener_runner.listener_executor
+                if not pool.wait_idle(SHUTDOWN_GRACE_S):  # type: ignore[attr-defined]
+                    log.warning("stopping with listeners at work after %ss", SHUTDOWN_GRACE_S)
+                if scheduler is not None:
+                    clock.stop(runtime, scheduler)
     finally:
-        # Let listeners that already acknowledged finish their work before we stop.
-        app.listener_runner.listener_executor.wait_idle(SHUTDOWN_GRACE_S)  # type: ignore[attr-defined]
-        if scheduler is not None:
-            clock.stop(runtime, scheduler)
         runtime.close()
+    log.info("stopped")
     return 0
+
+
+def _server(app: App, runtime: Runtime, host: str, port: int) -> Server:
+    from bot.shutdown import GracefulServer, SocketModeServer
+
+    settings = runtime.deps.settings
+    if settings.slack_app_token is not None:
+        log.info("serving Slack over Socket Mode")
+        return SocketModeServer(app, settings.slack_app_token.get_secret_value())
+    from bot.server import build_asgi, uvicorn_server
+
+    log.info("serving Slack over HTTP on %s:%d", host, port)
+    secret = settings.slack_signing_secret
+    assert secret is not None  # require_for_serving() saw to it in HTTP mode
+    asgi = build_asgi(app, runtime.engine, signing_secret=secret.get_secret_value())
+    return GracefulServer(uvicorn_server(asgi, host, port).config)
+
+
+def _build_app(runtime: Runtime) -> App:
+    from slack_bolt.error import BoltError
+
+    from bot.app import build_app
+
+    url = runtime.deps.settings.slack_api_url
+    try:
+        with _slack_sdk_quiet():
+            return build_app(runtime.deps)
+    except BoltError as exc:
+        raise CommandError(f"Slack did not accept SLACK_BOT_TOKEN at {url} ({exc})") from exc
+    except OSError as exc:  # refused, unresolvable, timed out: urllib's errors are OSErrors
+        raise CommandError(f"could not reach Slack at {url}: {_reason(exc)}") from exc
+
+
+@contextlib.contextmanager
+def _slack_sdk_quiet() -> Iterator[None]:
+    """A start-up check reports its failure in our one line; slack_sdk's own lines
+    about each failed try would only bury it."""
+    sdk = logging.getLogger("slack_sdk")
+    level = sdk.level
+    sdk.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        sdk.setLevel(level)
+
+
+def _reason(exc: OSError) -> str:
+    reason = getattr(exc, "reason", None) or exc  # URLError wraps the socket error
+    return str(getattr(reason, "strerror", None) or reason)

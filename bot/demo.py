@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
 from bot.app import ListenerPool, build_app
-from bot.config import load_settings
+from bot.config import Settings
 from bot.db.enums import Cadence, EnrollmentRole, ExperienceLevel
 from bot.db.migrate import upgrade
 from bot.emulator import SlackDriver, SlackEmulator
@@ -39,6 +41,22 @@ PEOPLE = {
 ANA, BEN, CARA, COORDINATOR = PEOPLE
 
 
+class DemoSettings(Settings):
+    """Only what the demo passes: no environment variable or .env file is read, so an
+    operator's own settings (valid or not) neither stop the demo nor leak into it."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def run_demo(out: Callable[[str], Any] = print) -> int:
     # The walk-through is the output; the server's own log lines would interleave with it.
     logging.getLogger().setLevel(logging.WARNING)
@@ -46,8 +64,7 @@ def run_demo(out: Callable[[str], Any] = print) -> int:
     with tempfile.TemporaryDirectory() as workdir, SlackEmulator(tokens=[TOKEN]) as slack:
         for user, (name, tz) in PEOPLE.items():
             slack.add_user(user, name=name.split()[0].lower(), real_name=name, tz=tz)
-        settings = load_settings(
-            env_file=None,
+        settings = DemoSettings(
             slack_bot_token=TOKEN,
             slack_signing_secret=SECRET,
             slack_api_url=slack.api_url,

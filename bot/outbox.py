@@ -4,13 +4,24 @@ A message is enqueued in the same transaction as the change that caused it, unde
 an idempotency key naming what it is for, so a retried request or a second
 scheduler run cannot enqueue it twice. Delivery claims rows (on PostgreSQL with
 FOR UPDATE SKIP LOCKED), sends, and records the outcome; a 429 or an outage only
-moves `not_before`. A claim that was never finished (the process died mid-send)
-is taken again after the lease, so nothing is lost: delivery is at-least-once,
-and the only window for a repeat is a crash between Slack's answer and our commit.
+moves `not_before`. Delivery is at-least-once, and the only window for a repeat is
+a crash between Slack's answer and our commit: at most one message per crash.
+
+Claims after a crash. A claim that was never finished is taken again, so nothing
+is lost; what matters is how soon. Three things keep that short without adding
+repeats (see bot/workers.py and OutboxSender):
+- claims are small batches, so a crash strands few rows;
+- the lease is short (CLAIM_LEASE) and a live sender renews its claims every
+  RENEW_EVERY while it sends, so a slow Slack never lets a second worker take a
+  message that is still being sent, and a dead one's claims lapse within the lease;
+- on start-up the scheduler releases at once what a dead process of this host held
+  (its pid is gone), so the usual restart-in-place waits for no lease at all.
+A graceful stop puts the rows it claimed but did not send back (`release`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +37,10 @@ from bot.uow import mark_queued
 GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into it
 FILE_DM = "dm.file"  # open a DM with payload["user"], then upload payload["content"] there
 
-CLAIM_LEASE = timedelta(minutes=5)
+# A live sender renews its claims three times per lease, so one missed renewal
+# (a busy database) does not let another worker take a message being sent.
+CLAIM_LEASE = timedelta(seconds=30)
+RENEW_EVERY = CLAIM_LEASE / 3
 BACKOFF_FIRST = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=15)
 # With the cap above this is about a day of trying before a message is dead-lettered.
@@ -113,6 +127,54 @@ def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) ->
             )
     session.commit()
     return claimed
+
+
+def renew_claims(session: Session, *, worker_id: str, now: datetime) -> int:
+    """Extend the lease of every row this worker holds; how many it still holds."""
+    renewed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_by == worker_id)
+        .values(claimed_at=now)
+    ).rowcount
+    session.commit()
+    return renewed
+
+
+def release(
+    session: Session, *, worker_id: str, ids: list[int] | None = None, attempted: bool = False
+) -> int:
+    """Put rows this worker claimed back to pending (all of them, or only `ids`).
+
+    `attempted` False (a graceful stop before sending them) gives back the attempt
+    the claim counted; a dead worker's rows may have been sent, so theirs stays.
+    """
+    held = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_by == worker_id)
+    if ids is not None:
+        held = held & OutboxMessage.id.in_(ids)
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING,
+        "claimed_at": None,
+        "claimed_by": None,
+    }
+    if not attempted:
+        values["attempts"] = OutboxMessage.attempts - 1
+    released = session.execute(update(OutboxMessage).where(held).values(**values)).rowcount
+    session.commit()
+    return released
+
+
+def release_dead(session: Session, is_dead: Callable[[str], bool]) -> int:
+    """Release every claim whose worker `is_dead` says is gone; how many rows."""
+    holders = session.scalars(
+        select(OutboxMessage.claimed_by)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_by.is_not(None))
+        .distinct()
+    ).all()
+    return sum(
+        release(session, worker_id=holder, attempted=True)
+        for holder in holders
+        if holder is not None and is_dead(holder)
+    )
 
 
 def _finish(session: Session, message: Claimed, **values: Any) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +12,7 @@ from bot.config import Settings
 from bot.db.engine import make_engine, make_session_factory
 from bot.deps import Deps, utcnow
 from bot.slack import OutboxSender, make_delivery_client
+from bot.workers import worker_id
 
 
 @dataclass
@@ -25,10 +23,6 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def build_runtime(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Runtime:

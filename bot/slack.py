@@ -13,8 +13,11 @@ Two kinds of client, because the two paths have different deadlines:
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -153,23 +156,90 @@ SENDERS: dict[str, Callable[[WebClient, dict[str, Any]], dict[str, Any]]] = {
 
 
 class OutboxSender:
-    """Claims due outbox rows and sends them; safe to run in several processes."""
+    """Claims due outbox rows and sends them; safe to run in several processes.
+
+    While it holds claims, a helper thread renews their lease (outbox.RENEW_EVERY),
+    however long Slack takes. `stop()` makes it finish the message in hand and put
+    the rest of its claim back, for a graceful shutdown.
+    """
 
     def __init__(self, client: WebClient, sessions: sessionmaker[Session], worker_id: str) -> None:
         self.client = client
         self.sessions = sessions
         self.worker_id = worker_id
+        self._stopping = threading.Event()
 
-    def deliver_due(self, now: datetime, limit: int = 100) -> DeliveryReport:
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Send nothing more after the message in hand (from any thread)."""
+        self._stopping.set()
+
+    def release_held(self) -> int:
+        """Put back every row this worker still has claimed; call once it stopped."""
+        with self.sessions() as session:
+            return outbox.release(session, worker_id=self.worker_id)
+
+    def release_dead(self, is_dead: Callable[[str], bool]) -> int:
+        """Put back at once what workers `is_dead` names held (a crash before us)."""
+        with self.sessions() as session:
+            released = outbox.release_dead(session, is_dead)
+        if released:
+            log.info("outbox: took back %d message(s) a stopped process had claimed", released)
+        return released
+
+    def deliver_due(self, now: datetime, limit: int = 10) -> DeliveryReport:
+        if self.stopping:
+            return DeliveryReport()
         with self.sessions() as session:
             claimed = outbox.claim_due(session, now=now, worker_id=self.worker_id, limit=limit)
-        sent = retrying = failed = 0
-        for message in claimed:
-            outcome = self._deliver(message, now)
-            sent += outcome == "sent"
-            retrying += outcome == "retry"
-            failed += outcome == "failed"
+        sent = retrying = failed = done = 0
+        with self._lease_renewed(now, bool(claimed)):
+            for message in claimed:
+                if self.stopping:
+                    break
+                outcome = self._deliver(message, now)
+                done += 1
+                sent += outcome == "sent"
+                retrying += outcome == "retry"
+                failed += outcome == "failed"
+        if done < len(claimed):
+            with self.sessions() as session:
+                outbox.release(
+                    session, worker_id=self.worker_id, ids=[m.id for m in claimed[done:]]
+                )
         return DeliveryReport(sent=sent, retrying=retrying, failed=failed)
+
+    @contextlib.contextmanager
+    def _lease_renewed(self, now: datetime, holding: bool) -> Iterator[None]:
+        """Renew our claims every RENEW_EVERY until the block ends.
+
+        Renewal times follow `now` (a test may pass an instant far from the wall clock).
+        """
+        if not holding:
+            yield
+            return
+        done = threading.Event()
+        started = time.monotonic()
+
+        def renew() -> None:
+            while not done.wait(outbox.RENEW_EVERY.total_seconds()):
+                at = now + timedelta(seconds=time.monotonic() - started)
+                try:
+                    with self.sessions() as session:
+                        outbox.renew_claims(session, worker_id=self.worker_id, now=at)
+                except Exception as exc:  # the next renewal tries again; the lease has room
+                    log.warning("outbox: could not renew claims: %s", type(exc).__name__)
+
+        keeper = threading.Thread(target=renew, name="outbox-lease", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            done.set()
+            keeper.join()
 
     def _deliver(self, message: outbox.Claimed, now: datetime) -> str:
         send = SENDERS.get(message.method)

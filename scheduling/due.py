@@ -17,8 +17,9 @@ from bot.slack import DeliveryReport
 
 log = logging.getLogger(__name__)
 
-DELIVERY_BATCH = 100
-MAX_BATCHES_PER_RUN = 50  # bounds one run; the next tick carries on
+# Small claims: a crash strands at most this many rows (see bot/outbox.py).
+DELIVERY_BATCH = 10
+MAX_BATCHES_PER_RUN = 500  # bounds one run; the next tick carries on
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
     for _ in range(MAX_BATCHES_PER_RUN):
         batch = runtime.sender.deliver_due(now, limit=DELIVERY_BATCH)
         sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
-        if batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH:
+        if batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH or runtime.sender.stopping:
             break
     report = DueReport(DeliveryReport(sent, retrying, failed), forgotten, expired, told_waiting)
     if sent or retrying or failed or expired or told_waiting:

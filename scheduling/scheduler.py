@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
+from bot.workers import is_dead_here
 from scheduling.due import run_due
 
 log = logging.getLogger(__name__)
@@ -22,9 +22,8 @@ DUE_JOB_ID = "due-work"
 TICK_SECONDS = 2.0
 
 
-def build_scheduler(runtime: Runtime, *, blocking: bool = False) -> BaseScheduler:
-    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = scheduler_class(
+def build_scheduler(runtime: Runtime) -> BaseScheduler:
+    scheduler = BackgroundScheduler(
         timezone=UTC,
         # One run at a time; a late tick runs once, however late.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -43,6 +42,8 @@ def build_scheduler(runtime: Runtime, *, blocking: bool = False) -> BaseSchedule
 
 
 def start_in_background(runtime: Runtime) -> BaseScheduler:
+    # What a crashed predecessor on this host held goes out now, not after the lease.
+    runtime.sender.release_dead(is_dead_here)
     scheduler = build_scheduler(runtime)
     scheduler.start()
 
@@ -56,5 +57,13 @@ def start_in_background(runtime: Runtime) -> BaseScheduler:
 
 
 def stop(runtime: Runtime, scheduler: BaseScheduler) -> None:
+    """Let the current send finish, then put back what was claimed but not sent.
+
+    The runtime's sender sends nothing more afterwards.
+    """
     runtime.deps.wake.connect(None)
+    runtime.sender.stop()
     scheduler.shutdown(wait=True)
+    released = runtime.sender.release_held()
+    if released:
+        log.info("put %d claimed message(s) back in the outbox for the next start", released)

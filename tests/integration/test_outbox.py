@@ -101,7 +101,7 @@ def test_a_claim_abandoned_by_a_dead_process_is_taken_again_after_the_lease(rig:
         claimed = outbox.claim_due(session, now=NOW, worker_id="dead-worker", limit=10)
     assert len(claimed) == 1  # ... and the process dies before sending
 
-    assert rig.run_due(NOW + timedelta(minutes=1)).delivered.sent == 0
+    assert rig.run_due(NOW + outbox.CLAIM_LEASE - timedelta(seconds=1)).delivered.sent == 0
     assert rig.run_due(NOW + outbox.CLAIM_LEASE + timedelta(seconds=1)).delivered.sent == 1
 
 
