@@ -16,7 +16,7 @@ import uuid
 _ISSUED: set[str] = set()
 
 
-def _host() -> str:
+def this_host() -> str:
     """The hostname, plus the pid namespace where Linux shows it.
 
     Containers that share the host's network also share its hostname but not its
@@ -31,7 +31,7 @@ def _host() -> str:
 
 
 def worker_id() -> str:
-    issued = f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    issued = f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     _ISSUED.add(issued)
     return issued
 
@@ -54,7 +54,7 @@ def is_dead_here(worker: str) -> bool:
     """
     host, _, rest = worker.partition(":")
     pid_text, _, _ = rest.partition(":")
-    if host != _host() or not pid_text.isdigit() or worker in _ISSUED:
+    if host != this_host() or not pid_text.isdigit() or worker in _ISSUED:
         return False
     pid = int(pid_text)
     # Our own pid under another id is an earlier run of this program (pid 1 in a container).
