@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 
 from bot.db.migrate import current_revision, head_revision
 from bot.emulator import SlackDriver, SlackEmulator
-from tests.integration.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.integration import processes
+from tests.integration.conftest import BOT_TOKEN, COORDINATOR, SIGNING_SECRET, TEAM
 
 MENTORBOT = shutil.which("mentorbot") or str(Path(sys.executable).with_name("mentorbot"))
 
@@ -226,3 +227,132 @@ def test_run_due_delivers_what_is_due_and_exits(tmp_path: Path, db_url: str) -> 
     assert "sent 1 message(s)" in due.stdout
     assert "sent 0 message(s)" in again.stdout
     assert [c.args["text"] for c in emulator.calls("chat.postMessage")] == ["due at nine"]
+
+
+def test_run_with_an_unreachable_slack_api_stops_with_one_line(tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{_free_port()}/api/"
+
+    result = _mentorbot(
+        "run",
+        cwd=tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=nowhere,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if "Slack" in line] == [
+        f"mentorbot: could not reach Slack at {nowhere}: Connection refused"
+    ]
+
+
+def test_a_start_logs_no_warning_about_the_bot_token(tmp_path: Path, db_url: str) -> None:
+    with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
+        port = processes.free_port()
+        run = processes.start("run", cwd=tmp_path, emulator=emulator, db_url=db_url, PORT=str(port))
+        try:
+            processes.wait_healthy(run, f"http://127.0.0.1:{port}")
+        finally:
+            run.terminate()
+            output, _ = run.communicate(timeout=30)
+
+    assert "serving Slack over HTTP" in output
+    assert "WARNING" not in output
+
+
+def _cohorts(db_url: str, *names: str, team: str = TEAM) -> None:
+    from datetime import UTC, datetime
+
+    from bot.db.engine import make_engine, make_session_factory
+    from bot.db.enums import ProgramStatus
+    from bot.db.models import Program
+    from bot.programs import current_program
+
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as session:
+        current_program(session, team, datetime.now(UTC))  # the default cohort
+        for name in names:
+            session.add(
+                Program(
+                    team_id=team,
+                    name=name,
+                    status=ProgramStatus.ACTIVE,
+                    created_by=COORDINATOR,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        session.commit()
+    engine.dispose()
+
+
+def test_match_dry_run_previews_the_only_cohort_without_naming_it(
+    tmp_path: Path, db_url: str
+) -> None:
+    _cohorts(db_url)
+
+    result = _mentorbot("match", "--dry-run", cwd=tmp_path, DATABASE_URL=db_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "Mentorship program" in result.stdout
+
+
+def test_match_dry_run_finds_a_cohort_in_any_case_and_lists_them_when_unsure(
+    tmp_path: Path, db_url: str
+) -> None:
+    _cohorts(db_url, "Spring 2027")
+
+    any_case = _mentorbot(
+        "match", "--dry-run", "--cohort", "spring 2027", cwd=tmp_path, DATABASE_URL=db_url
+    )
+    unknown = _mentorbot(
+        "match", "--dry-run", "--cohort", "Autumn", cwd=tmp_path, DATABASE_URL=db_url
+    )
+    unnamed = _mentorbot("match", "--dry-run", cwd=tmp_path, DATABASE_URL=db_url)
+
+    assert any_case.returncode == 0, any_case.stderr
+    assert "Spring 2027" in any_case.stdout
+    listed = "the cohorts are 'Mentorship program', 'Spring 2027'"
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().splitlines()[-1] == (
+        f"mentorbot: no cohort named 'Autumn'; {listed}"
+    )
+    assert unnamed.returncode == 1
+    assert unnamed.stderr.strip().splitlines()[-1] == f"mentorbot: add --cohort NAME; {listed}"
+
+
+def test_roster_import_before_anyone_used_the_bot_asks_slack_which_workspace(
+    tmp_path: Path, db_url: str
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("slack_user_id,manager_slack_id,team\nU0ANA,U0BOSS,Platform\n")
+    with SlackEmulator(tokens=[BOT_TOKEN], team_id="T0NEWTEAM") as emulator:
+        result = _mentorbot(
+            "roster",
+            "import",
+            str(roster),
+            cwd=tmp_path,
+            DATABASE_URL=db_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=emulator.api_url,
+        )
+        asked = emulator.calls("auth.test")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("roster for T0NEWTEAM: 0 updated, 1 added")
+    assert len(asked) == 1
+
+
+def test_the_demo_runs_whatever_the_environment_holds(tmp_path: Path) -> None:
+    result = _mentorbot(
+        "demo",
+        cwd=tmp_path,
+        MENTORBOT_ADMINS="alice,bob",
+        MENTORBOT_TIMEZONE="Mars/Olympus",
+        DATABASE_URL="not a url",
+        SLACK_BOT_TOKEN="not-a-token",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert ", 0 refused." in result.stdout
