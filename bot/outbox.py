@@ -100,6 +100,8 @@ def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) ->
     ).all()
     claimed: list[Claimed] = []
     for row in rows:
+        # Read before the UPDATE: the session then refreshes `row` with the new count.
+        attempts = row.attempts + 1
         # The status check makes the claim safe on SQLite too, where FOR UPDATE is a no-op.
         taken = session.execute(
             update(OutboxMessage)
@@ -121,7 +123,7 @@ def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) ->
                     key=row.idempotency_key,
                     method=row.method,
                     payload=dict(row.payload),
-                    attempts=row.attempts + 1,
+                    attempts=attempts,
                     worker_id=worker_id,
                 )
             )

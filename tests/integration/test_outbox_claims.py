@@ -105,3 +105,12 @@ def test_only_a_worker_of_this_host_whose_process_is_gone_is_dead() -> None:
     assert not is_dead_here(f"{this_host()}:{os.getppid()}:abc123")
     assert not is_dead_here(f"elsewhere:{_dead_pid()}:abc123")
     assert not is_dead_here("not a worker id")
+
+
+def test_a_first_claim_counts_one_attempt(rig: Rig) -> None:
+    _queue(rig, "first")
+
+    with rig.runtime.deps.sessions() as session:
+        [claimed] = outbox.claim_due(session, now=datetime.now(UTC), worker_id="w", limit=1)
+
+    assert claimed.attempts == 1 == rig.outbox()[0].attempts
