@@ -6,6 +6,8 @@ import argparse
 import contextlib
 import logging
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -348,6 +350,7 @@ def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: boo
     try:
         app = _build_app(runtime)
         server = _server(app, runtime, host, port if port is not None else settings.port)
+        _warm_matcher_once_serving(server)
         scheduler = clock.start_in_background(runtime) if with_scheduler else None
         # SIGTERM / Ctrl+C: stop taking requests, finish those in flight, then clean up.
         with stop_signals(server.handle_exit):
@@ -364,6 +367,22 @@ def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: boo
         runtime.close()
     log.info("stopped")
     return 0
+
+
+def _warm_matcher_once_serving(server: Server) -> None:
+    """Serve first: the matcher's heavy imports (~0.7 s) load in the background once
+    requests are answered, so neither start-up nor the first `/mentor find` waits for them."""
+
+    def warm() -> None:
+        while not server.started:
+            time.sleep(0.05)
+        from bot.matching import warm
+
+        began = time.perf_counter()
+        warm()
+        log.info("matcher warmed in the background in %.2f s", time.perf_counter() - began)
+
+    threading.Thread(target=warm, name="warm-matcher", daemon=True).start()
 
 
 def _server(app: App, runtime: Runtime, host: str, port: int) -> Server:

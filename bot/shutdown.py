@@ -27,6 +27,8 @@ Handler = Callable[[int, FrameType | None], None]
 
 
 class Server(Protocol):
+    started: bool  # True once requests are being answered
+
     def run(self) -> None:
         """Serve until `handle_exit`, then return once requests in flight are done."""
 
@@ -80,9 +82,11 @@ class SocketModeServer:
 
         self._handler = SocketModeHandler(app, app_token)
         self._stop = threading.Event()
+        self.started = False
 
     def run(self) -> None:
         self._handler.connect()
+        self.started = True
         self._stop.wait()
         self._handler.close()
 

@@ -356,3 +356,37 @@ def test_the_demo_runs_whatever_the_environment_holds(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert ", 0 refused." in result.stdout
+
+
+def test_mentorbot_run_serves_first_and_warms_the_matcher_afterwards(
+    tmp_path: Path, db_url: str
+) -> None:
+    with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
+        port = _free_port()
+        log_path = tmp_path / "run.log"
+        with log_path.open("w") as log_file:
+            process = subprocess.Popen(
+                [MENTORBOT, "run"],
+                cwd=tmp_path,
+                env=_env(
+                    SLACK_BOT_TOKEN=BOT_TOKEN,
+                    SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=emulator.api_url,
+                    DATABASE_URL=db_url,
+                    PORT=str(port),
+                ),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            while "matcher warmed" not in log_path.read_text() and time.monotonic() < deadline:
+                assert process.poll() is None, log_path.read_text()
+                time.sleep(0.1)
+        finally:
+            process.terminate()
+            process.wait(20)
+    lines = log_path.read_text().splitlines()
+    serving = next(i for i, line in enumerate(lines) if "serving Slack over HTTP" in line)
+    warmed = next(i for i, line in enumerate(lines) if "matcher warmed" in line)
+    assert serving < warmed
