@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import keys, outbox
 from bot.commands import COMMAND
+from bot.keys import Kind
 
 HELP_POINTER = (
     ":wave: Hi! I don't read messages here, but I'm glad to help: "
@@ -25,7 +26,7 @@ def answer_direct_message(
     return outbox.enqueue(
         session,
         team_id=team_id,
-        key=f"dm-help:{team_id}:{user_id}:{message_ts}",
+        key=keys.once(Kind.DM_HELP, team_id, user_id, message_ts),
         method="chat.postMessage",
         payload={"channel": user_id, "text": HELP_POINTER},
         not_before=now,

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, mentorship_requests, outbox, privacy
+from bot import audit, keys, mentorship_requests, mentorships, outbox, privacy
 from bot.db.enums import (
-    OPEN_MENTORSHIP_STATUSES,
     OPEN_REQUEST_STATUSES,
     EndReason,
     EnrollmentRole,
@@ -28,15 +27,16 @@ from bot.db.models import (
     Enrollment,
     Mentorship,
     MentorshipRequest,
-    OutboxMessage,
     Person,
     Program,
     Topic,
 )
+from bot.keys import Kind
 from bot.messages import mentor_left_text, partner_left_text, request_withdrawn_text
 from bot.people import find_person
 from bot.profile import FormDefaults, Profile
 from bot.programs import current_program, topic_labels
+from bot.transitions import move
 
 
 class EnrollmentError(Exception):
@@ -131,13 +131,22 @@ def save_profile(
         )
 
     if enrollment is None:
-        enrollment = Enrollment(program_id=program.id, person_id=person.id, joined_at=now)
+        enrollment = Enrollment(
+            program_id=program.id, person_id=person.id, joined_at=now, active_mentee_count=0
+        )
         session.add(enrollment)
-    if joined:
-        enrollment.status = EnrollmentStatus.ACTIVE
-        enrollment.joined_at = now
-        enrollment.left_at = enrollment.paused_at = None
-        enrollment.active_mentee_count = 0
+    elif joined:  # back after leaving: the row was locked above, so this move is ours
+        move(
+            session,
+            Enrollment,
+            enrollment.id,
+            source=EnrollmentStatus.LEFT,
+            target=EnrollmentStatus.ACTIVE,
+            joined_at=now,
+            left_at=None,
+            paused_at=None,
+            active_mentee_count=0,
+        )
     enrollment.role = profile.role
     enrollment.goals = profile.goals
     enrollment.bio = profile.bio or None
@@ -174,11 +183,19 @@ def set_paused(session: Session, enrollment: Enrollment, *, paused: bool, now: d
             "Pausing is for mentors: it stops new mentee requests while you're busy. "
             "As a mentee you can simply not ask for a mentor until you're ready."
         )
-    target = EnrollmentStatus.PAUSED if paused else EnrollmentStatus.ACTIVE
-    if enrollment.status is target:
+    source, target = EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED
+    if not paused:
+        source, target = target, source
+    moved = move(
+        session,
+        Enrollment,
+        enrollment.id,
+        source=source,
+        target=target,
+        paused_at=now if paused else None,
+    )
+    if not moved:
         return False
-    enrollment.status = target
-    enrollment.paused_at = now if paused else None
     audit.record(
         session,
         team_id=enrollment.program.team_id,
@@ -246,25 +263,28 @@ def _mark_left(session: Session, enrollment: Enrollment, now: datetime) -> bool:
     On PostgreSQL the second of two racing leaves waits here for the first to
     commit, then finds the row LEFT and does nothing.
     """
-    changed = session.execute(
-        update(Enrollment)
-        .where(Enrollment.id == enrollment.id, Enrollment.status != EnrollmentStatus.LEFT)
-        .values(status=EnrollmentStatus.LEFT, left_at=now, paused_at=None, waiting_since=None)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    return changed == 1
+    return move(
+        session,
+        Enrollment,
+        enrollment.id,
+        source=(EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED),
+        target=EnrollmentStatus.LEFT,
+        left_at=now,
+        paused_at=None,
+        waiting_since=None,
+    )
 
 
 def _end_mentorships(session: Session, person: Person, team_id: str, now: datetime) -> list[str]:
     told: list[str] = []
     for mentorship in active_mentorships(session, person):
         partner = mentorship.mentee if mentorship.mentor_id == person.id else mentorship.mentor
-        if not end_mentorship(session, mentorship, reason=EndReason.LEFT_PROGRAM, now=now):
+        if not mentorships.end(session, mentorship, reason=EndReason.LEFT_PROGRAM, now=now):
             continue  # ended by someone else a moment ago
         outbox.enqueue(
             session,
             team_id=team_id,
-            key=f"partner-left:{mentorship.id}",
+            key=keys.once(Kind.PARTNER_LEFT, mentorship.id),
             method="chat.postMessage",
             payload={
                 "channel": partner.slack_user_id,
@@ -276,34 +296,6 @@ def _end_mentorships(session: Session, person: Person, team_id: str, now: dateti
         )
         told.append(partner.slack_user_id)
     return told
-
-
-def end_mentorship(session: Session, mentorship: Mentorship, *, reason: str, now: datetime) -> bool:
-    """Open -> ENDED, freeing the mentor's slot; False (and nothing freed) if already ended.
-
-    The slot is freed only by the transaction whose UPDATE moved the row, so the
-    count can never fall below the mentor's open mentorships.
-    """
-    changed = session.execute(
-        update(Mentorship)
-        .where(Mentorship.id == mentorship.id, Mentorship.status.in_(OPEN_MENTORSHIP_STATUSES))
-        .values(
-            status=MentorshipStatus.ENDED, ended_at=now, end_reason=reason, next_checkin_at=None
-        )
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    if changed != 1:
-        return False
-    session.execute(
-        update(Enrollment)
-        .where(
-            Enrollment.program_id == mentorship.program_id,
-            Enrollment.person_id == mentorship.mentor_id,
-            Enrollment.active_mentee_count > 0,  # a drifted count fails no one's leave
-        )
-        .values(active_mentee_count=Enrollment.active_mentee_count - 1)
-    )
-    return True
 
 
 def _close_requests(session: Session, person: Person, now: datetime) -> None:
@@ -329,12 +321,14 @@ def _cancel(
     session: Session, request: MentorshipRequest, was: RequestStatus, now: datetime
 ) -> bool:
     """QUEUED or PENDING -> CANCELLED, guarded on the state it was read in."""
-    changed = session.execute(
-        update(MentorshipRequest)
-        .where(MentorshipRequest.id == request.id, MentorshipRequest.status == was)
-        .values(status=RequestStatus.CANCELLED, responded_at=now)
-    ).rowcount
-    return changed == 1
+    return move(
+        session,
+        MentorshipRequest,
+        request.id,
+        source=was,
+        target=RequestStatus.CANCELLED,
+        responded_at=now,
+    )
 
 
 def _mentor_left_notice(mentor_user_id: str) -> mentorship_requests.Notice:
@@ -349,24 +343,10 @@ def _withdraw_request_dm(
     session: Session, request: MentorshipRequest, mentee: Person, now: datetime
 ) -> None:
     """Take the buttons and the mentee's profile off the mentor's request DM, if delivered."""
-    sent = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == f"request:{request.id}")
-    )
-    if sent is None or not sent.result or "ts" not in sent.result:
-        return
     text = request_withdrawn_text(mentee.slack_user_id)
-    outbox.enqueue(
-        session,
-        team_id=request.team_id,
-        key=f"request-withdrawn:{request.id}",
-        method="chat.update",
-        payload={
-            "channel": sent.result["channel"],
-            "ts": sent.result["ts"],
-            "text": text,
-            "blocks": [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()],
-        },
-        not_before=now,
+    blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
+    mentorship_requests.rewrite_request_dm(
+        session, request, Kind.REQUEST_WITHDRAWN, text, blocks, now
     )
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
+from bot import audit, keys, outbox
 from bot.db.enums import (
     OPEN_MENTORSHIP_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -25,6 +25,7 @@ from bot.db.enums import (
 )
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.db.models import SuggestionImpression as Impression
+from bot.keys import Kind
 from bot.matching import Suggestion, Weights, suggest
 from bot.matchmaking import MENTEE_ROLES, MENTOR_ROLES, PoolCache, ProgramPeople
 from bot.mentorship_requests import Choice
@@ -417,7 +418,7 @@ def notify_waiting(session: Session, pools: PoolCache, now: datetime) -> int:
             outbox.enqueue(
                 session,
                 team_id=program.team_id,
-                key=f"available:{enrollment.id}:{enrollment.waiting_since.isoformat()}",
+                key=keys.each(Kind.MENTOR_AVAILABLE, enrollment.id, at=enrollment.waiting_since),
                 method="chat.postMessage",
                 payload={
                     "channel": enrollment.person.slack_user_id,
@@ -462,7 +463,7 @@ def record_refusal(
         outbox.enqueue(
             session,
             team_id=team_id,
-            key=f"refused:find.{action}:{user_id}:{now.isoformat()}",
+            key=keys.each(Kind.REFUSED, f"find.{action}", user_id, at=now),
             method="chat.postMessage",
             payload={"channel": user_id, "text": REFUSED_CLICK},
             not_before=now,

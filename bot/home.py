@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import keys, outbox
 from bot.config import Settings
 from bot.enrollment import active_mentorships, enrollment_of, profile_of
+from bot.keys import Kind
 from bot.views.home import HomeState, Partner, home_view
 
 
@@ -44,7 +45,7 @@ def queue_home_publish(
     return outbox.enqueue(
         session,
         team_id=team_id,
-        key=f"home:{team_id}:{user_id}:{cause}",
+        key=keys.once(Kind.HOME, team_id, user_id, cause),
         method="views.publish",
         payload={"user_id": user_id, "view": home_view(state).to_dict()},
         not_before=now,

@@ -14,25 +14,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
-from bot.cadence import next_checkin
-from bot.db.enums import EnrollmentStatus, MentorshipStatus, RequestStatus
+from bot import audit, keys, mentorships
+from bot.db.enums import EnrollmentStatus, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, OutboxMessage, Person, Program
+from bot.keys import Kind
+from bot.notices import dm, local_day, queue_message
+from bot.transitions import move, move_all
 from bot.views.enrollment import EXPERIENCE_LABELS
-from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES
 from bot.views.matching import (
     DECLINE_REASON_MAX,
     NOTE_MAX,
     declined_message,
     expired_message,
-    intro_message,
     request_answered_blocks,
     request_expired_blocks,
     request_message,
@@ -70,14 +69,6 @@ class Outcome:
     answer: Answer
     request: MentorshipRequest | None = None
     mentorship: Mentorship | None = None
-
-
-def enrollment_in(session: Session, program_id: int, person_id: int) -> Enrollment | None:
-    return session.scalar(
-        select(Enrollment).where(
-            Enrollment.program_id == program_id, Enrollment.person_id == person_id
-        )
-    )
 
 
 def open_chain(
@@ -144,9 +135,17 @@ def open_chain(
     if asked is None or asked.expires_at is None:
         # The caller checks availability first; this is the race inside the race.
         raise RequestError("None of your choices can take a new mentee right now.")
-    expires_on = _day(asked.expires_at, mentee)
+    expires_on = local_day(asked.expires_at, mentee.tz)
     text, blocks = request_sent_message([c.mentor.slack_user_id for c in choices], expires_on)
-    _tell(session, program.team_id, mentee, f"request-sent:{chain}", text, blocks, now)
+    dm(
+        session,
+        program.team_id,
+        mentee.slack_user_id,
+        keys.once(Kind.REQUEST_SENT, chain),
+        text,
+        blocks,
+        now,
+    )
     audit.record(
         session,
         team_id=program.team_id,
@@ -223,11 +222,15 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
     assert mentor is not None and mentee is not None
     if not _is_addressee(session, request, actor_user_id, "request.accept", now):
         return Outcome(Answer.NOT_YOURS, request)
-    if not _answer(session, request, RequestStatus.ACCEPTED, now):
-        return Outcome(Answer.ALREADY_ANSWERED, request)
     program = session.get(Program, request.program_id)
     assert program is not None
-    mentorship = start_mentorship(
+    # The answer and the pairing stand or fall together: with no free slot the savepoint
+    # rolls back and the request stays open for the mentor to free one.
+    savepoint = session.begin_nested()
+    if not _answer(session, request, RequestStatus.ACCEPTED, now):
+        savepoint.commit()
+        return Outcome(Answer.ALREADY_ANSWERED, request)
+    mentorship = mentorships.start(
         session,
         program,
         mentor,
@@ -237,17 +240,18 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
         now=now,
     )
     if mentorship is None:
-        # No free slot. The request stays open for them to free one.
-        _reopen(session, request)
+        savepoint.rollback()
+        session.refresh(request)
         return Outcome(Answer.FULL, request)
+    savepoint.commit()
     request.mentorship_id = mentorship.id
-    session.execute(
-        update(MentorshipRequest)
-        .where(
-            MentorshipRequest.chain == request.chain,
-            MentorshipRequest.status == RequestStatus.QUEUED,
-        )
-        .values(status=RequestStatus.CANCELLED, responded_at=now)
+    move_all(
+        session,
+        MentorshipRequest,
+        MentorshipRequest.chain == request.chain,
+        source=RequestStatus.QUEUED,
+        target=RequestStatus.CANCELLED,
+        responded_at=now,
     )
     audit.record(
         session,
@@ -259,52 +263,6 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
         now=now,
     )
     return Outcome(Answer.ACCEPTED, request, mentorship)
-
-
-def start_mentorship(
-    session: Session,
-    program: Program,
-    mentor: Person,
-    mentee: Person,
-    *,
-    score: float | None,
-    reasons: list[str],
-    now: datetime,
-) -> Mentorship | None:
-    """Pair them if the mentor has a free slot (None if not), and introduce them.
-
-    The slot is taken in SQL inside a savepoint: the counter's CHECK decides a race.
-    """
-    try:
-        with session.begin_nested():
-            session.execute(
-                update(Enrollment)
-                .where(Enrollment.program_id == program.id, Enrollment.person_id == mentor.id)
-                .values(active_mentee_count=Enrollment.active_mentee_count + 1)
-            )
-    except IntegrityError:
-        return None
-    mentee_enrollment = enrollment_in(session, program.id, mentee.id)
-    cadence = (mentee_enrollment.cadence if mentee_enrollment else None) or program.default_cadence
-    mentorship = Mentorship(
-        team_id=program.team_id,
-        program_id=program.id,
-        mentor_id=mentor.id,
-        mentee_id=mentee.id,
-        status=MentorshipStatus.ACTIVE,
-        cadence=cadence,
-        started_at=now,
-        match_score=score,
-        match_reasons=reasons,
-        next_checkin_at=next_checkin(now, cadence, mentee.tz or "UTC"),
-        created_at=now,
-    )
-    session.add(mentorship)
-    session.flush()
-    if mentee_enrollment is not None:
-        mentee_enrollment.waiting_since = None
-    _introduce(session, mentorship, mentor, mentee, mentee_enrollment, now)
-    return mentorship
 
 
 def decline(
@@ -325,9 +283,9 @@ def decline(
     assert mentee is not None
     # The DM is rewritten where the outbox delivered it, never at an address from a payload.
     text, blocks = request_answered_blocks(
-        accepted=False, mentee_user_id=mentee.slack_user_id, when=_day(now, mentor)
+        accepted=False, mentee_user_id=mentee.slack_user_id, when=local_day(now, mentor.tz)
     )
-    _rewrite_request_dm(session, request, "request-declined", text, blocks, now)
+    rewrite_request_dm(session, request, Kind.REQUEST_DECLINED, text, blocks, now)
     audit.record(
         session,
         team_id=request.team_id,
@@ -362,9 +320,9 @@ def expire_due(session: Session, now: datetime, limit: int = 200) -> int:
         mentee = session.get(Person, request.mentee_id)
         assert mentee is not None and request.expires_at is not None
         text, blocks = request_expired_blocks(
-            mentee_user_id=mentee.slack_user_id, on=_day(request.expires_at, mentor)
+            mentee_user_id=mentee.slack_user_id, on=local_day(request.expires_at, mentor.tz)
         )
-        _rewrite_request_dm(session, request, "request-expired", text, blocks, now)
+        rewrite_request_dm(session, request, Kind.REQUEST_EXPIRED, text, blocks, now)
         expired += 1
     return expired
 
@@ -376,24 +334,13 @@ def _answer(
     session: Session, request: MentorshipRequest, status: RequestStatus, now: datetime
 ) -> bool:
     """Move PENDING -> status; False when someone (or something) answered first."""
-    changed = session.execute(
-        update(MentorshipRequest)
-        .where(
-            MentorshipRequest.id == request.id,
-            MentorshipRequest.status == RequestStatus.PENDING,
-        )
-        .values(status=status, responded_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    return changed == 1
-
-
-def _reopen(session: Session, request: MentorshipRequest) -> None:
-    session.execute(
-        update(MentorshipRequest)
-        .where(MentorshipRequest.id == request.id)
-        .values(status=RequestStatus.PENDING, responded_at=None)
-        .execution_options(synchronize_session="fetch")
+    return move(
+        session,
+        MentorshipRequest,
+        request.id,
+        source=RequestStatus.PENDING,
+        target=status,
+        responded_at=now,
     )
 
 
@@ -410,22 +357,40 @@ def _ask_next(
         .order_by(MentorshipRequest.rank)
     ).all()
     for request in queued:
-        mentor_enrollment = enrollment_in(session, program.id, request.mentor_id)
+        mentor_enrollment = mentorships.enrollment_in(session, program.id, request.mentor_id)
         if (
             mentor_enrollment is None
             or mentor_enrollment.status is not EnrollmentStatus.ACTIVE
             or mentor_enrollment.active_mentee_count >= mentor_enrollment.capacity
         ):
-            request.status = RequestStatus.CANCELLED
-            request.responded_at = now
+            _skip(session, request, now)
             continue
-        request.status = RequestStatus.PENDING
-        request.asked_at = now
-        request.expires_at = now + timedelta(hours=program.request_expiry_hours)
-        session.flush()
+        asked = move(
+            session,
+            MentorshipRequest,
+            request.id,
+            source=RequestStatus.QUEUED,
+            target=RequestStatus.PENDING,
+            asked_at=now,
+            expires_at=now + timedelta(hours=program.request_expiry_hours),
+        )
+        if not asked:
+            continue  # cancelled meanwhile (the chain was accepted elsewhere)
         _send_request_dm(session, request, mentor_enrollment, now)
         return request
     return None
+
+
+def _skip(session: Session, request: MentorshipRequest, now: datetime) -> None:
+    """A later choice who can no longer take anyone is passed over."""
+    move(
+        session,
+        MentorshipRequest,
+        request.id,
+        source=RequestStatus.QUEUED,
+        target=RequestStatus.CANCELLED,
+        responded_at=now,
+    )
 
 
 def _move_on(
@@ -455,9 +420,17 @@ def _move_on(
         )
     else:
         text, blocks = expired_message(mentor_user_id=mentor.slack_user_id, next_user_id=next_id)
-    _tell(session, program.team_id, mentee, f"answer:{request.id}", text, blocks, now)
+    dm(
+        session,
+        program.team_id,
+        mentee.slack_user_id,
+        keys.once(Kind.ANSWER, request.id),
+        text,
+        blocks,
+        now,
+    )
     if asked is None:
-        mentee_enrollment = enrollment_in(session, program.id, mentee.id)
+        mentee_enrollment = mentorships.enrollment_in(session, program.id, mentee.id)
         if mentee_enrollment is not None and mentee_enrollment.waiting_since is None:
             mentee_enrollment.waiting_since = now
 
@@ -468,7 +441,7 @@ def _send_request_dm(
     mentee = session.get(Person, request.mentee_id)
     program = session.get(Program, request.program_id)
     assert mentee is not None and program is not None
-    mentee_enrollment = enrollment_in(session, program.id, mentee.id)
+    mentee_enrollment = mentorships.enrollment_in(session, program.id, mentee.id)
     mentor = mentor_enrollment.person
     assert request.expires_at is not None
     text, blocks = request_message(
@@ -481,98 +454,47 @@ def _send_request_dm(
         goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
         note=request.note,
         reasons=list(request.reasons or []),
-        expires_on=_day(request.expires_at, mentor),
+        expires_on=local_day(request.expires_at, mentor.tz),
         rank_note=None,
     )
-    _tell(session, program.team_id, mentor, f"request:{request.id}", text, blocks, now)
-
-
-def _rewrite_request_dm(
-    session: Session,
-    request: MentorshipRequest,
-    kind: str,
-    text: str,
-    blocks: Sequence[Block],
-    now: datetime,
-) -> None:
-    """Replace a request's DM (buttons and all) where it was delivered, if it was."""
-    sent = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == f"request:{request.id}")
-    )
-    if sent is None or not sent.result or "ts" not in sent.result:
-        return
-    where = {"channel": sent.result["channel"], "ts": sent.result["ts"]}
-    _queue(
-        session, request.team_id, f"{kind}:{request.id}", "chat.update", where, text, blocks, now
-    )
-
-
-def _introduce(
-    session: Session,
-    mentorship: Mentorship,
-    mentor: Person,
-    mentee: Person,
-    mentee_enrollment: Enrollment | None,
-    now: datetime,
-) -> None:
-    """One group DM with both of them and the bot, proposing the kickoff agenda."""
-    assert mentorship.next_checkin_at is not None
-    meeting_format = mentee_enrollment.meeting_format if mentee_enrollment else None
-    text, blocks = intro_message(
-        mentor_user_id=mentor.slack_user_id,
-        mentee_user_id=mentee.slack_user_id,
-        cadence_phrase=CADENCE_PHRASES[mentorship.cadence],
-        format_phrase=FORMAT_PHRASES[meeting_format] if meeting_format else "in whatever way suits",
-        first_checkin=_day(mentorship.next_checkin_at, mentee),
-        mentee_goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
-        reasons=list(mentorship.match_reasons or []),
-    )
-    both = {"users": [mentor.slack_user_id, mentee.slack_user_id]}
-    _queue(
+    dm(
         session,
-        mentorship.team_id,
-        f"intro:{mentorship.id}",
-        outbox.GROUP_DM,
-        both,
+        program.team_id,
+        mentor.slack_user_id,
+        keys.once(Kind.REQUEST, request.id),
         text,
         blocks,
         now,
     )
 
 
-def _tell(
+def rewrite_request_dm(
     session: Session,
-    team_id: str,
-    person: Person,
-    key: str,
+    request: MentorshipRequest,
+    kind: Kind,
     text: str,
     blocks: Sequence[Block],
     now: datetime,
 ) -> None:
-    """A DM to one person."""
-    where = {"channel": person.slack_user_id}
-    _queue(session, team_id, key, "chat.postMessage", where, text, blocks, now)
-
-
-def _queue(
-    session: Session,
-    team_id: str,
-    key: str,
-    method: str,
-    where: dict[str, object],
-    text: str,
-    blocks: Sequence[Block],
-    now: datetime,
-) -> None:
-    payload = {**where, "text": text, "blocks": [block.to_dict() for block in blocks]}
-    outbox.enqueue(
-        session, team_id=team_id, key=key, method=method, payload=payload, not_before=now
+    """Replace a request's DM (buttons and all) where it was delivered, if it was."""
+    sent = session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == keys.once(Kind.REQUEST, request.id)
+        )
     )
-
-
-def _day(instant: datetime, person: Person) -> str:
-    local = instant.astimezone(ZoneInfo(person.tz or "UTC"))
-    return f"{local:%A} {local.day} {local:%B}"
+    if sent is None or not sent.result or "ts" not in sent.result:
+        return
+    where = {"channel": sent.result["channel"], "ts": sent.result["ts"]}
+    queue_message(
+        session,
+        request.team_id,
+        keys.once(kind, request.id),
+        "chat.update",
+        where,
+        text,
+        blocks,
+        now,
+    )
 
 
 def _experience_label(enrollment: Enrollment | None) -> str:

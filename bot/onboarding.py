@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import keys, outbox
 from bot.config import Settings
 from bot.db.models import Enrollment, Person, Program
 from bot.enrollment import Saved, leave, save_profile
 from bot.home import queue_home_publish
+from bot.keys import Kind
 from bot.profile import Profile
 from bot.views.guides import welcome_dm
 
@@ -38,7 +39,7 @@ def submit_profile(
             session,
             team_id=program.team_id,
             # One welcome per joining, however often the form is submitted.
-            key=f"welcome:{saved.enrollment.id}:{saved.enrollment.joined_at.isoformat()}",
+            key=keys.each(Kind.WELCOME, saved.enrollment.id, at=saved.enrollment.joined_at),
             method="chat.postMessage",
             payload={
                 "channel": person.slack_user_id,
@@ -66,7 +67,7 @@ def leave_program(
     outbox.enqueue(
         session,
         team_id=person.team_id,
-        key=f"left:{enrollment.id}:{now.isoformat()}",
+        key=keys.each(Kind.LEFT, enrollment.id, at=now),
         method="chat.postMessage",
         payload={"channel": person.slack_user_id, "text": LEFT_TEXT},
         not_before=now,

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.enums import OutboxStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import OutboxMessage
+from bot.transitions import move_all
 from bot.uow import mark_queued
 
 GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into it
@@ -103,19 +104,17 @@ def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) ->
         # Read before the UPDATE: the session then refreshes `row` with the new count.
         attempts = row.attempts + 1
         # The status check makes the claim safe on SQLite too, where FOR UPDATE is a no-op.
-        taken = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status)
-            .where(
-                OutboxMessage.claimed_at.is_(None) | (OutboxMessage.claimed_at == row.claimed_at)
-            )
-            .values(
-                status=OutboxStatus.SENDING,
-                claimed_at=now,
-                claimed_by=worker_id,
-                attempts=OutboxMessage.attempts + 1,
-            )
-        ).rowcount
+        taken = move_all(
+            session,
+            OutboxMessage,
+            (OutboxMessage.id == row.id)
+            & (OutboxMessage.claimed_at.is_(None) | (OutboxMessage.claimed_at == row.claimed_at)),
+            source=row.status,
+            target=OutboxStatus.SENDING,
+            claimed_at=now,
+            claimed_by=worker_id,
+            attempts=OutboxMessage.attempts + 1,
+        )
         if taken:
             claimed.append(
                 Claimed(
@@ -150,17 +149,20 @@ def release(
     `attempted` False (a graceful stop before sending them) gives back the attempt
     the claim counted; a dead worker's rows may have been sent, so theirs stays.
     """
-    held = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_by == worker_id)
+    held = OutboxMessage.claimed_by == worker_id
     if ids is not None:
         held = held & OutboxMessage.id.in_(ids)
-    values: dict[str, Any] = {
-        "status": OutboxStatus.PENDING,
-        "claimed_at": None,
-        "claimed_by": None,
-    }
+    values: dict[str, Any] = {"claimed_at": None, "claimed_by": None}
     if not attempted:
         values["attempts"] = OutboxMessage.attempts - 1
-    released = session.execute(update(OutboxMessage).where(held).values(**values)).rowcount
+    released = move_all(
+        session,
+        OutboxMessage,
+        held,
+        source=OutboxStatus.SENDING,
+        target=OutboxStatus.PENDING,
+        **values,
+    )
     session.commit()
     return released
 
@@ -179,22 +181,21 @@ def release_dead(session: Session, is_dead: Callable[[str], bool]) -> int:
     )
 
 
-def _finish(session: Session, message: Claimed, **values: Any) -> None:
+def _finish(session: Session, message: Claimed, target: OutboxStatus, **values: Any) -> None:
     # Only the worker holding the claim may record its outcome.
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message.id,
-            OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.claimed_by == message.worker_id,
-        )
-        .values(**values)
+    move_all(
+        session,
+        OutboxMessage,
+        (OutboxMessage.id == message.id) & (OutboxMessage.claimed_by == message.worker_id),
+        source=OutboxStatus.SENDING,
+        target=target,
+        **values,
     )
     session.commit()
 
 
 def mark_sent(session: Session, message: Claimed, result: dict[str, Any], now: datetime) -> None:
-    _finish(session, message, status=OutboxStatus.SENT, sent_at=now, result=result, last_error=None)
+    _finish(session, message, OutboxStatus.SENT, sent_at=now, result=result, last_error=None)
 
 
 def retry_later(
@@ -216,7 +217,6 @@ def retry_later(
     if wait is None:
         wait = min(BACKOFF_CAP, BACKOFF_FIRST * (2 ** max(0, message.attempts - 1)))
     values: dict[str, Any] = {
-        "status": OutboxStatus.PENDING,
         "not_before": now + wait,
         "claimed_at": None,
         "claimed_by": None,
@@ -224,11 +224,11 @@ def retry_later(
     }
     if not counts:
         values["attempts"] = OutboxMessage.attempts - 1
-    _finish(session, message, **values)
+    _finish(session, message, OutboxStatus.PENDING, **values)
 
 
 def give_up(session: Session, message: Claimed, error: str, now: datetime) -> None:
-    _finish(session, message, status=OutboxStatus.FAILED, last_error=error[:1000], sent_at=None)
+    _finish(session, message, OutboxStatus.FAILED, last_error=error[:1000], sent_at=None)
 
 
 def purge_bodies(sessions: sessionmaker[Session], *, now: datetime, retention_days: int) -> int:

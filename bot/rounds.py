@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
+from bot import audit, keys, mentorships, outbox
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, OPEN_REQUEST_STATUSES, RoundStatus
 from bot.db.models import (
     MatchRound,
@@ -25,9 +25,10 @@ from bot.db.models import (
     Person,
     Program,
 )
+from bot.keys import Kind
 from bot.matching import Candidate, Pool, Round, Suggestion, Weights, solve_round, suggest
 from bot.matchmaking import PoolCache, ProgramPeople
-from bot.mentorship_requests import start_mentorship
+from bot.transitions import move
 from bot.views.rounds import Proposal, ProposedPair, Unmatched
 
 
@@ -212,8 +213,23 @@ def _check_pair(
 
 
 def approve(session: Session, proposal: MatchRound, *, coordinator: str, now: datetime) -> Approved:
-    """Start every kept pair; a mentor who filled up since the proposal is skipped."""
+    """Start every kept pair; a mentor who filled up since the proposal is skipped.
+
+    The round moves to APPROVED first, guarded: of two coordinators approving at once,
+    one starts the pairs and the other is told it was already approved.
+    """
     _still_open(proposal)
+    approved = move(
+        session,
+        MatchRound,
+        proposal.id,
+        source=RoundStatus.PROPOSED,
+        target=RoundStatus.APPROVED,
+        decided_at=now,
+    )
+    if not approved:
+        session.refresh(proposal)
+        _still_open(proposal)
     program = session.get(Program, proposal.program_id)
     assert program is not None
     started, skipped = 0, []
@@ -222,7 +238,7 @@ def approve(session: Session, proposal: MatchRound, *, coordinator: str, now: da
             continue
         mentor, mentee = session.get(Person, pair.mentor_id), session.get(Person, pair.mentee_id)
         assert mentor is not None and mentee is not None
-        mentorship = start_mentorship(
+        mentorship = mentorships.start(
             session,
             program,
             mentor,
@@ -235,8 +251,6 @@ def approve(session: Session, proposal: MatchRound, *, coordinator: str, now: da
             skipped.append(mentor.display_name)
         else:
             started += 1
-    proposal.status = RoundStatus.APPROVED
-    proposal.decided_at = now
     audit.record(
         session,
         team_id=program.team_id,
@@ -332,7 +346,7 @@ def queue_csv(session: Session, proposal: MatchRound, now: datetime) -> None:
     outbox.enqueue(
         session,
         team_id=proposal.team_id,
-        key=f"round-csv:{proposal.id}",
+        key=keys.once(Kind.ROUND_CSV, proposal.id),
         method=outbox.FILE_DM,
         payload={
             "user": proposal.created_by,
@@ -373,7 +387,7 @@ def refuse_member(
     outbox.enqueue(
         session,
         team_id=team_id,
-        key=f"refused:round.{action}:{actor}:{now.isoformat()}",
+        key=keys.each(Kind.REFUSED, f"round.{action}", actor, at=now),
         method="chat.postMessage",
         payload={"channel": actor, "text": COORDINATORS_ONLY},
         not_before=now,

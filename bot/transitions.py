@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from bot.db.enums import (
@@ -105,14 +105,26 @@ def move(
     True when this call moved it; False when the row was not in `source` any more
     (someone else moved it first, or it is gone).
     """
+    return move_all(session, model, model.id == row_id, source=source, target=target, **values) == 1
+
+
+def move_all(
+    session: Session,
+    model: type[Any],
+    where: ColumnElement[bool],
+    *,
+    source: StrEnum | Collection[StrEnum],
+    target: StrEnum,
+    **values: Any,
+) -> int:
+    """Move every row matching `where` that is in `source` to `target`; how many moved."""
     sources = [source] if isinstance(source, StrEnum) else list(source)
     table = TABLES[model]
     for state in sources:
         table.check(state, target)
-    changed = session.execute(
+    return session.execute(
         update(model)
-        .where(model.id == row_id, model.status.in_(sources))
+        .where(where, model.status.in_(sources))
         .values(status=target, **values)
         .execution_options(synchronize_session="fetch")
     ).rowcount
-    return changed == 1

@@ -13,7 +13,6 @@ from bot import audit
 from bot.commands import COMMAND, Audience, ParsedCommand, available_to, parse
 from bot.deps import Deps
 from bot.views.help import help_blocks, help_text
-from handlers import errors
 from handlers.errors import guarded
 
 REFUSAL = (
@@ -39,7 +38,6 @@ Route = Callable[[Invocation], None]
 
 
 def register(app: App, deps: Deps, routes: Mapping[str, Route]) -> None:
-    errors.install(app, deps)  # every listener's boundary may need to DM someone later
 
     def show_help(call: Invocation) -> None:
         mine = available_to(deps.settings.is_coordinator(call.user_id))

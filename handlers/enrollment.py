@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import keys, outbox
 from bot.db.models import Program
 from bot.deps import Deps
 from bot.enrollment import (
@@ -24,6 +24,7 @@ from bot.enrollment import (
     set_paused,
 )
 from bot.enrollment_form import parse_submission
+from bot.keys import Kind
 from bot.onboarding import leave_program, refresh_home, submit_profile
 from bot.people import SlackProfile, find_person, upsert_person, why_not_eligible
 from bot.programs import current_program, topic_labels
@@ -55,7 +56,7 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
             outbox.enqueue(
                 session,
                 team_id=team_id,
-                key=f"notice:{user_id}:{now.isoformat()}",
+                key=keys.each(Kind.NOTICE, user_id, at=now),
                 method="chat.postMessage",
                 payload={"channel": user_id, "text": text},
                 not_before=now,

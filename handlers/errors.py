@@ -16,15 +16,17 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
 
-from slack_bolt import App, BoltContext
+from slack_bolt import BoltContext
 
-from bot import outbox
+from bot import keys
 from bot.deps import Deps
+from bot.keys import Kind
+from bot.notices import notify
+from handlers.context import DEPS
 
 log = logging.getLogger("mentorbot.handlers")
 
@@ -36,7 +38,6 @@ SLACK_UNREACHABLE = (TimeoutError, URLError, ConnectionError)
 
 # Arguments the boundary asks Bolt for, whatever the listener itself takes.
 _BOUNDARY_ARGS = ("ack", "body", "respond", "context")
-_TELL_LATER = "mentorbot_tell_later"
 
 
 def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,30 +82,17 @@ def _tell_slow(kwargs: dict[str, Any]) -> None:
         except (OSError, ValueError) as exc:
             log.warning("could not say Slack is slow through response_url: %r", exc)
     context: BoltContext | dict[str, Any] = kwargs.get("context") or {}
-    later = context.get(_TELL_LATER)
+    deps: Deps | None = context.get(DEPS)
     user = (body.get("user") or {}).get("id") or body.get("user_id")
     team = (body.get("team") or {}).get("id") or body.get("team_id") or ""
-    if later is not None and user:
-        later(team, user, SLOW)
-
-
-def install(app: App, deps: Deps) -> None:
-    """Give listeners' boundaries a way to DM someone through the outbox."""
-
-    def tell_later(team_id: str, user_id: str, text: str) -> None:
-        with deps.sessions() as session:
-            outbox.enqueue(
-                session,
-                team_id=team_id,
-                key=f"slow:{user_id}:{uuid.uuid4().hex}",
-                method="chat.postMessage",
-                payload={"channel": user_id, "text": text},
-                not_before=deps.clock(),
+    if deps is not None and user:
+        now = deps.clock()
+        with deps.uow() as uow:
+            notify(
+                uow.session,
+                team_id=team,
+                user_id=user,
+                text=SLOW,
+                key=keys.each(Kind.SLACK_SLOW, user, at=now),
+                now=now,
             )
-            session.commit()
-        deps.wake()
-
-    @app.middleware
-    def offer_tell_later(context: BoltContext, next: Callable[[], Any]) -> Any:
-        context[_TELL_LATER] = tell_later
-        return next()

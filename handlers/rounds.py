@@ -10,9 +10,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import keys
 from bot.db.models import MatchRound, Program
 from bot.deps import Deps
+from bot.keys import Kind
+from bot.notices import notify
 from bot.programs import current_program, program_named, program_names
 from bot.rounds import (
     RoundError,
@@ -162,13 +164,13 @@ def register(app: App, deps: Deps) -> dict[str, Route]:
                 text, key = approved_text(result.started, result.skipped), "approved"
             except RoundError as exc:
                 text, key = str(exc), f"refused:{now.isoformat()}"
-            outbox.enqueue(
+            notify(
                 session,
                 team_id=proposal.team_id,
-                key=f"round:{proposal.id}:{key}",
-                method="chat.postMessage",
-                payload={"channel": coordinator, "text": text},
-                not_before=now,
+                user_id=coordinator,
+                text=text,
+                key=keys.once(Kind.ROUND_OUTCOME, proposal.id, key),
+                now=now,
             )
             session.commit()
         deps.wake()

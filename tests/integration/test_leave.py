@@ -14,7 +14,8 @@ from bot.db.base import Base
 from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person
 from bot.integrity import slot_mismatches
-from bot.mentorship_requests import Answer, Choice, accept, open_chain, start_mentorship
+from bot.mentorship_requests import Answer, Choice, accept, open_chain
+from bot.mentorships import start as start_mentorship
 from bot.programs import current_program
 from bot.views.enrollment import EnrollmentIds
 from bot.views.matching import MatchIds

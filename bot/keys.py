@@ -1,0 +1,49 @@
+"""Outbox idempotency keys: every kind of message the bot sends, and how often it may.
+
+A key names what a message is for; the outbox refuses a second message under the same
+key, so a retried request, a double click or a second scheduler cannot send it twice.
+Two builders state the two rules there are:
+
+- `once(kind, subject...)`: at most one such message about this subject, ever
+  (the intro of mentorship 7, the answer to request 12);
+- `each(kind, subject..., at=...)`: one per occurrence, the occurrence named by the
+  instant it happened (a click, a change), so a retry of that same occurrence is still one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    # enrollment
+    WELCOME = "welcome"
+    LEFT = "left"
+    NOTICE = "notice"
+    PARTNER_LEFT = "partner-left"
+    HOME = "home"
+    DM_HELP = "dm-help"
+    # requests to mentors
+    REQUEST = "request"  # the mentor's DM with Accept / Decline
+    REQUEST_SENT = "request-sent"
+    ANSWER = "answer"  # the mentee told of a decline or an expiry
+    REQUEST_DECLINED = "request-declined"  # the mentor's DM rewritten...
+    REQUEST_EXPIRED = "request-expired"
+    REQUEST_WITHDRAWN = "request-withdrawn"
+    MENTOR_AVAILABLE = "available"
+    INTRO = "intro"
+    # coordinators' rounds
+    ROUND_CSV = "round-csv"
+    ROUND_OUTCOME = "round"
+    # refusals and apologies
+    REFUSED = "refused"
+    SLACK_SLOW = "slow"
+
+
+def once(kind: Kind, *subject: object) -> str:
+    return ":".join([kind.value, *(str(part) for part in subject)])
+
+
+def each(kind: Kind, *subject: object, at: datetime) -> str:
+    return once(kind, *subject, at.isoformat())

@@ -1,0 +1,169 @@
+"""A mentorship's life: started (with its introduction), paused, resumed, ended with a
+reason, and its next check-in advanced.
+
+Every status change goes through `bot.transitions.move`, so two requests or two
+processes cannot both end (and so both free the slot of) the same pair. A mentor's
+slot is taken in SQL inside a savepoint when a pair starts: the CHECK on the
+enrollment's counter decides a race for the last one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import keys, outbox
+from bot.cadence import next_checkin
+from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
+from bot.db.models import Enrollment, Mentorship, Person, Program
+from bot.keys import Kind
+from bot.notices import local_day, queue_message
+from bot.transitions import move
+from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES
+from bot.views.matching import intro_message
+
+
+def enrollment_in(session: Session, program_id: int, person_id: int) -> Enrollment | None:
+    return session.scalar(
+        select(Enrollment).where(
+            Enrollment.program_id == program_id, Enrollment.person_id == person_id
+        )
+    )
+
+
+def start(
+    session: Session,
+    program: Program,
+    mentor: Person,
+    mentee: Person,
+    *,
+    score: float | None,
+    reasons: list[str],
+    now: datetime,
+) -> Mentorship | None:
+    """Pair them if the mentor has a free slot (None if not), and introduce them."""
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(Enrollment)
+                .where(Enrollment.program_id == program.id, Enrollment.person_id == mentor.id)
+                .values(active_mentee_count=Enrollment.active_mentee_count + 1)
+            )
+    except IntegrityError:
+        return None
+    mentee_enrollment = enrollment_in(session, program.id, mentee.id)
+    cadence = (mentee_enrollment.cadence if mentee_enrollment else None) or program.default_cadence
+    mentorship = Mentorship(
+        team_id=program.team_id,
+        program_id=program.id,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        status=MentorshipStatus.ACTIVE,
+        cadence=cadence,
+        started_at=now,
+        match_score=score,
+        match_reasons=reasons,
+        next_checkin_at=next_checkin(now, cadence, mentee.tz or "UTC"),
+        created_at=now,
+    )
+    session.add(mentorship)
+    session.flush()
+    if mentee_enrollment is not None:
+        mentee_enrollment.waiting_since = None
+    _introduce(session, mentorship, mentor, mentee, mentee_enrollment, now)
+    return mentorship
+
+
+def end(session: Session, mentorship: Mentorship, *, reason: EndReason, now: datetime) -> bool:
+    """Open -> ENDED, freeing the mentor's slot; False (and nothing freed) if already ended.
+
+    The slot is freed only by the transaction whose move ended the pair, so the count
+    can never fall below the mentor's open mentorships.
+    """
+    ended = move(
+        session,
+        Mentorship,
+        mentorship.id,
+        source=OPEN_MENTORSHIP_STATUSES,
+        target=MentorshipStatus.ENDED,
+        ended_at=now,
+        end_reason=reason.value,
+        next_checkin_at=None,
+    )
+    if not ended:
+        return False
+    session.execute(
+        update(Enrollment)
+        .where(
+            Enrollment.program_id == mentorship.program_id,
+            Enrollment.person_id == mentorship.mentor_id,
+            Enrollment.active_mentee_count > 0,  # a drifted count fails no one's leave
+        )
+        .values(active_mentee_count=Enrollment.active_mentee_count - 1)
+    )
+    return True
+
+
+def pause(session: Session, mentorship: Mentorship) -> bool:
+    """ACTIVE -> PAUSED: no check-ins while paused; the pair keeps the mentor's slot."""
+    return move(
+        session,
+        Mentorship,
+        mentorship.id,
+        source=MentorshipStatus.ACTIVE,
+        target=MentorshipStatus.PAUSED,
+        next_checkin_at=None,
+    )
+
+
+def resume(session: Session, mentorship: Mentorship, *, now: datetime) -> bool:
+    """PAUSED -> ACTIVE, with the next check-in one period from now."""
+    mentee = session.get(Person, mentorship.mentee_id)
+    assert mentee is not None
+    return move(
+        session,
+        Mentorship,
+        mentorship.id,
+        source=MentorshipStatus.PAUSED,
+        target=MentorshipStatus.ACTIVE,
+        next_checkin_at=next_checkin(now, mentorship.cadence, mentee.tz or "UTC"),
+    )
+
+
+def advance_checkin(session: Session, mentorship: Mentorship) -> datetime | None:
+    """Move an active pair's next check-in one period on from the one now due."""
+    if mentorship.status is not MentorshipStatus.ACTIVE or mentorship.next_checkin_at is None:
+        return None
+    mentee = session.get(Person, mentorship.mentee_id)
+    assert mentee is not None
+    following = next_checkin(mentorship.next_checkin_at, mentorship.cadence, mentee.tz or "UTC")
+    mentorship.next_checkin_at = following
+    return following
+
+
+def _introduce(
+    session: Session,
+    mentorship: Mentorship,
+    mentor: Person,
+    mentee: Person,
+    mentee_enrollment: Enrollment | None,
+    now: datetime,
+) -> None:
+    """One group DM with both of them and the bot, proposing the kickoff agenda."""
+    assert mentorship.next_checkin_at is not None
+    meeting_format = mentee_enrollment.meeting_format if mentee_enrollment else None
+    text, blocks = intro_message(
+        mentor_user_id=mentor.slack_user_id,
+        mentee_user_id=mentee.slack_user_id,
+        cadence_phrase=CADENCE_PHRASES[mentorship.cadence],
+        format_phrase=FORMAT_PHRASES[meeting_format] if meeting_format else "in whatever way suits",
+        first_checkin=local_day(mentorship.next_checkin_at, mentee.tz),
+        mentee_goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
+        reasons=list(mentorship.match_reasons or []),
+    )
+    both = {"users": [mentor.slack_user_id, mentee.slack_user_id]}
+    key = keys.once(Kind.INTRO, mentorship.id)
+    queue_message(session, mentorship.team_id, key, outbox.GROUP_DM, both, text, blocks, now)

@@ -1,0 +1,63 @@
+"""Messages from the bot to people, through the outbox: plain DMs and Block Kit ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session
+
+from bot import outbox
+
+
+def notify(
+    session: Session, *, team_id: str, user_id: str, text: str, key: str, now: datetime
+) -> bool:
+    """Queue `text` as a DM to `user_id` under `key` (see bot.keys); True when queued."""
+    return outbox.enqueue(
+        session,
+        team_id=team_id,
+        key=key,
+        method="chat.postMessage",
+        payload={"channel": user_id, "text": text},
+        not_before=now,
+    )
+
+
+def queue_message(
+    session: Session,
+    team_id: str,
+    key: str,
+    method: str,
+    where: dict[str, object],
+    text: str,
+    blocks: Sequence[Block],
+    now: datetime,
+) -> None:
+    """Queue a Block Kit message: `where` says where (a channel, users, a channel and ts)."""
+    payload = {**where, "text": text, "blocks": [block.to_dict() for block in blocks]}
+    outbox.enqueue(
+        session, team_id=team_id, key=key, method=method, payload=payload, not_before=now
+    )
+
+
+def dm(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    key: str,
+    text: str,
+    blocks: Sequence[Block],
+    now: datetime,
+) -> None:
+    """A Block Kit DM to one person."""
+    where = {"channel": user_id}
+    queue_message(session, team_id, key, "chat.postMessage", where, text, blocks, now)
+
+
+def local_day(instant: datetime, tz: str | None) -> str:
+    """ "Monday 3 March" on the person's own calendar."""
+    local = instant.astimezone(ZoneInfo(tz or "UTC"))
+    return f"{local:%A} {local.day} {local:%B}"
