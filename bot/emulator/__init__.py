@@ -8,15 +8,13 @@ Used by the tests and by ``mentorbot demo``::
 """
 
 from bot.emulator.blockkit import validate_blocks, validate_view, view_size
+from bot.emulator.calls import Call, ManualClock
 from bot.emulator.driver import ACK_TIMEOUT, DriverResponse, SlackDriver
+from bot.emulator.faults import Bucket, RateLimits
 from bot.emulator.server import (
     DEFAULT_TOKEN,
     TRIGGER_ERRORS,
-    Bucket,
-    Call,
     Channel,
-    ManualClock,
-    RateLimits,
     SlackEmulator,
     SlackUser,
     UploadedFile,

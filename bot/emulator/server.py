@@ -17,18 +17,17 @@ import hashlib
 import itertools
 import json
 import logging
-import math
 import random
 import re
 import string
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message as HeaderMap
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, Self
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -40,11 +39,20 @@ from bot.emulator.blockkit import (
     validate_view,
     view_size,
 )
+from bot.emulator.calls import (
+    Call,
+    CallLog,
+    Clock,
+    JsonDict,
+    Reply,
+    Request,
+    SlackError,
+    flag,
+    invalid_arguments,
+)
+from bot.emulator.faults import FaultInjection, Faults, RateLimiter, RateLimits
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], float]
-JsonDict = dict[str, Any]
 
 DEFAULT_TOKEN = "xoxb-test-token"
 # Arguments Slack accepts as JSON-encoded strings in form bodies.
@@ -59,143 +67,6 @@ _ID = re.compile(r"^[A-Z][A-Z0-9]+$")
 # --------------------------------------------------------------------------------------
 # Records and small value types
 # --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request the emulator answered, as recorded for tests."""
-
-    method: str  # API method, or "response_url" / "upload" / "ack"
-    args: JsonDict  # parsed arguments; JSON-string args (blocks, view, ...) decoded
-    token: str | None
-    at: float  # arrival time on the emulator's clock
-    status: int = 200  # HTTP status answered
-    response: JsonDict = field(default_factory=dict)
-    fault: str | None = None  # "ratelimited", "rate_limiter", "http_error", "error" when injected
-    delay: float = 0.0  # seconds of injected latency
-    warnings: tuple[str, ...] = ()  # emulator lint that Slack would not reject
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200 and self.response.get("ok") is True
-
-    @property
-    def error(self) -> str | None:
-        return self.response.get("error")
-
-
-class ManualClock:
-    """A clock tests move by hand (pass as ``clock=``); thread-safe."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> float:
-        with self._lock:
-            self._now += seconds
-            return self._now
-
-    def set(self, now: float) -> None:
-        with self._lock:
-            self._now = now
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """A token bucket: ``per_minute`` steady rate, up to ``burst`` calls at once."""
-
-    per_minute: float
-    burst: int
-
-
-# Slack's published tiers are "N+ per minute"; bursts are our guess at "sporadic bursts".
-DEFAULT_TIERS: Mapping[int, Bucket] = {
-    1: Bucket(1, 3),
-    2: Bucket(20, 20),
-    3: Bucket(50, 50),
-    4: Bucket(100, 100),
-}
-METHOD_TIERS: Mapping[str, int] = {
-    "api.test": 4,
-    "auth.test": 4,
-    "chat.delete": 3,
-    "chat.getPermalink": 4,
-    "chat.postEphemeral": 4,
-    "chat.update": 3,
-    "conversations.open": 3,
-    "files.completeUploadExternal": 4,
-    "files.getUploadURLExternal": 4,
-    "team.info": 3,
-    "users.info": 4,
-    "users.list": 2,
-    "users.lookupByEmail": 3,
-    "views.open": 4,
-    "views.publish": 4,
-    "views.push": 4,
-    "views.update": 4,
-}
-
-
-@dataclass(frozen=True)
-class RateLimits:
-    """Slack-like rate limits: per method and token, chat.postMessage per channel."""
-
-    tiers: Mapping[int, Bucket] = field(default_factory=lambda: dict(DEFAULT_TIERS))
-    method_tiers: Mapping[str, int] = field(default_factory=lambda: dict(METHOD_TIERS))
-    default_tier: int = 3
-    # "one message per second per channel", short bursts allowed.
-    post_message_per_channel: Bucket = Bucket(60, 5)
-
-
-class _RateLimiter:
-    def __init__(self, limits: RateLimits, clock: Clock) -> None:
-        self._limits = limits
-        self._clock = clock
-        self._state: dict[tuple[str, ...], tuple[float, float]] = {}  # key -> (tokens, at)
-
-    def check(self, method: str, token: str, args: JsonDict) -> int | None:
-        """Take one call from the bucket; return Retry-After seconds when it is empty."""
-        if method == "chat.postMessage":
-            key: tuple[str, ...] = (method, token, str(args.get("channel")))
-            bucket = self._limits.post_message_per_channel
-        else:
-            key = (method, token)
-            tier = self._limits.method_tiers.get(method, self._limits.default_tier)
-            if tier not in self._limits.tiers:
-                return None  # a tier left out of the configuration is not limited
-            bucket = self._limits.tiers[tier]
-        rate = bucket.per_minute / 60.0
-        now = self._clock()
-        tokens, at = self._state.get(key, (float(bucket.burst), now))
-        tokens = min(float(bucket.burst), tokens + max(0.0, now - at) * rate)
-        if tokens >= 1.0:
-            self._state[key] = (tokens - 1.0, now)
-            return None
-        self._state[key] = (tokens, now)
-        return max(1, math.ceil((1.0 - tokens) / rate))
-
-
-@dataclass
-class _Fault:
-    kind: Literal["ratelimit", "status", "error", "slow"]
-    method: str | None
-    remaining: int | None  # None: until reset_faults()
-    retry_after: int = 1
-    status: int = 500
-    error: str = ""
-    seconds: float = 0.0
-
-    def take(self, method: str) -> bool:
-        if self.method not in (None, method) or self.remaining == 0:
-            return False
-        if self.remaining is not None:
-            self.remaining -= 1
-        return True
 
 
 @dataclass
@@ -330,128 +201,6 @@ class _ResponseURL:
     uses: int = 0
 
 
-@dataclass
-class _Reply:
-    status: int
-    body: JsonDict | str | bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    fault: str | None = None  # why the answer is not the method's own (see Call.fault)
-
-
-@dataclass
-class _Request:
-    method: str
-    args: JsonDict
-    token: str | None
-    warnings: list[str] = field(default_factory=list)
-
-
-class _SlackError(Exception):
-    """Raised by method handlers; becomes ``{"ok": false, "error": ...}``."""
-
-    def __init__(self, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.body: JsonDict = {"ok": False, "error": error, **extra}
-
-
-def _invalid_arguments(*messages: str) -> _SlackError:
-    return _SlackError(
-        "invalid_arguments", response_metadata={"messages": [f"[ERROR] {m}" for m in messages]}
-    )
-
-
-def _flag(value: Any) -> bool:
-    """Slack's truthiness for form values ("1", "true") and JSON booleans."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
-
-
-class _CallLog:
-    """The calls answered so far; thread-safe, and waitable from tests."""
-
-    def __init__(self) -> None:
-        self._calls: list[Call] = []
-        self._changed = threading.Condition()
-
-    def record(self, call: Call) -> None:
-        with self._changed:
-            self._calls.append(call)
-            self._changed.notify_all()
-
-    def calls(self, method: str | None = None) -> list[Call]:
-        with self._changed:
-            return [c for c in self._calls if method is None or c.method == method]
-
-    def clear(self) -> None:
-        with self._changed:
-            self._calls.clear()
-
-    def wait_for(
-        self,
-        method: str | None,
-        count: int,
-        timeout: float,
-        predicate: Callable[[Call], bool] | None,
-    ) -> list[Call]:
-        deadline = time.monotonic() + timeout
-
-        def matching() -> list[Call]:
-            return [
-                c
-                for c in self._calls
-                if (method is None or c.method == method) and (predicate is None or predicate(c))
-            ]
-
-        with self._changed:
-            while len(found := matching()) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = [f"{c.method}:{c.status}:{c.error or 'ok'}" for c in self._calls]
-                    raise TimeoutError(
-                        f"waited {timeout}s for {count} {method or 'any'} call(s), "
-                        f"got {len(found)}; recorded: {seen}"
-                    )
-                self._changed.wait(remaining)
-            return found
-
-
-class _Faults:
-    """Injected faults, each consumed by the calls it matches; thread-safe."""
-
-    def __init__(self) -> None:
-        self._faults: list[_Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, fault: _Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def delay(self, method: str) -> float:
-        """Seconds to wait before answering ``method`` (every matching slow fault adds up)."""
-        with self._lock:
-            return sum(f.seconds for f in self._faults if f.kind == "slow" and f.take(method))
-
-    def reply(self, method: str) -> _Reply | None:
-        """The injected answer for ``method``, if a fault matches."""
-        with self._lock:
-            fault = next((f for f in self._faults if f.kind != "slow" and f.take(method)), None)
-        if fault is None:
-            return None
-        if fault.kind == "ratelimit":
-            body = {"ok": False, "error": "ratelimited"}
-            headers = {"Retry-After": str(fault.retry_after)}
-            return _Reply(429, body, headers, fault="ratelimited")
-        if fault.kind == "error":
-            return _Reply(200, {"ok": False, "error": fault.error}, fault="error")
-        error = "service_unavailable" if fault.status == 503 else "internal_error"
-        return _Reply(fault.status, {"ok": False, "error": error}, fault="http_error")
-
-
 # --------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------
@@ -491,15 +240,15 @@ def _parse_args(query: str, headers: HeaderMap, raw: bytes) -> JsonDict:
         try:
             body = json.loads(raw)
         except ValueError as e:
-            raise _SlackError("invalid_json") from e
+            raise SlackError("invalid_json") from e
         if not isinstance(body, dict):
-            raise _SlackError("invalid_json")
+            raise SlackError("invalid_json")
         args.update(body)
     elif content_type in ("application/x-www-form-urlencoded", "text/plain"):
         form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
         args.update({k: v[-1] for k, v in form.items()})
     else:
-        raise _SlackError("invalid_form_data")
+        raise SlackError("invalid_form_data")
     for key in JSON_ARGS:
         value = args.get(key)
         if isinstance(value, str) and value[:1] in ("[", "{"):
@@ -514,7 +263,7 @@ def _parse_args(query: str, headers: HeaderMap, raw: bytes) -> JsonDict:
 # --------------------------------------------------------------------------------------
 
 
-class SlackEmulator:
+class SlackEmulator(FaultInjection):
     """Slack's Web API on 127.0.0.1, for one workspace and one app.
 
     - HTTP: ``start()``/``stop()`` or ``with``; ``api_url`` for ``WebClient(base_url=...)``.
@@ -568,10 +317,10 @@ class SlackEmulator:
         self._ids = itertools.count(1)
 
         self._lock = threading.RLock()  # guards the workspace state below
-        self._log = _CallLog()
-        self._faults = _Faults()
+        self._log = CallLog()
+        self._faults = Faults()
         limits = RateLimits() if rate_limits is True else rate_limits or None
-        self._limiter = _RateLimiter(limits, clock) if limits else None
+        self._limiter = RateLimiter(limits, clock) if limits else None
 
         self._users: dict[str, SlackUser] = {}
         self._channels: dict[str, Channel] = {}
@@ -586,7 +335,7 @@ class SlackEmulator:
 
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._methods: dict[str, Callable[[_Request], JsonDict]] = {
+        self._methods: dict[str, Callable[[Request], JsonDict]] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
             "chat.delete": self._chat_delete,
@@ -680,37 +429,6 @@ class SlackEmulator:
         """
         return self._log.wait_for(method, count, timeout, predicate)
 
-    # --- fault injection -------------------------------------------------------------
-
-    def rate_limit(
-        self, method: str | None = None, retry_after: float = 1, times: int | None = None
-    ) -> None:
-        """Answer matching calls with HTTP 429 + Retry-After (``times=None``: until reset)."""
-        retry_after = max(0, math.ceil(retry_after))  # slack_sdk parses it as an int
-        self._faults.add(_Fault("ratelimit", method, times, retry_after=retry_after))
-
-    def fail(
-        self,
-        method: str | None = None,
-        status: int = 500,
-        times: int | None = 1,
-        error: str | None = None,
-    ) -> None:
-        """Answer with HTTP ``status``, or with HTTP 200 ``{"ok": false, "error": error}``."""
-        if error:
-            self._faults.add(_Fault("error", method, times, error=error))
-        else:
-            self._faults.add(_Fault("status", method, times, status=status))
-
-    def slow(
-        self, method: str | None = None, seconds: float = 2.0, times: int | None = None
-    ) -> None:
-        """Delay matching calls by ``seconds`` (real time) before answering."""
-        self._faults.add(_Fault("slow", method, times, seconds=seconds))
-
-    def reset_faults(self) -> None:
-        self._faults.reset()
-
     # --- directory -------------------------------------------------------------------
 
     def add_user(
@@ -792,10 +510,10 @@ class SlackEmulator:
     def _resolve_channel(self, channel: Any) -> Channel:
         """Map a channel argument (id, #name, or user id for a DM) to a channel."""
         if not isinstance(channel, str) or not channel:
-            raise _SlackError("channel_not_found")
+            raise SlackError("channel_not_found")
         if _ID.match(channel) and channel[0] in "UW":
             if self.strict and channel not in self._users:
-                raise _SlackError("channel_not_found")
+                raise SlackError("channel_not_found")
             return self._open_dm(channel)
         if channel in self._channels:
             return self._channels[channel]
@@ -807,7 +525,7 @@ class SlackEmulator:
             # Any well-formed channel id exists unless strict: tests need not declare them.
             self._channels[channel] = Channel(id=channel, name=channel.lower())
             return self._channels[channel]
-        raise _SlackError("channel_not_found")
+        raise SlackError("channel_not_found")
 
     # --- triggers and response URLs ----------------------------------------------------
 
@@ -830,14 +548,14 @@ class SlackEmulator:
 
     def _check_trigger(self, trigger_id: Any) -> _Trigger:
         if not trigger_id:
-            raise _invalid_arguments("missing required field: trigger_id")
+            raise invalid_arguments("missing required field: trigger_id")
         trigger = self._triggers.get(str(trigger_id))
         if trigger is None:
-            raise _SlackError("invalid_trigger_id")
+            raise SlackError("invalid_trigger_id")
         if trigger.used:
-            raise _SlackError("exchanged_trigger_id")
+            raise SlackError("exchanged_trigger_id")
         if self._clock() - trigger.issued > self.trigger_ttl:
-            raise _SlackError("expired_trigger_id")
+            raise SlackError("expired_trigger_id")
         return trigger
 
     # --- what people see -------------------------------------------------------------
@@ -959,7 +677,7 @@ class SlackEmulator:
                 elif payload_type == "slash_command" and channel_id:
                     self._post_reply(body, user_id, channel_id, None, via="ack")
                 response: JsonDict = {"ok": True}
-            except _SlackError as e:
+            except SlackError as e:
                 response = e.body
             call = Call(
                 method="ack",
@@ -988,10 +706,10 @@ class SlackEmulator:
             elif len(parts) == 3 and parts[0] == "files":
                 reply = self._download(parts[1])
             else:
-                reply = _Reply(404, {"ok": False, "error": "not_found"})
+                reply = Reply(404, {"ok": False, "error": "not_found"})
         except Exception as e:  # an emulator bug must not look like a network failure
             log.exception("SlackEmulator failed on %s", handler.path)
-            reply = _Reply(500, {"ok": False, "error": "emulator_error", "detail": repr(e)})
+            reply = Reply(500, {"ok": False, "error": "emulator_error", "detail": repr(e)})
         if isinstance(reply.body, bytes):
             payload, content_type = reply.body, "application/octet-stream"
         elif isinstance(reply.body, str):
@@ -1017,15 +735,15 @@ class SlackEmulator:
         method: str,
         args: JsonDict,
         token: str | None,
-        respond: Callable[[_Request], _Reply],
-    ) -> _Reply:
+        respond: Callable[[Request], Reply],
+    ) -> Reply:
         """Answer one call: injected latency and faults first, then ``respond``; record it."""
         arrival = self._clock()
         delay = self._faults.delay(method)
         if delay:
             time.sleep(delay)
         with self._lock:
-            req = _Request(method, args, token)
+            req = Request(method, args, token)
             reply = self._faults.reply(method) or respond(req)
             self._log.record(
                 Call(
@@ -1042,40 +760,38 @@ class SlackEmulator:
             )
         return reply
 
-    def _api_request(self, method: str, query: str, headers: HeaderMap, raw: bytes) -> _Reply:
-        parse_error: _SlackError | None = None
+    def _api_request(self, method: str, query: str, headers: HeaderMap, raw: bytes) -> Reply:
+        parse_error: SlackError | None = None
         try:
             args = _parse_args(query, headers, raw)
-        except _SlackError as e:
+        except SlackError as e:
             args, parse_error = {}, e
         auth = headers.get("Authorization", "")
         body_token = args.pop("token", None)  # Slack also takes the token as a parameter
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else body_token
         return self._answer(method, args, token, lambda req: self._api_reply(req, parse_error))
 
-    def _api_reply(self, req: _Request, parse_error: _SlackError | None) -> _Reply:
+    def _api_reply(self, req: Request, parse_error: SlackError | None) -> Reply:
         handler = self._methods.get(req.method)
         if handler is None:
-            return _Reply(200, {"ok": False, "error": "unknown_method", "req_method": req.method})
+            return Reply(200, {"ok": False, "error": "unknown_method", "req_method": req.method})
         if parse_error is not None:
-            return _Reply(200, parse_error.body)
+            return Reply(200, parse_error.body)
         if req.method not in NO_AUTH_METHODS:
             if not req.token:
-                return _Reply(200, {"ok": False, "error": "not_authed"})
+                return Reply(200, {"ok": False, "error": "not_authed"})
             if req.token not in self.tokens:
-                return _Reply(200, {"ok": False, "error": "invalid_auth"})
+                return Reply(200, {"ok": False, "error": "invalid_auth"})
         if self._limiter is not None:
-            retry_after = self._limiter.check(req.method, req.token or "", req.args)
-            if retry_after is not None:
-                body = {"ok": False, "error": "ratelimited"}
-                headers = {"Retry-After": str(retry_after)}
-                return _Reply(429, body, headers, fault="rate_limiter")
+            limited = self._limiter.reply(req.method, req.token or "", req.args)
+            if limited is not None:
+                return limited
         try:
-            return _Reply(200, handler(req))
-        except _SlackError as e:
-            return _Reply(200, e.body)
+            return Reply(200, handler(req))
+        except SlackError as e:
+            return Reply(200, e.body)
 
-    def _response_url_request(self, hook_id: str, raw: bytes) -> _Reply:
+    def _response_url_request(self, hook_id: str, raw: bytes) -> Reply:
         body: Any = None
         try:
             body = json.loads(raw or b"{}")
@@ -1088,44 +804,44 @@ class SlackEmulator:
             "response_url", args, None, lambda _: self._response_url_reply(hook_id, body)
         )
 
-    def _response_url_reply(self, hook_id: str, body: Any) -> _Reply:
+    def _response_url_reply(self, hook_id: str, body: Any) -> Reply:
         hook = self._response_urls.get(hook_id)
         if hook is None:
-            return _Reply(404, {"ok": False, "error": "invalid_url"})
+            return Reply(404, {"ok": False, "error": "invalid_url"})
         if self._clock() - hook.created > self.response_url_ttl:
-            return _Reply(404, {"ok": False, "error": "expired_url"})
+            return Reply(404, {"ok": False, "error": "expired_url"})
         if hook.uses >= self.response_url_max_uses:
-            return _Reply(404, {"ok": False, "error": "used_url"})
+            return Reply(404, {"ok": False, "error": "used_url"})
         if not isinstance(body, dict):
-            return _Reply(400, {"ok": False, "error": "invalid_payload"})
+            return Reply(400, {"ok": False, "error": "invalid_payload"})
         hook.uses += 1
         try:
             self._post_reply(
                 body, hook.user_id, hook.channel_id, hook.message_ts, via="response_url"
             )
-        except _SlackError as e:
-            return _Reply(400, e.body)
-        return _Reply(200, {"ok": True})
+        except SlackError as e:
+            return Reply(400, e.body)
+        return Reply(200, {"ok": True})
 
-    def _upload_request(self, file_id: str, raw: bytes) -> _Reply:
+    def _upload_request(self, file_id: str, raw: bytes) -> Reply:
         """The upload URL handed out by files.getUploadURLExternal receives the bytes."""
 
-        def store(_: _Request) -> _Reply:
+        def store(_: Request) -> Reply:
             upload = self._files.get(file_id)
             if upload is None or upload.completed:
-                return _Reply(404, "file not found")
+                return Reply(404, "file not found")
             upload.content = raw
-            return _Reply(200, f"OK - {len(raw)}")
+            return Reply(200, f"OK - {len(raw)}")
 
         return self._answer("upload", {"file_id": file_id, "bytes": len(raw)}, None, store)
 
-    def _download(self, file_id: str) -> _Reply:
+    def _download(self, file_id: str) -> Reply:
         """A shared file's url_private (no auth check: the emulator is local)."""
         with self._lock:
             upload = self._files.get(file_id)
         if upload is None or not upload.completed or upload.content is None:
-            return _Reply(404, "file not found")
-        return _Reply(200, upload.content)
+            return Reply(404, "file not found")
+        return Reply(200, upload.content)
 
     # --- message helpers -------------------------------------------------------------
 
@@ -1167,21 +883,21 @@ class SlackEmulator:
             data["deleted"] = True
         return data
 
-    def _content(self, req: _Request, *, require: bool = True) -> tuple[str, list[Any] | None]:
+    def _content(self, req: Request, *, require: bool = True) -> tuple[str, list[Any] | None]:
         """Check text/blocks of a message as chat.postMessage does."""
         args = req.args
         text, blocks = args.get("text"), args.get("blocks")
         if blocks is not None and not isinstance(blocks, list):
-            raise _SlackError("invalid_blocks_format")
+            raise SlackError("invalid_blocks_format")
         if require and not text and not blocks and not args.get("attachments"):
-            raise _SlackError("no_text")
+            raise SlackError("no_text")
         text = "" if text is None else str(text)
         if len(text) > MAX_MESSAGE_TEXT:
-            raise _SlackError("msg_too_long")
+            raise SlackError("msg_too_long")
         if blocks:
             errors = validate_blocks(blocks, "message")
             if errors:
-                raise _SlackError(
+                raise SlackError(
                     "invalid_blocks",
                     errors=errors,
                     response_metadata={"messages": [f"[ERROR] {e}" for e in errors]},
@@ -1224,13 +940,13 @@ class SlackEmulator:
         came from (ephemeral ones included), when there is one.
         """
         original = self._messages.get((channel_id, message_ts)) if message_ts else None
-        if _flag(body.get("delete_original")):
+        if flag(body.get("delete_original")):
             if original is not None:
                 original.deleted = True
             return
-        req = _Request(via, body, None)
+        req = Request(via, body, None)
         text, blocks = self._content(req)
-        if _flag(body.get("replace_original")) and original is not None:
+        if flag(body.get("replace_original")) and original is not None:
             original.text, original.blocks = text, blocks
             original.edited_ts = self._next_ts()
             return
@@ -1247,37 +963,37 @@ class SlackEmulator:
         )
         self._messages[(message.channel, message.ts)] = message
 
-    def _find_message(self, req: _Request, ts_key: str = "ts") -> Message:
+    def _find_message(self, req: Request, ts_key: str = "ts") -> Message:
         channel = self._resolve_channel(req.args.get("channel"))
         ts = req.args.get(ts_key)
         if not ts:
-            raise _SlackError("message_not_found")
+            raise SlackError("message_not_found")
         found = self._messages.get((channel.id, str(ts)))
         if found is None or found.deleted or found.ephemeral_to:
-            raise _SlackError("message_not_found")
+            raise SlackError("message_not_found")
         return found
 
     # --- view helpers ----------------------------------------------------------------
 
     def _checked_view(
-        self, req: _Request, expected: str, replacing: JsonDict | None = None
+        self, req: Request, expected: str, replacing: JsonDict | None = None
     ) -> JsonDict:
         """The request's view if Slack would accept it (``replacing``: the view it updates)."""
         view = req.args.get("view")
         if view is None:
-            raise _invalid_arguments("missing required field: view")
+            raise invalid_arguments("missing required field: view")
         if not isinstance(view, dict):
-            raise _invalid_arguments("must be a JSON object [json-pointer:/view]")
+            raise invalid_arguments("must be a JSON object [json-pointer:/view]")
         if view.get("type") != expected:
-            raise _invalid_arguments(f"must be `{expected}` [json-pointer:/view/type]")
+            raise invalid_arguments(f"must be `{expected}` [json-pointer:/view/type]")
         if view_size(view) > MAX_VIEW_BYTES:
-            raise _SlackError("view_too_large")
+            raise SlackError("view_too_large")
         errors = validate_view(view)
         if errors:
-            raise _invalid_arguments(*errors)
+            raise invalid_arguments(*errors)
         owner = self._external_ids.get(view.get("external_id") or "")
         if owner is not None and (replacing is None or owner != replacing["id"]):
-            raise _SlackError("duplicate_external_id")
+            raise SlackError("duplicate_external_id")
         return view
 
     def _replacement(self, current: JsonDict, view: JsonDict) -> JsonDict:
@@ -1315,8 +1031,8 @@ class SlackEmulator:
             external_id=view.get("external_id", ""),
             state={"values": {}},
             hash=f"{int(self._clock())}.{self._rng.getrandbits(32):08x}",
-            clear_on_close=_flag(view.get("clear_on_close", False)),
-            notify_on_close=_flag(view.get("notify_on_close", False)),
+            clear_on_close=flag(view.get("clear_on_close", False)),
+            notify_on_close=flag(view.get("notify_on_close", False)),
             root_view_id=root_view_id or view_id,
             previous_view_id=previous_view_id,
         )
@@ -1342,7 +1058,7 @@ class SlackEmulator:
         stack = self._stacks.get(user_id, [])
         current = next((v for v in stack if v["id"] == view_id), stack[-1] if stack else None)
         if current is None:
-            raise _SlackError("not_found")
+            raise SlackError("not_found")
         if action == "clear":
             self.close_view(user_id, clear=True)
         elif action == "errors":
@@ -1351,36 +1067,36 @@ class SlackEmulator:
                 b.get("block_id") for b in current["blocks"] if b.get("type") == "input"
             }  # Slack shows errors only next to input blocks
             if not isinstance(errors, dict) or not errors:
-                raise _invalid_arguments("missing required field: errors")
+                raise invalid_arguments("missing required field: errors")
             unknown = sorted(k for k in errors if k not in inputs)
             if unknown:
-                raise _invalid_arguments(
+                raise invalid_arguments(
                     f"errors name blocks that are not input blocks of the view: {unknown}"
                 )
         elif action == "update":
-            req = _Request("response_action", {"view": body.get("view")}, None)
+            req = Request("response_action", {"view": body.get("view")}, None)
             view = self._checked_view(req, "modal", replacing=current)
             stack[stack.index(current)] = self._replacement(current, view)
         elif action == "push":
-            req = _Request("response_action", {"view": body.get("view")}, None)
+            req = Request("response_action", {"view": body.get("view")}, None)
             view = self._checked_view(req, "modal")
             if len(stack) >= MAX_MODAL_STACK:
-                raise _SlackError("push_limit_reached")
+                raise SlackError("push_limit_reached")
             stack.append(
                 self._new_view(view, root_view_id=stack[0]["id"], previous_view_id=stack[-1]["id"])
             )
         else:
-            raise _invalid_arguments(f"unsupported response_action: {action!r}")
+            raise invalid_arguments(f"unsupported response_action: {action!r}")
 
     # --- Web API methods -------------------------------------------------------------
 
-    def _api_test(self, req: _Request) -> JsonDict:
+    def _api_test(self, req: Request) -> JsonDict:
         args = {k: v for k, v in req.args.items() if k != "error"}
         if req.args.get("error"):
             return {"ok": False, "error": str(req.args["error"]), "args": args}
         return {"ok": True, "args": args}
 
-    def _auth_test(self, req: _Request) -> JsonDict:
+    def _auth_test(self, req: Request) -> JsonDict:
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
@@ -1392,7 +1108,7 @@ class SlackEmulator:
             "is_enterprise_install": False,
         }
 
-    def _team_info(self, req: _Request) -> JsonDict:
+    def _team_info(self, req: Request) -> JsonDict:
         return {
             "ok": True,
             "team": {
@@ -1404,12 +1120,12 @@ class SlackEmulator:
             },
         }
 
-    def _chat_post_message(self, req: _Request) -> JsonDict:
+    def _chat_post_message(self, req: Request) -> JsonDict:
         channel = self._resolve_channel(req.args.get("channel"))
         text, blocks = self._content(req)
         attachments = req.args.get("attachments")
         if attachments is not None and not isinstance(attachments, list):
-            raise _SlackError("invalid_attachments")
+            raise SlackError("invalid_attachments")
         message = Message(
             channel=channel.id,
             ts=self._next_ts(),
@@ -1427,13 +1143,13 @@ class SlackEmulator:
             "message": self._message_json(message),
         }
 
-    def _chat_post_ephemeral(self, req: _Request) -> JsonDict:
+    def _chat_post_ephemeral(self, req: Request) -> JsonDict:
         channel = self._resolve_channel(req.args.get("channel"))
         user_id = req.args.get("user")
         if not user_id:
-            raise _SlackError("user_not_found")
+            raise SlackError("user_not_found")
         if self.strict and user_id not in self._users:
-            raise _SlackError("user_not_found")
+            raise SlackError("user_not_found")
         text, blocks = self._content(req)
         message = Message(
             channel=channel.id,
@@ -1446,7 +1162,7 @@ class SlackEmulator:
         self._messages[(channel.id, message.ts)] = message
         return {"ok": True, "message_ts": message.ts}
 
-    def _chat_update(self, req: _Request) -> JsonDict:
+    def _chat_update(self, req: Request) -> JsonDict:
         message = self._find_message(req)
         text, blocks = self._content(req)
         if "text" in req.args:
@@ -1464,12 +1180,12 @@ class SlackEmulator:
             "message": self._message_json(message),
         }
 
-    def _chat_delete(self, req: _Request) -> JsonDict:
+    def _chat_delete(self, req: Request) -> JsonDict:
         message = self._find_message(req)
         message.deleted = True
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
-    def _chat_get_permalink(self, req: _Request) -> JsonDict:
+    def _chat_get_permalink(self, req: Request) -> JsonDict:
         message = self._find_message(req, "message_ts")
         path = message.ts.replace(".", "")
         return {
@@ -1478,7 +1194,7 @@ class SlackEmulator:
             "permalink": f"https://{self.team_domain}.slack.com/archives/{message.channel}/p{path}",
         }
 
-    def _conversations_open(self, req: _Request) -> JsonDict:
+    def _conversations_open(self, req: Request) -> JsonDict:
         users = req.args.get("users")
         if req.args.get("channel"):
             channel = self._resolve_channel(req.args["channel"])
@@ -1486,45 +1202,45 @@ class SlackEmulator:
         if isinstance(users, str):
             users = [u.strip() for u in users.split(",") if u.strip()]
         if not users:
-            raise _SlackError("users_list_not_supplied")
+            raise SlackError("users_list_not_supplied")
         if len(users) > MAX_MPIM_USERS:
-            raise _SlackError("too_many_users")
+            raise SlackError("too_many_users")
         for user_id in users:
             if not _ID.match(str(user_id)) or (self.strict and user_id not in self._users):
-                raise _SlackError("user_not_found")
+                raise SlackError("user_not_found")
         if len(users) == 1:
             existed = any(c.is_im and c.user == users[0] for c in self._channels.values())
             channel = self._open_dm(users[0])
             data: JsonDict = {"ok": True}
             if existed:
                 data.update(no_op=True, already_open=True)
-            full = _flag(req.args.get("return_im"))
+            full = flag(req.args.get("return_im"))
             data["channel"] = channel.to_slack() if full else {"id": channel.id}
             return data
         return {"ok": True, "channel": self._open_mpim(list(users)).to_slack()}
 
-    def _users_info(self, req: _Request) -> JsonDict:
+    def _users_info(self, req: Request) -> JsonDict:
         user = self._users.get(str(req.args.get("user") or ""))
         if user is None:
-            raise _SlackError("user_not_found")
+            raise SlackError("user_not_found")
         data = user.to_slack(self.team_id, self._clock())
-        if _flag(req.args.get("include_locale")):
+        if flag(req.args.get("include_locale")):
             data["locale"] = "en-US"
         return {"ok": True, "user": data}
 
-    def _users_lookup_by_email(self, req: _Request) -> JsonDict:
+    def _users_lookup_by_email(self, req: Request) -> JsonDict:
         email = str(req.args.get("email") or "").lower()
         for user in self._users.values():
             if user.email and user.email.lower() == email:
                 return {"ok": True, "user": user.to_slack(self.team_id, self._clock())}
-        raise _SlackError("users_not_found")
+        raise SlackError("users_not_found")
 
-    def _users_list(self, req: _Request) -> JsonDict:
+    def _users_list(self, req: Request) -> JsonDict:
         now = self._clock()
         members = [u.to_slack(self.team_id, now) for u in self._users.values()]
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
-    def _views_open(self, req: _Request) -> JsonDict:
+    def _views_open(self, req: Request) -> JsonDict:
         view = self._checked_view(req, "modal")
         trigger = self._check_trigger(
             req.args.get("trigger_id") or req.args.get("interactivity_pointer")
@@ -1536,31 +1252,31 @@ class SlackEmulator:
         self._stacks[user_id] = [built]
         return {"ok": True, "view": copy.deepcopy(built)}
 
-    def _views_push(self, req: _Request) -> JsonDict:
+    def _views_push(self, req: Request) -> JsonDict:
         view = self._checked_view(req, "modal")
         trigger = self._check_trigger(
             req.args.get("trigger_id") or req.args.get("interactivity_pointer")
         )
         stack = self._stacks.get(trigger.user_id or "")
         if not stack:
-            raise _invalid_arguments("no modal is open to push onto [json-pointer:/view]")
+            raise invalid_arguments("no modal is open to push onto [json-pointer:/view]")
         if len(stack) >= MAX_MODAL_STACK:
-            raise _SlackError("push_limit_reached")
+            raise SlackError("push_limit_reached")
         trigger.used = True
         built = self._new_view(view, root_view_id=stack[0]["id"], previous_view_id=stack[-1]["id"])
         stack.append(built)
         return {"ok": True, "view": copy.deepcopy(built)}
 
-    def _views_update(self, req: _Request) -> JsonDict:
+    def _views_update(self, req: Request) -> JsonDict:
         view_id, external_id = req.args.get("view_id"), req.args.get("external_id")
         if not view_id and not external_id:
-            raise _invalid_arguments("must provide either view_id or external_id")
+            raise invalid_arguments("must provide either view_id or external_id")
         found = self._find_view(str(view_id or self._external_ids.get(str(external_id), "")))
         if found is None:
-            raise _SlackError("not_found")
+            raise SlackError("not_found")
         user_id, stack, current = found
         if req.args.get("hash") and req.args["hash"] != current["hash"]:
-            raise _SlackError("hash_conflict")
+            raise SlackError("hash_conflict")
         view = self._checked_view(req, current["type"], replacing=current)
         updated = self._replacement(current, view)
         if stack is None:
@@ -1569,29 +1285,29 @@ class SlackEmulator:
             stack[stack.index(current)] = updated
         return {"ok": True, "view": copy.deepcopy(updated)}
 
-    def _views_publish(self, req: _Request) -> JsonDict:
+    def _views_publish(self, req: Request) -> JsonDict:
         user_id = req.args.get("user_id")
         if not user_id:
-            raise _invalid_arguments("missing required field: user_id")
+            raise invalid_arguments("missing required field: user_id")
         if self.strict and user_id not in self._users:
-            raise _SlackError("user_not_found")
+            raise SlackError("user_not_found")
         current = self._homes.get(user_id)
         if current and req.args.get("hash") and req.args["hash"] != current["hash"]:
-            raise _SlackError("hash_conflict")
+            raise SlackError("hash_conflict")
         view = self._checked_view(req, "home", replacing=current)
         built = self._replacement(current, view) if current else self._new_view(view)
         self._homes[user_id] = built
         return {"ok": True, "view": copy.deepcopy(built)}
 
-    def _files_get_upload_url_external(self, req: _Request) -> JsonDict:
+    def _files_get_upload_url_external(self, req: Request) -> JsonDict:
         filename, length = req.args.get("filename"), req.args.get("length")
         missing = [k for k, v in (("filename", filename), ("length", length)) if not v]
         if missing:
-            raise _invalid_arguments(*(f"missing required field: {k}" for k in missing))
+            raise invalid_arguments(*(f"missing required field: {k}" for k in missing))
         try:
             size = int(length)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise _invalid_arguments("must be an integer [json-pointer:/length]") from None
+            raise invalid_arguments("must be an integer [json-pointer:/length]") from None
         file_id = f"F{next(self._ids):09d}"
         self._files[file_id] = UploadedFile(
             id=file_id,
@@ -1603,15 +1319,15 @@ class SlackEmulator:
         )
         return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
-    def _files_complete_upload_external(self, req: _Request) -> JsonDict:
+    def _files_complete_upload_external(self, req: Request) -> JsonDict:
         files = req.args.get("files")
         if not isinstance(files, list) or not files:
-            raise _invalid_arguments("missing required field: files")
+            raise invalid_arguments("missing required field: files")
         uploads = []
         for entry in files:
             upload = self._files.get(entry.get("id", "")) if isinstance(entry, dict) else None
             if upload is None or upload.content is None:
-                raise _SlackError("file_not_found")
+                raise SlackError("file_not_found")
             uploads.append((upload, entry))
         channels = [c for c in str(req.args.get("channels") or "").split(",") if c]
         if req.args.get("channel_id"):
