@@ -1,0 +1,86 @@
+"""files.*: Slack's two-step external upload, and a shared file as the API describes it.
+
+Between the two calls the bot POSTs the bytes to the upload URL handed out by
+files.getUploadURLExternal (served by :mod:`bot.emulator.api`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from bot.emulator.calls import JsonDict, Request, SlackError, invalid_arguments
+from bot.emulator.workspace import Message, UploadedFile, Workspace
+
+MIMETYPES = {"csv": "text/csv", "txt": "text/plain", "json": "application/json"}
+
+
+def files_get_upload_url_external(ws: Workspace, req: Request) -> JsonDict:
+    filename, length = req.args.get("filename"), req.args.get("length")
+    missing = [k for k, v in (("filename", filename), ("length", length)) if not v]
+    if missing:
+        raise invalid_arguments(*(f"missing required field: {k}" for k in missing))
+    try:
+        size = int(length)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise invalid_arguments("must be an integer [json-pointer:/length]") from None
+    file_id = ws.new_id("F")
+    ws.files[file_id] = UploadedFile(
+        id=file_id,
+        filename=str(filename),
+        length=size,
+        alt_txt=req.args.get("alt_txt"),
+        snippet_type=req.args.get("snippet_type"),
+        created=int(ws.clock()),
+    )
+    return {"ok": True, "upload_url": f"{ws.base_url}/upload/{file_id}", "file_id": file_id}
+
+
+def files_complete_upload_external(ws: Workspace, req: Request) -> JsonDict:
+    files = req.args.get("files")
+    if not isinstance(files, list) or not files:
+        raise invalid_arguments("missing required field: files")
+    uploads = []
+    for entry in files:
+        upload = ws.files.get(entry.get("id", "")) if isinstance(entry, dict) else None
+        if upload is None or upload.content is None:
+            raise SlackError("file_not_found")
+        uploads.append((upload, entry))
+    channels = [c for c in str(req.args.get("channels") or "").split(",") if c]
+    if req.args.get("channel_id"):
+        channels.insert(0, str(req.args["channel_id"]))
+    resolved = [ws.resolve_channel(c).id for c in channels]
+    for upload, entry in uploads:
+        upload.title = entry.get("title") or upload.filename
+        upload.channels = resolved
+        upload.initial_comment = req.args.get("initial_comment")
+        upload.thread_ts = req.args.get("thread_ts")
+        upload.completed = True
+    described = [file_json(ws, u) for u, _ in uploads]
+    for channel_id in resolved:
+        message = Message(
+            channel=channel_id,
+            ts=ws.next_ts(),
+            text=str(req.args.get("initial_comment") or ""),
+            thread_ts=req.args.get("thread_ts"),
+            files=copy.deepcopy(described),
+        )
+        ws.messages[(channel_id, message.ts)] = message
+    return {"ok": True, "files": described}
+
+
+def file_json(ws: Workspace, upload: UploadedFile) -> JsonDict:
+    extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+    return {
+        "id": upload.id,
+        "created": upload.created,
+        "name": upload.filename,
+        "title": upload.title,
+        "mimetype": MIMETYPES.get(extension, "application/octet-stream"),
+        "filetype": extension or "binary",
+        "user": ws.bot_user_id,
+        "size": len(upload.content or b""),
+        "channels": [c for c in upload.channels if c[0] == "C"],
+        "groups": [c for c in upload.channels if c[0] == "G"],
+        "ims": [c for c in upload.channels if c[0] == "D"],
+        "url_private": f"{ws.base_url}/files/{upload.id}/{upload.filename}",
+    }
