@@ -11,11 +11,11 @@ from bot.emulator.blockkit import validate_blocks, validate_view, view_size
 from bot.emulator.calls import Call, ManualClock
 from bot.emulator.driver import ACK_TIMEOUT, DriverResponse, SlackDriver
 from bot.emulator.faults import Bucket, RateLimits
-from bot.emulator.server import (
+from bot.emulator.server import SlackEmulator
+from bot.emulator.workspace import (
     DEFAULT_TOKEN,
     TRIGGER_ERRORS,
     Channel,
-    SlackEmulator,
     SlackUser,
     UploadedFile,
 )

@@ -8,121 +8,41 @@ inspect, and can inject faults (429s, 5xx, application errors, latency).
 It also keeps just enough state to say what each person would see: messages per
 channel, ephemeral messages, modal stacks and Home tabs.
 
-This module is the facade tests use; the parts it composes:
+``SlackEmulator`` is the facade tests, benches and the demo use; the parts it composes:
 
 - :mod:`~bot.emulator.workspace`: the workspace's state (people, channels, messages, views);
-- :mod:`~bot.emulator.methods`: the Web API methods, one module per family;
+- :mod:`~bot.emulator.methods`: the Web API methods, one module per family, in one table;
+- :mod:`~bot.emulator.endpoints`: what each URL answers, through faults, auth and limits;
+- :mod:`~bot.emulator.transport`: the HTTP server and how it reads Slack's arguments;
 - :mod:`~bot.emulator.faults`: the fault-injection API and Slack's rate limits;
 - :mod:`~bot.emulator.calls`: requests, replies and the log of recorded calls.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from email.message import Message as HeaderMap
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, Self, TypeVar, overload
-from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.emulator.calls import Call, CallLog, Clock, JsonDict, Reply, Request, SlackError
+from bot.emulator.calls import Call, CallLog, Clock, JsonDict
+from bot.emulator.endpoints import Endpoints
 from bot.emulator.faults import FaultInjection, Faults, RateLimiter, RateLimits
-from bot.emulator.methods import METHODS
-from bot.emulator.methods.chat import message_json, post_reply, sorted_messages
-from bot.emulator.methods.views import apply_response_action, close_view, find_view
+from bot.emulator.methods.chat import message_json, sorted_messages
+from bot.emulator.methods.views import close_view, find_view
+from bot.emulator.transport import Server
 from bot.emulator.workspace import (
     DEFAULT_TOKEN,
     SLACK_ID,
-    TRIGGER_ERRORS,
     Channel,
     SlackUser,
     UploadedFile,
     Workspace,
 )
 
-__all__ = [
-    "DEFAULT_TOKEN",
-    "TRIGGER_ERRORS",
-    "Channel",
-    "SlackEmulator",
-    "SlackUser",
-    "UploadedFile",
-]
-
-log = logging.getLogger(__name__)
-
-# Arguments Slack accepts as JSON-encoded strings in form bodies.
-JSON_ARGS = ("blocks", "view", "attachments", "files", "metadata")
-NO_AUTH_METHODS = frozenset({"api.test"})
-
 T = TypeVar("T")
-
-# --------------------------------------------------------------------------------------
-# HTTP plumbing
-# --------------------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # tests fire dozens of concurrent requests
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], emulator: SlackEmulator) -> None:
-        super().__init__(address, _Handler)
-        self.emulator = emulator
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "SlackEmulator/1.0"
-
-    def do_POST(self) -> None:
-        self.server.emulator._serve(self)
-
-    def do_GET(self) -> None:
-        self.server.emulator._serve(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-
-def _parse_args(query: str, headers: HeaderMap, raw: bytes) -> JsonDict:
-    """Merge query string and body (JSON or form) the way Slack reads arguments."""
-    args: JsonDict = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
-    if not raw:
-        return args
-    content_type = headers.get_content_type()
-    if content_type == "application/json":
-        try:
-            body = json.loads(raw)
-        except ValueError as e:
-            raise SlackError("invalid_json") from e
-        if not isinstance(body, dict):
-            raise SlackError("invalid_json")
-        args.update(body)
-    elif content_type in ("application/x-www-form-urlencoded", "text/plain"):
-        form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
-        args.update({k: v[-1] for k, v in form.items()})
-    else:
-        raise SlackError("invalid_form_data")
-    for key in JSON_ARGS:
-        value = args.get(key)
-        if isinstance(value, str) and value[:1] in ("[", "{"):
-            # Undecodable JSON stays a string; the method answers with its own format error.
-            with contextlib.suppress(ValueError):
-                args[key] = json.loads(value)
-    return args
-
-
-# --------------------------------------------------------------------------------------
-# The emulator
-# --------------------------------------------------------------------------------------
 
 
 class _OnWorkspace(Generic[T]):
@@ -214,8 +134,9 @@ class SlackEmulator(FaultInjection):
         self._log = CallLog()
         self._faults = Faults()
         limits = RateLimits() if rate_limits is True else rate_limits or None
-        self._limiter = RateLimiter(limits, clock) if limits else None
-        self._server: _Server | None = None
+        limiter = RateLimiter(limits, clock) if limits else None
+        self._endpoints = Endpoints(self._workspace, self._log, self._faults, limiter)
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------
@@ -223,7 +144,7 @@ class SlackEmulator(FaultInjection):
     def start(self) -> Self:
         if self._server is not None:
             return self
-        self._server = _Server(self._address, self)
+        self._server = Server(self._address, self._endpoints)
         self._workspace.base_url = self.base_url
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -257,8 +178,7 @@ class SlackEmulator(FaultInjection):
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("SlackEmulator is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.base_url
 
     @property
     def api_url(self) -> str:
@@ -451,187 +371,4 @@ class SlackEmulator(FaultInjection):
         an empty body closes the view; ``response_action`` errors/update/push/clear apply.
         Recorded as a ``"ack"`` call when the body is not empty.
         """
-        ws = self._workspace
-        if isinstance(body, str) and body.strip():
-            body = {"text": body}
-        with self._lock:
-            if not body:
-                if payload_type == "view_submission":
-                    close_view(ws, user_id, view_id)
-                return None
-            try:
-                if payload_type == "view_submission":
-                    apply_response_action(ws, user_id, view_id, body)
-                elif payload_type == "slash_command" and channel_id:
-                    post_reply(ws, body, user_id, channel_id, None, via="ack")
-                response: JsonDict = {"ok": True}
-            except SlackError as e:
-                response = e.body
-            call = Call(
-                method="ack",
-                args={"type": payload_type, "user_id": user_id, "body": copy.deepcopy(body)},
-                token=None,
-                at=self._clock(),
-                response=response,
-            )
-            self._log.record(call)
-            return call
-
-    # --- HTTP entry points -----------------------------------------------------------
-
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
-        url = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length > 0 else b""
-        parts = url.path.strip("/").split("/")
-        try:
-            if len(parts) == 2 and parts[0] == "api":
-                reply = self._api_request(parts[1], url.query, handler.headers, raw)
-            elif len(parts) == 2 and parts[0] == "response":
-                reply = self._response_url_request(parts[1], raw)
-            elif len(parts) == 2 and parts[0] == "upload":
-                reply = self._upload_request(parts[1], raw)
-            elif len(parts) == 3 and parts[0] == "files":
-                reply = self._download(parts[1])
-            else:
-                reply = Reply(404, {"ok": False, "error": "not_found"})
-        except Exception as e:  # an emulator bug must not look like a network failure
-            log.exception("SlackEmulator failed on %s", handler.path)
-            reply = Reply(500, {"ok": False, "error": "emulator_error", "detail": repr(e)})
-        if isinstance(reply.body, bytes):
-            payload, content_type = reply.body, "application/octet-stream"
-        elif isinstance(reply.body, str):
-            payload, content_type = reply.body.encode(), "text/plain; charset=utf-8"
-        else:
-            payload, content_type = (
-                json.dumps(reply.body).encode(),
-                "application/json; charset=utf-8",
-            )
-        try:
-            handler.send_response(reply.status)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            log.debug("client went away before the reply to %s", handler.path)
-
-    def _answer(
-        self,
-        method: str,
-        args: JsonDict,
-        token: str | None,
-        respond: Callable[[Request], Reply],
-    ) -> Reply:
-        """Answer one call: injected latency and faults first, then ``respond``; record it."""
-        arrival = self._clock()
-        delay = self._faults.delay(method)
-        if delay:
-            time.sleep(delay)
-        with self._lock:
-            req = Request(method, args, token)
-            reply = self._faults.reply(method) or respond(req)
-            self._log.record(
-                Call(
-                    method=method,
-                    args=copy.deepcopy(args),
-                    token=token,
-                    at=arrival,
-                    status=reply.status,
-                    response=copy.deepcopy(reply.body) if isinstance(reply.body, dict) else {},
-                    fault=reply.fault,
-                    delay=delay,
-                    warnings=tuple(req.warnings),
-                )
-            )
-        return reply
-
-    def _api_request(self, method: str, query: str, headers: HeaderMap, raw: bytes) -> Reply:
-        parse_error: SlackError | None = None
-        try:
-            args = _parse_args(query, headers, raw)
-        except SlackError as e:
-            args, parse_error = {}, e
-        auth = headers.get("Authorization", "")
-        body_token = args.pop("token", None)  # Slack also takes the token as a parameter
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else body_token
-        return self._answer(method, args, token, lambda req: self._api_reply(req, parse_error))
-
-    def _api_reply(self, req: Request, parse_error: SlackError | None) -> Reply:
-        handler = METHODS.get(req.method)
-        if handler is None:
-            return Reply(200, {"ok": False, "error": "unknown_method", "req_method": req.method})
-        if parse_error is not None:
-            return Reply(200, parse_error.body)
-        if req.method not in NO_AUTH_METHODS:
-            if not req.token:
-                return Reply(200, {"ok": False, "error": "not_authed"})
-            if req.token not in self.tokens:
-                return Reply(200, {"ok": False, "error": "invalid_auth"})
-        if self._limiter is not None:
-            limited = self._limiter.reply(req.method, req.token or "", req.args)
-            if limited is not None:
-                return limited
-        try:
-            return Reply(200, handler(self._workspace, req))
-        except SlackError as e:
-            return Reply(200, e.body)
-
-    def _response_url_request(self, hook_id: str, raw: bytes) -> Reply:
-        body: Any = None
-        try:
-            body = json.loads(raw or b"{}")
-        except ValueError:  # Slack also accepts a form with a JSON payload field
-            form = parse_qs(raw.decode("utf-8", "replace"))
-            with contextlib.suppress(ValueError, KeyError):
-                body = json.loads(form["payload"][-1])
-        args = body if isinstance(body, dict) else {"raw": raw.decode("utf-8", "replace")}
-        return self._answer(
-            "response_url", args, None, lambda _: self._response_url_reply(hook_id, body)
-        )
-
-    def _response_url_reply(self, hook_id: str, body: Any) -> Reply:
-        hook = self._workspace.response_urls.get(hook_id)
-        if hook is None:
-            return Reply(404, {"ok": False, "error": "invalid_url"})
-        if self._clock() - hook.created > self.response_url_ttl:
-            return Reply(404, {"ok": False, "error": "expired_url"})
-        if hook.uses >= self.response_url_max_uses:
-            return Reply(404, {"ok": False, "error": "used_url"})
-        if not isinstance(body, dict):
-            return Reply(400, {"ok": False, "error": "invalid_payload"})
-        hook.uses += 1
-        try:
-            post_reply(
-                self._workspace,
-                body,
-                hook.user_id,
-                hook.channel_id,
-                hook.message_ts,
-                via="response_url",
-            )
-        except SlackError as e:
-            return Reply(400, e.body)
-        return Reply(200, {"ok": True})
-
-    def _upload_request(self, file_id: str, raw: bytes) -> Reply:
-        """The upload URL handed out by files.getUploadURLExternal receives the bytes."""
-
-        def store(_: Request) -> Reply:
-            upload = self._workspace.files.get(file_id)
-            if upload is None or upload.completed:
-                return Reply(404, "file not found")
-            upload.content = raw
-            return Reply(200, f"OK - {len(raw)}")
-
-        return self._answer("upload", {"file_id": file_id, "bytes": len(raw)}, None, store)
-
-    def _download(self, file_id: str) -> Reply:
-        """A shared file's url_private (no auth check: the emulator is local)."""
-        with self._lock:
-            upload = self._workspace.files.get(file_id)
-        if upload is None or not upload.completed or upload.content is None:
-            return Reply(404, "file not found")
-        return Reply(200, upload.content)
+        return self._endpoints.ack(payload_type, user_id, body, channel_id, view_id)

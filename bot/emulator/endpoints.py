@@ -1,0 +1,191 @@
+"""What the emulator answers at each of its URLs, and the pipeline every answer goes through.
+
+Every call, in order: injected latency, then an injected fault or the real answer
+(unknown method, malformed arguments, auth, rate limits, then the method itself),
+recorded in the call log. The same pipeline serves response URLs and file uploads;
+:meth:`Endpoints.ack` applies and records what the bot put in its HTTP acks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from bot.emulator.calls import Call, CallLog, JsonDict, Reply, Request, SlackError
+from bot.emulator.faults import Faults, RateLimiter
+from bot.emulator.methods import METHODS
+from bot.emulator.methods.chat import post_reply
+from bot.emulator.methods.views import apply_response_action, close_view
+from bot.emulator.workspace import Workspace
+
+NO_AUTH_METHODS = frozenset({"api.test"})
+
+
+class Endpoints:
+    """Slack's side of each request: the Web API, response URLs, uploads and downloads."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        log: CallLog,
+        faults: Faults,
+        limiter: RateLimiter | None,
+    ) -> None:
+        self._ws = workspace
+        self._log = log
+        self._faults = faults
+        self._limiter = limiter
+
+    # --- URLs ---------------------------------------------------------------------------
+
+    def web_api(
+        self, method: str, args: JsonDict, token: str | None, parse_error: SlackError | None
+    ) -> Reply:
+        """``/api/<method>``, with its arguments as read from the request (or why not)."""
+        return self._answer(method, args, token, lambda req: self._method_reply(req, parse_error))
+
+    def response_url(self, hook_id: str, raw: bytes) -> Reply:
+        """``/response/<id>``: a response URL handed to the bot with an interaction."""
+        body: Any = None
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:  # Slack also accepts a form with a JSON payload field
+            form = parse_qs(raw.decode("utf-8", "replace"))
+            with contextlib.suppress(ValueError, KeyError):
+                body = json.loads(form["payload"][-1])
+        args = body if isinstance(body, dict) else {"raw": raw.decode("utf-8", "replace")}
+        return self._answer(
+            "response_url", args, None, lambda _: self._response_url_reply(hook_id, body)
+        )
+
+    def upload(self, file_id: str, raw: bytes) -> Reply:
+        """The upload URL handed out by files.getUploadURLExternal receives the bytes."""
+
+        def store(_: Request) -> Reply:
+            upload = self._ws.files.get(file_id)
+            if upload is None or upload.completed:
+                return Reply(404, "file not found")
+            upload.content = raw
+            return Reply(200, f"OK - {len(raw)}")
+
+        return self._answer("upload", {"file_id": file_id, "bytes": len(raw)}, None, store)
+
+    def download(self, file_id: str) -> Reply:
+        """A shared file's url_private (no auth check: the emulator is local)."""
+        with self._ws.lock:
+            upload = self._ws.files.get(file_id)
+        if upload is None or not upload.completed or upload.content is None:
+            return Reply(404, "file not found")
+        return Reply(200, upload.content)
+
+    # --- acks (reported by the driver, not served) --------------------------------------
+
+    def ack(
+        self,
+        payload_type: str,
+        user_id: str,
+        body: Any,
+        channel_id: str | None,
+        view_id: str | None,
+    ) -> Call | None:
+        """Apply the bot's ack body as Slack would; see ``SlackEmulator.record_ack``."""
+        ws = self._ws
+        if isinstance(body, str) and body.strip():
+            body = {"text": body}
+        with ws.lock:
+            if not body:
+                if payload_type == "view_submission":
+                    close_view(ws, user_id, view_id)
+                return None
+            try:
+                if payload_type == "view_submission":
+                    apply_response_action(ws, user_id, view_id, body)
+                elif payload_type == "slash_command" and channel_id:
+                    post_reply(ws, body, user_id, channel_id, None, via="ack")
+                response: JsonDict = {"ok": True}
+            except SlackError as e:
+                response = e.body
+            call = Call(
+                method="ack",
+                args={"type": payload_type, "user_id": user_id, "body": copy.deepcopy(body)},
+                token=None,
+                at=ws.clock(),
+                response=response,
+            )
+            self._log.record(call)
+            return call
+
+    # --- the pipeline -------------------------------------------------------------------
+
+    def _answer(
+        self,
+        method: str,
+        args: JsonDict,
+        token: str | None,
+        respond: Callable[[Request], Reply],
+    ) -> Reply:
+        """Answer one call: injected latency and faults first, then ``respond``; record it."""
+        arrival = self._ws.clock()
+        delay = self._faults.delay(method)
+        if delay:
+            time.sleep(delay)
+        with self._ws.lock:
+            req = Request(method, args, token)
+            reply = self._faults.reply(method) or respond(req)
+            self._log.record(
+                Call(
+                    method=method,
+                    args=copy.deepcopy(args),
+                    token=token,
+                    at=arrival,
+                    status=reply.status,
+                    response=copy.deepcopy(reply.body) if isinstance(reply.body, dict) else {},
+                    fault=reply.fault,
+                    delay=delay,
+                    warnings=tuple(req.warnings),
+                )
+            )
+        return reply
+
+    def _method_reply(self, req: Request, parse_error: SlackError | None) -> Reply:
+        handler = METHODS.get(req.method)
+        if handler is None:
+            return Reply(200, {"ok": False, "error": "unknown_method", "req_method": req.method})
+        if parse_error is not None:
+            return Reply(200, parse_error.body)
+        if req.method not in NO_AUTH_METHODS:
+            if not req.token:
+                return Reply(200, {"ok": False, "error": "not_authed"})
+            if req.token not in self._ws.tokens:
+                return Reply(200, {"ok": False, "error": "invalid_auth"})
+        if self._limiter is not None:
+            limited = self._limiter.reply(req.method, req.token or "", req.args)
+            if limited is not None:
+                return limited
+        try:
+            return Reply(200, handler(self._ws, req))
+        except SlackError as e:
+            return Reply(200, e.body)
+
+    def _response_url_reply(self, hook_id: str, body: Any) -> Reply:
+        ws = self._ws
+        hook = ws.response_urls.get(hook_id)
+        if hook is None:
+            return Reply(404, {"ok": False, "error": "invalid_url"})
+        if ws.clock() - hook.created > ws.response_url_ttl:
+            return Reply(404, {"ok": False, "error": "expired_url"})
+        if hook.uses >= ws.response_url_max_uses:
+            return Reply(404, {"ok": False, "error": "used_url"})
+        if not isinstance(body, dict):
+            return Reply(400, {"ok": False, "error": "invalid_payload"})
+        hook.uses += 1
+        try:
+            post_reply(ws, body, hook.user_id, hook.channel_id, hook.message_ts, via="response_url")
+        except SlackError as e:
+            return Reply(400, e.body)
+        return Reply(200, {"ok": True})
