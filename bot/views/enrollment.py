@@ -43,11 +43,11 @@ from bot.profile import (
     FormDefaults,
     Profile,
 )
+from bot.views.text import check_metadata, clip
 
 MAX_OPTIONS = 100  # per options list and per option group
 MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
-MAX_PRIVATE_METADATA = 3000
 TIMEZONE_MAX = 64  # the longest IANA name is about 30 characters
 MAX_TOPIC_CHOICES = 300  # keeps the worst case (4-byte characters everywhere) under 250 kB
 
@@ -151,7 +151,7 @@ def enrollment_modal(
     private_metadata: str = "",
 ) -> View:
     """The join / edit form, pre-filled from `profile` (or sensible defaults)."""
-    _check_metadata(private_metadata)
+    check_metadata(private_metadata)
     offered, chosen = _offer_topics(topics, profile.topics if profile else defaults.topics)
 
     blocks: list[Block] = [
@@ -262,7 +262,7 @@ def enrollment_modal(
 
 def leave_confirmation_modal(*, active_mentorships: int, private_metadata: str = "") -> View:
     """Asks before leaving, saying plainly what leaving does."""
-    _check_metadata(private_metadata)
+    check_metadata(private_metadata)
     if active_mentorships > 0:
         n = active_mentorships
         ending = (
@@ -307,18 +307,8 @@ def _intro(editing: bool) -> str:
     )
 
 
-def _check_metadata(private_metadata: str) -> None:
-    # A caller bug, and Slack's answer (invalid_arguments) would not say which field.
-    if len(private_metadata) > MAX_PRIVATE_METADATA:
-        raise ValueError(f"private_metadata is over {MAX_PRIVATE_METADATA} characters")
-
-
 def _option(value: str, text: str, description: str | None = None) -> Option:
-    return Option(value=value, text=_clip(text, MAX_OPTION_TEXT), description=description)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return Option(value=value, text=clip(text, MAX_OPTION_TEXT), description=description)
 
 
 def _role_block(role: EnrollmentRole) -> InputBlock:

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from bot.commands import COMMAND
 from bot.db.enums import Cadence, EnrollmentRole, MeetingFormat
 from bot.profile import Profile
+from bot.views.text import clip, escape
 
 NAME_SHOWN = 50  # of a first name, in the greeting
 TOPICS_SHOWN = 3  # in the one-line profile summary; the rest become "+N more"
@@ -134,8 +135,8 @@ def role_guide_text(role: EnrollmentRole) -> str:
 
 def welcome_dm(profile: Profile, *, first_name: str | None) -> tuple[str, list[Block]]:
     """(fallback text, blocks) for the DM confirming someone joined."""
-    name = _clip((first_name or "").strip(), NAME_SHOWN)
-    thanks = f"Thanks for joining, {_escape(name)}!" if name else "Thanks for joining!"
+    name = clip((first_name or "").strip(), NAME_SHOWN)
+    thanks = f"Thanks for joining, {escape(name)}!" if name else "Thanks for joining!"
     thanks += " You're now part of the mentorship program."
     summary = _summary(profile)
     steps = _next_steps(profile)
@@ -179,11 +180,11 @@ def _summary(profile: Profile) -> str:
         EnrollmentRole.MENTOR: f"mentoring {mentees}",
         EnrollmentRole.BOTH: f"looking for {mentors} and mentoring {mentees}",
     }[profile.role]
-    shown = ", ".join(_escape(t) for t in profile.topics[:TOPICS_SHOWN])
+    shown = ", ".join(escape(t) for t in profile.topics[:TOPICS_SHOWN])
     hidden = len(profile.topics) - TOPICS_SHOWN
     topics = f"{shown} +{hidden} more" if hidden > 0 else shown
     meet = f"meeting {CADENCE_PHRASES[profile.cadence]} {FORMAT_PHRASES[profile.meeting_format]}"
-    parts = [role.capitalize(), topics, meet, _escape(profile.timezone)]
+    parts = [role.capitalize(), topics, meet, escape(profile.timezone)]
     return " · ".join(p for p in parts if p)
 
 
@@ -199,12 +200,3 @@ def _next_steps(profile: Profile) -> list[str]:
             f"send more than you can take: up to {profile.capacity} at a time."
         )
     return steps
-
-
-def _escape(text: str) -> str:
-    # Slack's three control characters in mrkdwn; names and topics are user-supplied.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -46,13 +46,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.commands import COMMAND
+from bot.views.text import check_metadata, escape
 
 MAX_PICKS = 3  # the chain of mentors asked in turn
 MAX_CARDS = 20  # per page; a guard for the 100-block view limit (3 blocks a card)
 NOTE_MAX = 1000
 DECLINE_REASON_MAX = 500
 QUERY_MAX = 300
-MAX_PRIVATE_METADATA = 3000
 
 # What is shown (escaped, in UTF-16 units) of each piece of text.
 NAME_SHOWN = 80
@@ -183,7 +183,7 @@ def fit_label(score: float) -> str:
 
 def suggestions_modal(state: SuggestionsState, *, private_metadata: str) -> View:
     """Mentors who fit, the mentee's picks so far, and a way to search or see more."""
-    _check_metadata(private_metadata)
+    check_metadata(private_metadata)
     if len(state.cards) > MAX_CARDS:
         raise ValueError(f"at most {MAX_CARDS} cards a page, got {len(state.cards)}")
 
@@ -372,7 +372,7 @@ def _query_block(query: str) -> InputBlock:
 
 def note_modal(picks: Sequence[MentorCard], *, private_metadata: str) -> View:
     """Confirms the order mentors are asked in and takes an optional note to them."""
-    _check_metadata(private_metadata)
+    check_metadata(private_metadata)
     if not 1 <= len(picks) <= MAX_PICKS:
         raise ValueError(f"between 1 and {MAX_PICKS} picks, got {len(picks)}")
     return View(
@@ -456,7 +456,7 @@ def request_message(
             # The reasons speak to the mentee ("ahead of you"): say so, so they read right here.
             _section(
                 MatchIds.REQUEST_REASONS_BLOCK,
-                f"*Why you were suggested to {_escape(mentee_name)}* (as we told them)\n{bullets}",
+                f"*Why you were suggested to {escape(mentee_name)}* (as we told them)\n{bullets}",
             )
         )
     if goals.strip():
@@ -529,13 +529,13 @@ def notice_modal(text: str, *, title: str = "Find a mentor") -> View:
         callback_id=MatchIds.NOTICE_CALLBACK,
         title=title,
         close="Close",
-        blocks=[_section(MatchIds.DECLINE_TEXT_BLOCK, _escape(text))],
+        blocks=[_section(MatchIds.DECLINE_TEXT_BLOCK, escape(text))],
     )
 
 
 def decline_modal(*, mentee_user_id: str, private_metadata: str) -> View:
     """Asks for an optional, kind reason before declining."""
-    _check_metadata(private_metadata)
+    check_metadata(private_metadata)
     name = f"<@{mentee_user_id}>"
     return View(
         type="modal",
@@ -588,7 +588,7 @@ def intro_message(
         "This conversation is yours, to plan meetings and keep in touch."
     )
     rhythm = (
-        f"*A rhythm to start with:* meeting {_escape(cadence_phrase)} {_escape(format_phrase)}, "
+        f"*A rhythm to start with:* meeting {escape(cadence_phrase)} {escape(format_phrase)}, "
         "based on what you told us. Change it to whatever suits you both. "
         f"I'll check in with you both around {first_checkin}."
     )
@@ -732,17 +732,6 @@ def _label(text: str) -> str:
     return text if len(text) <= BUTTON_LABEL_MAX else text[: BUTTON_LABEL_MAX - 1] + "…"
 
 
-def _check_metadata(private_metadata: str) -> None:
-    # A caller bug, and Slack's answer (invalid_arguments) would not say which field.
-    if len(private_metadata) > MAX_PRIVATE_METADATA:
-        raise ValueError(f"private_metadata is over {MAX_PRIVATE_METADATA} characters")
-
-
-def _escape(text: str) -> str:
-    # Slack's three control characters in mrkdwn.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _units(text: str) -> int:
     # UTF-16 code units: never fewer than the characters Slack may count instead.
     return len(text.encode("utf-16-le")) // 2
@@ -755,13 +744,13 @@ def _excerpt(text: str, limit: int, *, one_line: bool = False) -> str:
     character of the original, preferring a word boundary near the end.
     """
     text = " ".join(text.split()) if one_line else text.strip()
-    escaped = _escape(text)
+    escaped = escape(text)
     if _units(escaped) <= limit:
         return escaped
     kept: list[str] = []
     size = 0
     for char in text:
-        piece = _escape(char)
+        piece = escape(char)
         if size + _units(piece) > limit - 1:  # room for the "…"
             break
         kept.append(piece)

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.views.matching import fit_label
+from bot.views.text import escape
 
 PAIRS_SHOWN = 40  # a modal holds 100 blocks; the CSV has every pair
 UNMATCHED_SHOWN = 15
@@ -84,7 +85,7 @@ def working_modal(program_name: str) -> View:
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f":hourglass_flowing_sand: Working out the best pairs for "
-                    f"*{_escape(program_name)}*. This takes a few seconds for a large cohort."
+                    f"*{escape(program_name)}*. This takes a few seconds for a large cohort."
                 )
             )
         ],
@@ -99,7 +100,7 @@ def proposal_modal(proposal: Proposal) -> View:
             block_id=RoundIds.SUMMARY_BLOCK,
             text=MarkdownTextObject(
                 text=(
-                    f"*{_escape(proposal.program_name)}*: {len(kept)} pair(s) proposed, "
+                    f"*{escape(proposal.program_name)}*: {len(kept)} pair(s) proposed, "
                     f"{len(proposal.unmatched)} mentee(s) without a fitting mentor.\n"
                     f"Total fit {proposal.total_score:.2f} ({certainty}, solved in "
                     f"{proposal.seconds:.1f} s). Drop any pair you disagree with, then approve: "
@@ -112,7 +113,7 @@ def proposal_modal(proposal: Proposal) -> View:
         blocks.append(
             ContextBlock(
                 block_id=RoundIds.NOTICE_BLOCK,
-                elements=[MarkdownTextObject(text=_escape(proposal.notice)[:3000])],
+                elements=[MarkdownTextObject(text=escape(proposal.notice)[:3000])],
             )
         )
     swappable = kept[:PAIRS_SHOWN]
@@ -147,7 +148,7 @@ def proposal_modal(proposal: Proposal) -> View:
                 )
             )
             continue
-        why = "\n".join(f"• {_escape(r)}" for r in pair.reasons[:2])
+        why = "\n".join(f"• {escape(r)}" for r in pair.reasons[:2])
         blocks.append(
             SectionBlock(
                 block_id=f"round.pair.{pair.pair_id}",
@@ -170,7 +171,7 @@ def proposal_modal(proposal: Proposal) -> View:
         )
     if proposal.unmatched:
         lines = [
-            f"<@{u.mentee_user_id}>: {_escape(u.reason)}"
+            f"<@{u.mentee_user_id}>: {escape(u.reason)}"
             for u in proposal.unmatched[:UNMATCHED_SHOWN]
         ]
         more = len(proposal.unmatched) - UNMATCHED_SHOWN
@@ -201,14 +202,10 @@ def approved_text(started: int, skipped: Sequence[str]) -> str:
     if skipped:
         text += (
             f" {len(skipped)} pair(s) were skipped because the mentor filled up meanwhile: "
-            + ", ".join(_escape(name) for name in skipped)
+            + ", ".join(escape(name) for name in skipped)
             + "."
         )
     return text
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def round_text(

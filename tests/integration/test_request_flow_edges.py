@@ -12,7 +12,8 @@ from sqlalchemy import select
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.db.models import Enrollment, MentorshipRequest, Person
 from bot.slack import INTERACTIVE_TIMEOUT_S
-from bot.views.matching import MAX_PRIVATE_METADATA, NOTE_MAX, MatchIds
+from bot.views.matching import NOTE_MAX, MatchIds
+from bot.views.text import MAX_PRIVATE_METADATA
 from tests.integration.cast import enroll
 from tests.integration.conftest import COORDINATOR, Rig
 
