@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import audit
-from bot.commands import COMMAND, Audience, ParsedCommand, available_to, parse
+from bot.commands import COMMAND, Audience, available_to, parse
 from bot.deps import Deps
 from bot.views.help import help_blocks, help_text
 from handlers.errors import guarded
+from handlers.invocation import Invocation, Route
 
 REFUSAL = (
     "Sorry, `{usage}` is for program coordinators. "
     "If you think you should have it, ask your program's coordinator."
 )
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One `/mentor ...` as a subcommand handler needs it."""
-
-    ack: Ack
-    respond: Respond
-    client: WebClient
-    parsed: ParsedCommand
-    team_id: str
-    user_id: str
-    trigger_id: str
-
-
-Route = Callable[[Invocation], None]
 
 
 def register(app: App, deps: Deps, routes: Mapping[str, Route]) -> None:
@@ -62,6 +46,7 @@ def register(app: App, deps: Deps, routes: Mapping[str, Route]) -> None:
             team_id=command.get("team_id", ""),
             user_id=command["user_id"],
             trigger_id=command.get("trigger_id", ""),
+            deps=deps,
         )
         route = table.get(parsed.name or "help")
         sub = parsed.subcommand

@@ -31,8 +31,8 @@ from bot.programs import current_program, topic_labels
 from bot.text_input import row_id
 from bot.views.enrollment import EnrollmentIds, enrollment_modal, leave_confirmation_modal
 from bot.views.home import HomeIds, guide_modal
-from handlers.commands import Invocation, Route
 from handlers.errors import guarded
+from handlers.invocation import Invocation, Route
 from handlers.payloads import team_of
 
 log = logging.getLogger(__name__)

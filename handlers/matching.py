@@ -44,8 +44,8 @@ from bot.views.matching import (
     notice_modal,
     suggestions_modal,
 )
-from handlers.commands import Invocation, Route
 from handlers.errors import SLACK_UNREACHABLE, guarded
+from handlers.invocation import Invocation, Route
 from handlers.payloads import row_id, team_of
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.programs import TopicError, add_topic, current_program, set_request_expiry, topic_labels
-from handlers.commands import Invocation, Route
+from handlers.invocation import Invocation, Route
 
 
 def register(app: App, deps: Deps) -> dict[str, Route]:

@@ -27,8 +27,8 @@ from bot.rounds import (
     swap_mentors,
 )
 from bot.views.rounds import RoundIds, approved_text, proposal_modal, working_modal
-from handlers.commands import Invocation, Route
 from handlers.errors import guarded
+from handlers.invocation import Invocation, Route
 from handlers.payloads import row_id, team_of
 
 log = logging.getLogger(__name__)
