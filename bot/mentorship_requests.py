@@ -88,8 +88,8 @@ def open_chain(
     if not 1 <= len(choices) <= MAX_CHOICES:
         raise RequestError(f"Choose between 1 and {MAX_CHOICES} mentors.")
     wanted = [c.mentor.id for c in choices]
-    if same := same_open_chain(session, mentee, wanted):
-        return same
+    # "Already asked" first, then "is it this very chain": a racing send of the same chain
+    # that commits between the two reads is then seen by both, never by the second alone.
     already = set(
         session.scalars(
             select(MentorshipRequest.mentor_id).where(
@@ -98,6 +98,8 @@ def open_chain(
             )
         )
     )
+    if already and (same := same_open_chain(session, mentee, wanted)):
+        return same
     asked_twice = [c.mentor.display_name for c in choices if c.mentor.id in already]
     if asked_twice:
         raise RequestError(
