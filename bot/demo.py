@@ -27,7 +27,8 @@ from bot.enrollment_form import submission_values
 from bot.profile import Profile
 from bot.runtime import build_runtime
 from bot.server import build_asgi, serving_in_thread
-from bot.views.matching import MatchIds
+from bot.views.find import FindIds
+from bot.views.requests import RequestIds
 from scheduling.due import run_due
 
 TOKEN = "xoxb-demo-token"
@@ -141,14 +142,14 @@ def run_demo(out: Callable[[str], Any] = print) -> int:
             show("Ana types /mentor find", render_blocks(suggestions["blocks"], names))
 
             first_pick = _first_choice(suggestions)
-            driver.block_action(ANA, MatchIds.CHOOSE, value=first_pick)
+            driver.block_action(ANA, FindIds.CHOOSE, value=first_pick)
             listeners.wait_idle(10)
             driver.view_submission(ANA)  # Next: the note
             driver.view_submission(
                 ANA,
                 values={
-                    MatchIds.NOTE_BLOCK: {
-                        MatchIds.NOTE_ACTION: "Could we meet for 30 minutes every two weeks "
+                    FindIds.NOTE_BLOCK: {
+                        FindIds.NOTE_ACTION: "Could we meet for 30 minutes every two weeks "
                         "for three months? I'd love help planning the move into ML."
                     }
                 },
@@ -156,7 +157,7 @@ def run_demo(out: Callable[[str], Any] = print) -> int:
             settle()
             show("Ben receives Ana's request", latest_dm(BEN))
 
-            driver.block_action(BEN, MatchIds.ACCEPT)
+            driver.block_action(BEN, RequestIds.ACCEPT)
             settle()
             show("Ben accepts; Ana and Ben get an introduction", latest_dm(ANA))
 
@@ -185,6 +186,6 @@ def _mentor(bio: str, topics: tuple[str, ...]) -> Profile:
 def _first_choice(view: dict[str, Any]) -> str:
     for block in view["blocks"]:
         accessory = block.get("accessory") or {}
-        if accessory.get("action_id") == MatchIds.CHOOSE:
+        if accessory.get("action_id") == FindIds.CHOOSE:
             return str(accessory["value"])
     raise RuntimeError("the suggestions showed nobody to choose")

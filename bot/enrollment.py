@@ -14,7 +14,8 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, keys, mentorship_requests, mentorships, outbox, privacy
+from bot import audit, keys, mentorships, outbox, privacy
+from bot import requests as mentorship_requests
 from bot.db.enums import (
     OPEN_REQUEST_STATUSES,
     EndReason,

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,14 +26,15 @@ from bot.db.enums import (
 )
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.db.models import SuggestionImpression as Impression
+from bot.enrollment import enrollment_of
 from bot.keys import Kind
-from bot.matching import Suggestion, Weights, suggest
-from bot.matchmaking import MENTEE_ROLES, MENTOR_ROLES, PoolCache, ProgramPeople
-from bot.mentorship_requests import Choice
+from bot.limits import MAX_CHOICES, QUERY_MAX
+from bot.matching import Suggestion
+from bot.matchmaking import MENTEE_ROLES, MENTOR_ROLES, PoolCache, ProgramPeople, suggest_in
+from bot.notices import notify
 from bot.people import find_person
-from bot.views.matching import (
-    MAX_PICKS,
-    QUERY_MAX,
+from bot.requests import Choice, open_chain
+from bot.views.find import (
     MentorCard,
     SuggestionsState,
     mentor_available_message,
@@ -66,11 +68,14 @@ class PickRefused(FindError):
 
 
 class PicksUnavailable(FindError):
-    """Picks who could take someone when shown, but cannot now (paused, full or left)."""
+    """Picks who could take someone when shown, but cannot now (paused, full or left).
 
-    def __init__(self, gone: list[tuple[Person, str]]) -> None:
+    str(error) says who and why; `fresh` is the search without them, to show again.
+    """
+
+    def __init__(self, spec: Search, gone: list[tuple[Person, str]]) -> None:
         super().__init__(unavailable_notice([(p.slack_user_id, why) for p, why in gone]))
-        self.gone = gone
+        self.fresh = without(spec, [p for p, _ in gone])
 
 
 def clip_query(text: str) -> str:
@@ -112,7 +117,7 @@ class Search:
             )
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
             raise PickRefused(f"unreadable search state: {exc!r}"[:200]) from None
-        if len(spec.picks) > MAX_PICKS or len(set(spec.picks)) != len(spec.picks):
+        if len(spec.picks) > MAX_CHOICES or len(set(spec.picks)) != len(spec.picks):
             raise PickRefused("more picks than the modal allows")
         return spec
 
@@ -127,6 +132,156 @@ MENTOR_ONLY = (
     "Your profile says you'd like to mentor. To look for a mentor too, choose "
     '"Both" in `/mentor profile`.'
 )
+
+
+# --- what the find listeners call, each in one unit of work ---------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A search, and the suggestions modal's state for it."""
+
+    search: Search
+    state: SuggestionsState
+
+
+@dataclass(frozen=True)
+class Picked:
+    """Next was pressed with picks: the note modal names them, in order."""
+
+    search: Search
+    picks: tuple[MentorCard, ...]
+
+
+class Edit(StrEnum):
+    CHOOSE = "choose"
+    UNCHOOSE = "unchoose"
+    MORE = "more"
+    SEARCH = "search"
+
+
+@dataclass(frozen=True)
+class Click:
+    """A click in the suggestions modal, as its payload says."""
+
+    edit: Edit
+    mentor_id: int | None = None  # CHOOSE / UNCHOOSE: the button's person id, if readable
+    value: object = None  # the button's value as sent, for the audit of a forged one
+    query: str = ""  # SEARCH: what the search box holds
+
+
+def begin(
+    session: Session, *, team_id: str, user_id: str, query: str, now: datetime
+) -> Search | None:
+    """A new search; None when this person never joined (FindError when they only mentor)."""
+    enrollment = enrollment_of(session, team_id, user_id, now)
+    if enrollment is None:
+        return None
+    if enrollment.role not in MENTEE_ROLES:
+        raise FindError(MENTOR_ONLY)
+    return Search(program_id=enrollment.program_id, query=clip_query(query))
+
+
+def suggestions(
+    session: Session,
+    pools: PoolCache,
+    spec: Search,
+    *,
+    user_id: str,
+    now: datetime,
+    notice: str | None = None,
+) -> Shown:
+    """The suggestions for a search this person is known to own (theirs from `begin`)."""
+    program = session.get(Program, spec.program_id)
+    assert program is not None
+    mentee = find_person(session, program.team_id, user_id)
+    assert mentee is not None
+    return Shown(spec, _search(session, pools, program, mentee, spec, now, notice))
+
+
+def clicked(
+    session: Session,
+    pools: PoolCache,
+    *,
+    metadata: str | None,
+    team_id: str,
+    user_id: str,
+    click: Click,
+    now: datetime,
+) -> Shown:
+    """The search a modal carries, changed by a click (PickRefused if forged)."""
+    spec, program, mentee = _own(session, metadata, team_id, user_id)
+    spec = _edited(session, program, mentee, spec, click)
+    return Shown(spec, _search(session, pools, program, mentee, spec, now))
+
+
+def next_step(
+    session: Session,
+    pools: PoolCache,
+    *,
+    metadata: str | None,
+    team_id: str,
+    user_id: str,
+    typed_query: str,
+    now: datetime,
+) -> Shown | Picked:
+    """On to the note with the picks, or a search: the submit doubles as "search"
+    (Enter in the search box submits), so no picks or a new query means search."""
+    spec, program, mentee = _own(session, metadata, team_id, user_id)
+    query = clip_query(typed_query)
+    if not spec.picks or query != spec.query:
+        searched = replace(spec, query=query, offset=0)
+        return Shown(searched, _search(session, pools, program, mentee, searched, now))
+    return Picked(spec, chosen_cards(session, pools, program, spec, now))
+
+
+def send(
+    session: Session,
+    pools: PoolCache,
+    *,
+    metadata: str | None,
+    team_id: str,
+    user_id: str,
+    note: str,
+    now: datetime,
+) -> None:
+    """Ask the picks in order (`bot.requests.open_chain`); raises FindError or RequestError."""
+    spec, program, mentee = _own(session, metadata, team_id, user_id)
+    choices = choices_for(session, pools, program, mentee, spec, now)
+    open_chain(session, program=program, mentee=mentee, choices=choices, note=note, now=now)
+
+
+def tell(session: Session, *, team_id: str, user_id: str, text: str, now: datetime) -> None:
+    """A DM for someone whose click left no message or modal to answer in (the Home tab)."""
+    key = keys.each(Kind.FIND_REPLY, user_id, at=now)
+    notify(session, team_id=team_id, user_id=user_id, text=text, key=key, now=now)
+
+
+def _own(
+    session: Session, metadata: str | None, team_id: str, user_id: str
+) -> tuple[Search, Program, Person]:
+    """The search a modal carries, its program and mentee, if it is this person's own."""
+    spec = Search.from_metadata(metadata)
+    program, mentee = searcher(session, spec, team_id, user_id)
+    return spec, program, mentee
+
+
+def _edited(
+    session: Session, program: Program, mentee: Person, spec: Search, click: Click
+) -> Search:
+    if click.edit is Edit.CHOOSE:
+        if click.mentor_id is None:
+            raise PickRefused("an unreadable pick", click.value)
+        check_pick(session, program, mentee, click.mentor_id)
+        return with_pick(spec, click.mentor_id)
+    if click.edit is Edit.UNCHOOSE:
+        return without_pick(spec, click.mentor_id or 0)
+    if click.edit is Edit.MORE:
+        return replace(spec, offset=spec.offset + PAGE_SIZE)
+    return replace(spec, query=clip_query(click.query), offset=0)
+
+
+# --- the search itself ----------------------------------------------------------------------
 
 
 def searcher(session: Session, spec: Search, team_id: str, user_id: str) -> tuple[Program, Person]:
@@ -185,20 +340,7 @@ def _unavailable(enrollment: Enrollment) -> str | None:
     return None
 
 
-def check_can_search(session: Session, program: Program, mentee: Person) -> None:
-    """A quick check before any matching work: is this person looking for a mentor?"""
-    role = session.scalar(
-        select(Enrollment.role).where(
-            Enrollment.program_id == program.id,
-            Enrollment.person_id == mentee.id,
-            Enrollment.status != EnrollmentStatus.LEFT,
-        )
-    )
-    if role not in MENTEE_ROLES:
-        raise FindError(MENTOR_ONLY)
-
-
-def search(
+def _search(
     session: Session,
     pools: PoolCache,
     program: Program,
@@ -211,7 +353,8 @@ def search(
     candidate = people.mentees.get(mentee.id)
     if candidate is None:
         raise FindError(MENTOR_ONLY)
-    page = suggest(
+    page = suggest_in(
+        program,
         candidate,
         pool,
         PAGE_SIZE,
@@ -220,8 +363,6 @@ def search(
         shown_counts=_spoken_for(session, program, people, mentee.id, now),
         query=spec.query or None,
         history=people.history,
-        allow_repeats=program.allow_repeat_pairs,
-        weights=Weights.from_overrides(program.match_weights),
     )
     if spec.offset == 0:
         _remember_shown(session, program, mentee, page.items, now)
@@ -259,15 +400,14 @@ def choices_for(
     explained: dict[int, Suggestion] = {}
     if candidate is not None:
         others = set(people.mentors) - set(spec.picks)
-        page = suggest(
+        page = suggest_in(
+            program,
             candidate,
             pool,
             len(spec.picks),
             exclude=others,
             query=spec.query or None,
             history=people.history,
-            allow_repeats=program.allow_repeat_pairs,
-            weights=Weights.from_overrides(program.match_weights),
         )
         explained = {item.mentor_key: item for item in page.items}
     choices, gone = [], []
@@ -282,7 +422,7 @@ def choices_for(
             Choice(mentor, found.score if found else None, found.reasons if found else ())
         )
     if gone:
-        raise PicksUnavailable(gone)
+        raise PicksUnavailable(spec, gone)
     return choices
 
 
@@ -295,7 +435,7 @@ def chosen_cards(
 
 
 def with_pick(spec: Search, mentor_id: int) -> Search:
-    if mentor_id in spec.picks or len(spec.picks) >= MAX_PICKS:
+    if mentor_id in spec.picks or len(spec.picks) >= MAX_CHOICES:
         return spec
     return Search(spec.program_id, (*spec.picks, mentor_id), spec.query, spec.offset)
 
@@ -401,15 +541,14 @@ def notify_waiting(session: Session, pools: PoolCache, now: datetime) -> int:
             candidate = people.mentees.get(enrollment.person_id)
             if candidate is None:
                 continue
-            page = suggest(
+            page = suggest_in(
+                program,
                 candidate,
                 pool,
                 1,
                 exclude=_not_again(session, enrollment.person_id),
                 shown_counts=people.pending_asks,
                 history=people.history,
-                allow_repeats=program.allow_repeat_pairs,
-                weights=Weights.from_overrides(program.match_weights),
             )
             if not page.items or page.items[0].crowded:
                 continue

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     REQUEST_EXPIRED = "request-expired"
     REQUEST_WITHDRAWN = "request-withdrawn"
     MENTOR_AVAILABLE = "available"
+    FIND_REPLY = "find-reply"  # why a Find button opened no search, when no reply is possible
     INTRO = "intro"
     # coordinators' rounds
     ROUND_CSV = "round-csv"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.db.enums import EnrollmentRole, EnrollmentStatus, ExperienceLevel, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
-from bot.matching import Candidate, Pool, reporting_chain
+from bot.matching import (
+    Candidate,
+    Pool,
+    Round,
+    SuggestionPage,
+    Weights,
+    reporting_chain,
+    solve_round,
+    suggest,
+)
 
 MENTOR_ROLES = (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
 MENTEE_ROLES = (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
@@ -98,6 +108,64 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
                 **base,
             )
     return ProgramPeople(mentees, mentors, history, pending)
+
+
+@dataclass(frozen=True)
+class MatcherSettings:
+    """What a program sets for the matcher: may past pairs meet again, and the weights."""
+
+    allow_repeats: bool
+    weights: Weights
+
+    @classmethod
+    def of(cls, program: Program) -> MatcherSettings:
+        return cls(program.allow_repeat_pairs, Weights.from_overrides(program.match_weights))
+
+
+def suggest_in(
+    program: Program,
+    mentee: Candidate,
+    pool: Pool,
+    k: int,
+    *,
+    offset: int = 0,
+    exclude: Collection[int] = (),
+    shown_counts: Mapping[int, int] | None = None,
+    query: str | None = None,
+    history: Collection[tuple[int, int]] = (),
+) -> SuggestionPage:
+    """`suggest` under this program's matching settings."""
+    settings = MatcherSettings.of(program)
+    return suggest(
+        mentee,
+        pool,
+        k,
+        offset=offset,
+        exclude=exclude,
+        shown_counts=shown_counts,
+        query=query,
+        history=history,
+        allow_repeats=settings.allow_repeats,
+        weights=settings.weights,
+    )
+
+
+def solve_in(
+    program: Program,
+    mentees: Sequence[Candidate],
+    pool: Pool,
+    *,
+    history: Collection[tuple[int, int]] = (),
+) -> Round:
+    """`solve_round` under this program's matching settings."""
+    settings = MatcherSettings.of(program)
+    return solve_round(
+        mentees,
+        pool,
+        history=history,
+        allow_repeats=settings.allow_repeats,
+        weights=settings.weights,
+    )
 
 
 class PoolCache:

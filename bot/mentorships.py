@@ -22,8 +22,7 @@ from bot.db.models import Enrollment, Mentorship, Person, Program
 from bot.keys import Kind
 from bot.notices import local_day, queue_message
 from bot.transitions import move
-from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES
-from bot.views.matching import intro_message
+from bot.views.mentorships import intro_message
 
 
 def enrollment_in(session: Session, program_id: int, person_id: int) -> Enrollment | None:
@@ -154,12 +153,11 @@ def _introduce(
 ) -> None:
     """One group DM with both of them and the bot, proposing the kickoff agenda."""
     assert mentorship.next_checkin_at is not None
-    meeting_format = mentee_enrollment.meeting_format if mentee_enrollment else None
     text, blocks = intro_message(
         mentor_user_id=mentor.slack_user_id,
         mentee_user_id=mentee.slack_user_id,
-        cadence_phrase=CADENCE_PHRASES[mentorship.cadence],
-        format_phrase=FORMAT_PHRASES[meeting_format] if meeting_format else "in whatever way suits",
+        cadence=mentorship.cadence,
+        meeting_format=mentee_enrollment.meeting_format if mentee_enrollment else None,
         first_checkin=local_day(mentorship.next_checkin_at, mentee.tz),
         mentee_goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
         reasons=list(mentorship.match_reasons or []),

@@ -22,14 +22,12 @@ from sqlalchemy.orm import Session
 
 from bot import audit, keys, mentorships
 from bot.db.enums import EnrollmentStatus, RequestStatus
-from bot.db.models import Enrollment, Mentorship, MentorshipRequest, OutboxMessage, Person, Program
+from bot.db.models import Enrollment, MentorshipRequest, OutboxMessage, Person, Program
 from bot.keys import Kind
+from bot.limits import DECLINE_REASON_MAX, MAX_CHOICES, NOTE_MAX
 from bot.notices import dm, local_day, queue_message
 from bot.transitions import move, move_all
-from bot.views.enrollment import EXPERIENCE_LABELS
-from bot.views.matching import (
-    DECLINE_REASON_MAX,
-    NOTE_MAX,
+from bot.views.requests import (
     declined_message,
     expired_message,
     request_answered_blocks,
@@ -37,8 +35,6 @@ from bot.views.matching import (
     request_message,
     request_sent_message,
 )
-
-MAX_CHOICES = 3
 
 # Words a mentee's notice given the next mentor asked (None: nobody left to ask).
 Notice = Callable[[Person | None], tuple[str, list[Block]]]
@@ -66,9 +62,12 @@ class Answer(StrEnum):
 
 @dataclass(frozen=True)
 class Outcome:
+    """What became of an answer; who asked is told only to the mentor it was sent to."""
+
     answer: Answer
-    request: MentorshipRequest | None = None
-    mentorship: Mentorship | None = None
+    request_id: int | None = None
+    mentee_user_id: str | None = None  # when ACCEPTED or OPEN
+    mentorship_id: int | None = None  # when ACCEPTED
 
 
 def open_chain(
@@ -190,10 +189,29 @@ def answerable(session: Session, request_id: int, *, actor_user_id: str, now: da
     if request is None:
         return Outcome(Answer.ALREADY_ANSWERED)
     if not _is_addressee(session, request, actor_user_id, "request.decline_open", now):
-        return Outcome(Answer.NOT_YOURS, request)
+        return Outcome(Answer.NOT_YOURS, request.id)
     if request.status is not RequestStatus.PENDING:
-        return Outcome(Answer.ALREADY_ANSWERED, request)
-    return Outcome(Answer.OPEN, request)
+        return Outcome(Answer.ALREADY_ANSWERED, request.id)
+    mentee = session.get(Person, request.mentee_id)
+    assert mentee is not None
+    return Outcome(Answer.OPEN, request.id, mentee_user_id=mentee.slack_user_id)
+
+
+def refuse_unreadable(
+    session: Session, *, team_id: str, actor_user_id: str, value: object, now: datetime
+) -> Outcome:
+    """A request id no button of ours carries: refused and audited, answered as answered."""
+    audit.refused(
+        session,
+        team_id=team_id,
+        actor=actor_user_id,
+        action="request.unreadable",
+        subject_type="request",
+        subject_id=str(value)[:64],
+        now=now,
+        why="a request id no button of ours carries",
+    )
+    return Outcome(Answer.ALREADY_ANSWERED)
 
 
 def _is_addressee(
@@ -223,7 +241,7 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
     mentor, mentee = session.get(Person, request.mentor_id), session.get(Person, request.mentee_id)
     assert mentor is not None and mentee is not None
     if not _is_addressee(session, request, actor_user_id, "request.accept", now):
-        return Outcome(Answer.NOT_YOURS, request)
+        return Outcome(Answer.NOT_YOURS, request.id)
     program = session.get(Program, request.program_id)
     assert program is not None
     # The answer and the pairing stand or fall together: with no free slot the savepoint
@@ -231,7 +249,7 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
     savepoint = session.begin_nested()
     if not _answer(session, request, RequestStatus.ACCEPTED, now):
         savepoint.commit()
-        return Outcome(Answer.ALREADY_ANSWERED, request)
+        return Outcome(Answer.ALREADY_ANSWERED, request.id)
     mentorship = mentorships.start(
         session,
         program,
@@ -244,7 +262,7 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
     if mentorship is None:
         savepoint.rollback()
         session.refresh(request)
-        return Outcome(Answer.FULL, request)
+        return Outcome(Answer.FULL, request.id)
     savepoint.commit()
     request.mentorship_id = mentorship.id
     move_all(
@@ -264,7 +282,7 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
         subject_id=mentorship.id,
         now=now,
     )
-    return Outcome(Answer.ACCEPTED, request, mentorship)
+    return Outcome(Answer.ACCEPTED, request.id, mentee.slack_user_id, mentorship.id)
 
 
 def decline(
@@ -276,9 +294,9 @@ def decline(
     mentor = session.get(Person, request.mentor_id)
     assert mentor is not None
     if not _is_addressee(session, request, actor_user_id, "request.decline", now):
-        return Outcome(Answer.NOT_YOURS, request)
+        return Outcome(Answer.NOT_YOURS, request.id)
     if not _answer(session, request, RequestStatus.DECLINED, now):
-        return Outcome(Answer.ALREADY_ANSWERED, request)
+        return Outcome(Answer.ALREADY_ANSWERED, request.id)
     request.decline_reason = (reason or "")[:DECLINE_REASON_MAX] or None
     _move_on(session, request, mentor, now, declined=True)
     mentee = session.get(Person, request.mentee_id)
@@ -297,7 +315,7 @@ def decline(
         subject_id=request.id,
         now=now,
     )
-    return Outcome(Answer.DECLINED, request)
+    return Outcome(Answer.DECLINED, request.id)
 
 
 def expire_due(session: Session, now: datetime, limit: int = 200) -> int:
@@ -451,13 +469,12 @@ def _send_request_dm(
         mentee_user_id=mentee.slack_user_id,
         mentee_name=mentee.display_name,
         mentee_title=mentee.title,
-        experience_label=_experience_label(mentee_enrollment),
+        experience=mentee_enrollment.experience_level if mentee_enrollment else None,
         topics=[t.label for t in mentee_enrollment.topics] if mentee_enrollment else [],
         goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
         note=request.note,
         reasons=list(request.reasons or []),
         expires_on=local_day(request.expires_at, mentor.tz),
-        rank_note=None,
     )
     dm(
         session,
@@ -497,12 +514,6 @@ def rewrite_request_dm(
         blocks,
         now,
     )
-
-
-def _experience_label(enrollment: Enrollment | None) -> str:
-    if enrollment is None or enrollment.experience_level is None:
-        return "Not given"
-    return EXPERIENCE_LABELS[enrollment.experience_level]
 
 
 def mentor_left(

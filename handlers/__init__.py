@@ -9,8 +9,8 @@ from handlers import (
     commands,
     direct_messages,
     enrollment,
+    find,
     home,
-    matching,
     middleware,
     program,
     requests,
@@ -26,6 +26,6 @@ def register(app: App, deps: Deps) -> None:
     app.event("message")(direct_messages.on_message)
     routes = enrollment.register(app, deps) | program.register(app, deps)
     routes |= rounds.register(app, deps)
-    routes |= matching.register(app, deps, join=routes["join"])
+    routes |= find.register(app, deps, join=routes["join"])
     commands.register(app, deps, routes)
     requests.register(app, deps)

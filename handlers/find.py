@@ -4,259 +4,271 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.db.models import Program
+from bot import find
 from bot.deps import Deps
-from bot.enrollment import enrollment_of
-from bot.find import (
-    PAGE_SIZE,
-    FindError,
-    PickRefused,
-    PicksUnavailable,
-    Search,
-    check_can_search,
-    check_pick,
-    choices_for,
-    chosen_cards,
-    clip_query,
-    record_refusal,
-    search,
-    searcher,
-    with_pick,
-    without,
-    without_pick,
-)
-from bot.mentorship_requests import RequestError, open_chain
-from bot.people import find_person
-from bot.programs import current_program
-from bot.views.home import HomeIds
-from bot.views.matching import (
-    MatchIds,
+from bot.find import Click, Edit, FindError, PickRefused, PicksUnavailable, Search, Shown
+from bot.requests import RequestError
+from bot.views.find import (
+    FindIds,
     find_failed_modal,
     finding_modal,
     note_modal,
     notice_modal,
     suggestions_modal,
 )
+from bot.views.home import HomeIds
+from handlers.context import deps_of
 from handlers.errors import SLACK_UNREACHABLE, guarded
 from handlers.invocation import Invocation, Route
 from handlers.payloads import row_id, team_of
 
 log = logging.getLogger(__name__)
 
+SLACK_BUSY = "Slack is busy right now; please try `/mentor find` again in a moment."
 
-def register(app: App, deps: Deps, *, join: Route) -> dict[str, Route]:
-    """Listeners of the find flow; returns the `find` route (newcomers go to `join`)."""
+# Someone who never joined is shown the join form instead: finding a mentor starts with
+# saying what you're looking for. Set by `register` until the lead wires
+# `handlers.enrollment`'s `join` route here directly.
+_join: Route | None = None
 
-    def render(spec: Search, *, user_id: str, notice: str | None = None) -> dict[str, Any]:
-        """The suggestions modal for this search, as a dict ready for views.open/update."""
-        now = deps.clock()
-        with deps.sessions() as session:
-            program = session.get(Program, spec.program_id)
-            assert program is not None
-            mentee = find_person(session, program.team_id, user_id)
-            assert mentee is not None
-            state = search(session, deps.pools, program, mentee, spec, now, notice)
-            session.commit()
-        return suggestions_modal(state, private_metadata=spec.to_metadata()).to_dict()
+Reply = Callable[[str], None]
 
-    def refuse(body: dict[str, Any], error: PickRefused, action: str, *, tell: bool) -> None:
-        with deps.sessions() as session:
-            record_refusal(
-                session,
+
+# --- /mentor find and the Find buttons ------------------------------------------------------
+
+
+def find_mentor(call: Invocation) -> None:
+    try:
+        with call.deps.uow() as uow:
+            spec = find.begin(
+                uow.session,
+                team_id=call.team_id,
+                user_id=call.user_id,
+                query=call.parsed.rest,
+                now=call.deps.clock(),
+            )
+    except FindError as exc:
+        call.ack()
+        call.respond(text=str(exc), response_type="ephemeral")
+        return
+    if spec is None:
+        assert _join is not None
+        _join(call)
+        return
+    call.ack()
+
+    def reply(text: str) -> None:
+        call.respond(text=text, response_type="ephemeral")
+
+    _open_suggestions(call.deps, call.client, spec, call.user_id, call.trigger_id, reply)
+
+
+COMMANDS: dict[str, Route] = {"find": find_mentor}
+
+
+@guarded
+def on_find_button(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond | None,
+    context: BoltContext,
+) -> None:
+    """The Home tab's Find button, or the one under a notice DM: opens the search."""
+    ack()
+    deps = deps_of(context)
+    user_id, team_id = body["user"]["id"], team_of(body)
+
+    def reply(text: str) -> None:
+        if respond is not None and body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        with deps.uow() as uow:  # the Home tab has no message to answer under
+            find.tell(uow.session, team_id=team_id, user_id=user_id, text=text, now=deps.clock())
+
+    try:
+        with deps.uow() as uow:
+            spec = find.begin(
+                uow.session, team_id=team_id, user_id=user_id, query="", now=deps.clock()
+            )
+    except FindError as exc:
+        reply(str(exc))
+        return
+    if spec is not None:
+        _open_suggestions(deps, client, spec, user_id, body["trigger_id"], reply)
+
+
+def _open_suggestions(
+    deps: Deps, client: WebClient, spec: Search, user_id: str, trigger_id: str, reply: Reply
+) -> None:
+    """Open at once (the trigger lasts 3 s), then fill in: a pool may need rebuilding."""
+    try:
+        opened = client.views_open(trigger_id=trigger_id, view=finding_modal())
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        reply(SLACK_BUSY)
+        return
+    _fill(deps, client, opened["view"]["id"], spec, user_id)
+
+
+def _fill(deps: Deps, client: WebClient, view_id: str, spec: Search, user_id: str) -> None:
+    """Replace the "finding" modal with suggestions, or with an error: never leave it."""
+    try:
+        with deps.uow() as uow:
+            shown = find.suggestions(
+                uow.session, deps.pools, spec, user_id=user_id, now=deps.clock()
+            )
+        client.views_update(view_id=view_id, view=_suggestions_view(shown))
+        return
+    except SLACK_UNREACHABLE:
+        raise  # the boundary tells them Slack is slow
+    except Exception:
+        log.exception("could not show suggestions to %s", user_id)
+    client.views_update(view_id=view_id, view=find_failed_modal())
+
+
+# --- the suggestions modal ------------------------------------------------------------------
+
+# What each button in the suggestions modal does to the search it shows.
+EDITS = {
+    FindIds.CHOOSE: Edit.CHOOSE,
+    FindIds.UNCHOOSE: Edit.UNCHOOSE,
+    FindIds.MORE: Edit.MORE,
+    FindIds.SEARCH: Edit.SEARCH,
+}
+
+
+@guarded
+def on_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    edit = EDITS[action["action_id"]]
+    value = action.get("value")
+    query = _typed(body["view"]) if edit is Edit.SEARCH else ""
+    click = Click(edit, mentor_id=row_id(value), value=value, query=query)
+    try:
+        with deps.uow() as uow:
+            shown = find.clicked(
+                uow.session,
+                deps.pools,
+                metadata=body["view"].get("private_metadata"),
                 team_id=team_of(body),
                 user_id=body["user"]["id"],
-                error=error,
-                action=action,
+                click=click,
                 now=deps.clock(),
-                tell=tell,
             )
-            session.commit()
-        deps.wake()
+    except PickRefused as exc:
+        _refuse(deps, body, exc, edit.value, tell=True)
+        return
+    view = body["view"]
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=_suggestions_view(shown))
 
-    def own_search(body: dict[str, Any], view: dict[str, Any]) -> Search:
-        """The search a modal carries, if it is this person's own (PickRefused if not)."""
-        spec = Search.from_metadata(view.get("private_metadata"))
-        with deps.sessions() as session:
-            searcher(session, spec, team_of(body), body["user"]["id"])
-        return spec
 
-    def start(team_id: str, user_id: str, query: str) -> Search | str:
-        """A new search, or the sentence saying why there is none."""
-        with deps.sessions() as session:
-            if enrollment_of(session, team_id, user_id, deps.clock()) is None:
-                return ""
-            program = current_program(session, team_id, deps.clock())
-            session.commit()
-            return Search(program_id=program.id, query=clip_query(query))
+@guarded
+def on_next(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    deps = deps_of(context)
+    try:
+        with deps.uow() as uow:
+            step = find.next_step(
+                uow.session,
+                deps.pools,
+                metadata=view.get("private_metadata"),
+                team_id=team_of(body),
+                user_id=body["user"]["id"],
+                typed_query=_typed(view),
+                now=deps.clock(),
+            )
+    except PickRefused as exc:
+        ack(response_action="update", view=notice_modal(str(exc)))
+        _refuse(deps, body, exc, "next", tell=False)
+        return
+    if isinstance(step, Shown):
+        ack(response_action="update", view=_suggestions_view(step))
+        return
+    metadata = step.search.to_metadata()
+    ack(response_action="push", view=note_modal(step.picks, private_metadata=metadata))
 
-    def find(call: Invocation) -> None:
-        spec = start(call.team_id, call.user_id, call.parsed.rest)
-        if spec == "":
-            join(call)  # finding a mentor starts with saying what you're looking for
-            return
-        call.ack()
 
-        def reply(text: str) -> None:
-            call.respond(text=text, response_type="ephemeral")
+@guarded
+def on_send(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    deps = deps_of(context)
+    field = view["state"]["values"].get(FindIds.NOTE_BLOCK, {}).get(FindIds.NOTE_ACTION)
+    user_id, now = body["user"]["id"], deps.clock()
+    try:
+        with deps.uow() as uow:
+            find.send(
+                uow.session,
+                deps.pools,
+                metadata=view.get("private_metadata"),
+                team_id=team_of(body),
+                user_id=user_id,
+                note=((field or {}).get("value") or "").strip(),
+                now=now,
+            )
+    except PickRefused as exc:
+        ack(response_action="update", view=notice_modal(str(exc)))
+        _refuse(deps, body, exc, "send", tell=False)
+        return
+    except PicksUnavailable as exc:
+        # Picked while they could take someone; no longer: say so, and show fresh ones.
+        with deps.uow() as uow:
+            shown = find.suggestions(
+                uow.session, deps.pools, exc.fresh, user_id=user_id, now=now, notice=str(exc)
+            )
+        ack(response_action="update", view=_suggestions_view(shown))
+        return
+    except (RequestError, FindError) as exc:
+        ack(response_action="errors", errors={FindIds.NOTE_BLOCK: str(exc)[:150]})
+        return
+    ack(response_action="clear")  # also the quiet answer to a repeat of the same send
 
-        open_suggestions(call.client, spec, call.user_id, call.trigger_id, reply)
 
-    def open_suggestions(
-        client: WebClient, spec: Search, user_id: str, trigger_id: str, reply: Any
-    ) -> None:
-        """Open at once (the trigger lasts 3 s), then fill in: a pool may need rebuilding."""
-        with deps.sessions() as session:
-            program = session.get(Program, spec.program_id)
-            mentee = find_person(session, program.team_id, user_id) if program else None
-            assert program is not None and mentee is not None
-            try:
-                check_can_search(session, program, mentee)
-            except FindError as exc:
-                reply(str(exc))
-                return
-        try:
-            opened = client.views_open(trigger_id=trigger_id, view=finding_modal())
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            reply("Slack is busy right now; please try `/mentor find` again in a moment.")
-            return
-        fill(client, opened["view"]["id"], spec, user_id)
+def _suggestions_view(shown: Shown) -> dict[str, Any]:
+    return suggestions_modal(shown.state, private_metadata=shown.search.to_metadata()).to_dict()
 
-    def fill(client: WebClient, view_id: str, spec: Search, user_id: str) -> None:
-        """Replace the "finding" modal with suggestions, or with an error: never leave it."""
-        try:
-            client.views_update(view_id=view_id, view=render(spec, user_id=user_id))
-            return
-        except SLACK_UNREACHABLE:
-            raise  # the boundary tells them Slack is slow
-        except Exception:
-            log.exception("could not show suggestions to %s", user_id)
-        client.views_update(view_id=view_id, view=find_failed_modal())
 
-    # Opens the search from a button: the Home tab's, or one in a notice DM.
-    @app.action(HomeIds.FIND)
-    @app.action(MatchIds.FIND_AGAIN)
-    @guarded
-    def on_find_button(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond | None
-    ) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        spec = start(team_of(body), user_id, "")
-        if isinstance(spec, Search):
+def _typed(view: dict[str, Any]) -> str:
+    field = view["state"]["values"].get(FindIds.QUERY_BLOCK, {}).get(FindIds.QUERY_ACTION)
+    return str((field or {}).get("value") or "")
 
-            def reply(text: str) -> None:
-                if respond is not None and body.get("response_url"):
-                    respond(text=text, response_type="ephemeral", replace_original=False)
-                else:
-                    client.chat_postMessage(channel=user_id, text=text)
 
-            open_suggestions(client, spec, user_id, body["trigger_id"], reply)
-
-    def redraw(body: dict[str, Any], client: WebClient, spec: Search) -> None:
-        view = body["view"]
-        client.views_update(
-            view_id=view["id"],
-            hash=view.get("hash"),
-            view=render(spec, user_id=body["user"]["id"]),
+def _refuse(
+    deps: Deps, body: dict[str, Any], error: PickRefused, action: str, *, tell: bool
+) -> None:
+    """Log and audit a forged payload; with `tell`, DM them (a click has no other way back)."""
+    with deps.uow() as uow:
+        find.record_refusal(
+            uow.session,
+            team_id=team_of(body),
+            user_id=body["user"]["id"],
+            error=error,
+            action=action,
+            now=deps.clock(),
+            tell=tell,
         )
 
-    def typed_query(view: dict[str, Any]) -> str:
-        field = view["state"]["values"].get(MatchIds.QUERY_BLOCK, {}).get(MatchIds.QUERY_ACTION)
-        return clip_query(str((field or {}).get("value") or ""))
 
-    def choose(spec: Search, action: dict[str, Any], body: dict[str, Any]) -> Search:
-        mentor_id = row_id(action.get("value"))
-        if mentor_id is None:
-            raise PickRefused("an unreadable pick", action.get("value"))
-        with deps.sessions() as session:
-            program, mentee = searcher(session, spec, team_of(body), body["user"]["id"])
-            check_pick(session, program, mentee, mentor_id)
-        return with_pick(spec, mentor_id)
+def register(app: App, deps: Deps | None = None, *, join: Route | None = None) -> dict[str, Route]:
+    """Wire the find flow's listeners; returns its `/mentor` routes.
 
-    # How each click in the suggestions modal changes the search it shows.
-    edits: dict[str, Callable[[Search, dict[str, Any], dict[str, Any]], Search]] = {
-        MatchIds.CHOOSE: choose,
-        MatchIds.UNCHOOSE: lambda spec, action, body: without_pick(
-            spec, row_id(action.get("value")) or 0
-        ),
-        MatchIds.MORE: lambda spec, action, body: replace(spec, offset=spec.offset + PAGE_SIZE),
-        MatchIds.SEARCH: lambda spec, action, body: replace(
-            spec, query=typed_query(body["view"]), offset=0
-        ),
-    }
-
-    def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            spec = edits[action["action_id"]](own_search(body, body["view"]), action, body)
-        except PickRefused as exc:
-            refuse(body, exc, action["action_id"].rsplit(".", 1)[-1], tell=True)
-            return
-        redraw(body, client, spec)
-
-    for action_id in edits:
-        app.action(action_id)(guarded(on_click))
-
-    @app.view(MatchIds.SUGGESTIONS_CALLBACK)
-    @guarded
-    def on_next(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            spec = own_search(body, view)
-        except PickRefused as exc:
-            ack(response_action="update", view=notice_modal(str(exc)))
-            refuse(body, exc, "next", tell=False)
-            return
-        query = typed_query(view)
-        if not spec.picks or query != spec.query:
-            # The submit button doubles as "search" (Enter in the search box submits).
-            searched = replace(spec, query=query, offset=0)
-            ack(response_action="update", view=render(searched, user_id=body["user"]["id"]))
-            return
-        with deps.sessions() as session:
-            program = session.get(Program, spec.program_id)
-            assert program is not None
-            picks = chosen_cards(session, deps.pools, program, spec, deps.clock())
-        ack(response_action="push", view=note_modal(picks, private_metadata=spec.to_metadata()))
-
-    @app.view(MatchIds.NOTE_CALLBACK)
-    @guarded
-    def on_send(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        field = view["state"]["values"].get(MatchIds.NOTE_BLOCK, {}).get(MatchIds.NOTE_ACTION)
-        note = ((field or {}).get("value") or "").strip()
-        now = deps.clock()
-        try:
-            spec = Search.from_metadata(view.get("private_metadata"))
-            with deps.sessions() as session:
-                program, mentee = searcher(session, spec, team_of(body), body["user"]["id"])
-                choices = choices_for(session, deps.pools, program, mentee, spec, now)
-                open_chain(
-                    session, program=program, mentee=mentee, choices=choices, note=note, now=now
-                )
-                session.commit()
-        except PickRefused as exc:
-            ack(response_action="update", view=notice_modal(str(exc)))
-            refuse(body, exc, "send", tell=False)
-            return
-        except PicksUnavailable as exc:
-            # Picked while they could take someone; no longer: say so, and show fresh ones.
-            fresh = without(spec, [mentor for mentor, _ in exc.gone])
-            ack(
-                response_action="update",
-                view=render(fresh, user_id=body["user"]["id"], notice=str(exc)),
-            )
-            return
-        except (RequestError, FindError) as exc:
-            ack(response_action="errors", errors={MatchIds.NOTE_BLOCK: str(exc)[:150]})
-            return
-        ack(response_action="clear")  # also the quiet answer to a repeat of the same send
-        deps.wake()
-
-    return {"find": find}
+    `deps` and `join` are the shim for today's `handlers/__init__.py`: `join` is where
+    `/mentor find` sends someone who never joined.
+    """
+    global _join
+    if join is not None:
+        _join = join
+    app.action(HomeIds.FIND)(on_find_button)
+    app.action(FindIds.FIND_AGAIN)(on_find_button)
+    for action_id in EDITS:
+        app.action(action_id)(on_click)
+    app.view(FindIds.SUGGESTIONS_CALLBACK)(on_next)
+    app.view(FindIds.NOTE_CALLBACK)(on_send)
+    return COMMANDS

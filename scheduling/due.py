@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import events, find, mentorship_requests, outbox
+from bot import events, find, outbox, requests
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -42,7 +42,7 @@ class DueReport:
 def run_due(runtime: Runtime, now: datetime) -> DueReport:
     # State changes first, so the messages they queue go out in this same run.
     with runtime.deps.sessions() as session:
-        expired = mentorship_requests.expire_due(session, now)
+        expired = requests.expire_due(session, now)
         session.commit()
     with runtime.deps.sessions() as session:
         told_waiting = find.notify_waiting(session, runtime.deps.pools, now)

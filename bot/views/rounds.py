@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.views.matching import fit_label
+from bot.views.find import fit_label
 from bot.views.text import escape
 
 PAIRS_SHOWN = 40  # a modal holds 100 blocks; the CSV has every pair

@@ -19,9 +19,10 @@ from bot.db.base import Base
 from bot.db.enums import EnrollmentRole
 from bot.db.models import MatchRound, MentorshipRequest, Person
 from bot.find import Search
-from bot.mentorship_requests import Choice, decline, open_chain
 from bot.programs import current_program
-from bot.views.matching import MatchIds, MentorCard, note_modal
+from bot.requests import Choice, decline, open_chain
+from bot.views.find import FindIds, MentorCard, note_modal
+from bot.views.requests import RequestIds
 from bot.views.rounds import RoundIds
 from tests.integration.cast import enroll
 from tests.integration.conftest import COORDINATOR, TEAM, Rig
@@ -108,11 +109,11 @@ def _ben_request_message(rig: Rig, w: World) -> dict[str, Any]:
         "blocks": [
             {
                 "type": "actions",
-                "block_id": MatchIds.REQUEST_ACTIONS_BLOCK,
+                "block_id": RequestIds.REQUEST_ACTIONS_BLOCK,
                 "elements": [
                     {"type": "button", "action_id": a, "value": str(w.request_id),
                      "text": {"type": "plain_text", "text": a}}
-                    for a in (MatchIds.ACCEPT, MatchIds.DECLINE)
+                    for a in (RequestIds.ACCEPT, RequestIds.DECLINE)
                 ],
             }
         ],
@@ -126,14 +127,14 @@ def _responded(rig: Rig) -> str:
 
 
 def decline_opened_by_someone_else(rig: Rig, w: World) -> str:
-    rig.slack.block_action(CARA, MatchIds.DECLINE, message=_ben_request_message(rig, w))
+    rig.slack.block_action(CARA, RequestIds.DECLINE, message=_ben_request_message(rig, w))
     answer = _responded(rig)
     assert rig.emulator.calls("views.open") == []  # no modal, so no mentee's name
     return answer
 
 
 def accept_by_someone_else(rig: Rig, w: World) -> str:
-    rig.slack.block_action(CARA, MatchIds.ACCEPT, message=_ben_request_message(rig, w))
+    rig.slack.block_action(CARA, RequestIds.ACCEPT, message=_ben_request_message(rig, w))
     return _responded(rig)
 
 
@@ -141,7 +142,7 @@ def _decline_view(request: object, **extra: Any) -> dict[str, Any]:
     return {
         "id": "VFORGED01",
         "type": "modal",
-        "callback_id": MatchIds.DECLINE_CALLBACK,
+        "callback_id": RequestIds.DECLINE_CALLBACK,
         "private_metadata": json.dumps({"request": request, **extra}),
         "blocks": [],
     }
@@ -190,16 +191,16 @@ def choose_someone_who_is_not_a_mentor(rig: Rig, w: World) -> str:
     view = {
         "id": "VFORGED03",
         "type": "modal",
-        "callback_id": MatchIds.SUGGESTIONS_CALLBACK,
+        "callback_id": FindIds.SUGGESTIONS_CALLBACK,
         "private_metadata": Search(w.program_id).to_metadata(),
         "blocks": [
-            {"type": "section", "block_id": f"{MatchIds.CARD_PREFIX}x",
+            {"type": "section", "block_id": f"{FindIds.CARD_PREFIX}x",
              "text": {"type": "mrkdwn", "text": "x"},
-             "accessory": {"type": "button", "action_id": MatchIds.CHOOSE,
+             "accessory": {"type": "button", "action_id": FindIds.CHOOSE,
                            "value": str(w.ids[DEV]), "text": {"type": "plain_text", "text": "C"}}}
         ],
     }  # fmt: skip
-    rig.slack.block_action(ANA, MatchIds.CHOOSE, view=view)
+    rig.slack.block_action(ANA, FindIds.CHOOSE, view=view)
     return dm_text(rig, ANA)
 
 

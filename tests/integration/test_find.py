@@ -11,9 +11,10 @@ from sqlalchemy import select
 from bot.db.enums import EnrollmentRole, EnrollmentStatus, RequestStatus
 from bot.db.models import Enrollment, MentorshipRequest, Person
 from bot.emulator import validate_view
-from bot.mentorship_requests import Choice, decline, open_chain
 from bot.programs import current_program
-from bot.views.matching import MatchIds
+from bot.requests import Choice, decline, open_chain
+from bot.views.find import FindIds
+from bot.views.requests import RequestIds
 from tests.integration.cast import enroll
 from tests.integration.conftest import TEAM, Rig
 
@@ -62,7 +63,7 @@ def cards(view: dict[str, Any]) -> list[str]:
     """Mentor user ids in the order the modal shows them (picks excluded)."""
     shown = []
     for block in view["blocks"]:
-        if block.get("block_id", "").startswith(MatchIds.CARD_PREFIX):
+        if block.get("block_id", "").startswith(FindIds.CARD_PREFIX):
             text = block["text"]["text"]
             shown.append(text[text.index("<@") + 2 : text.index(">")])
     return shown
@@ -88,7 +89,7 @@ def open_find(rig: Rig, user: str = ANA, text: str = "find") -> dict[str, Any]:
     rig.slack.slash_command(user, text)
     [opened] = rig.emulator.wait_for("views.open")
     assert opened.ok, opened.response
-    assert opened.args["view"]["callback_id"] == MatchIds.FINDING_CALLBACK
+    assert opened.args["view"]["callback_id"] == FindIds.FINDING_CALLBACK
     [filled] = rig.emulator.wait_for("views.update")
     assert filled.ok, filled.response
     return filled.args["view"]
@@ -102,28 +103,28 @@ def top(rig: Rig, user: str = ANA) -> dict[str, Any]:
 def test_find_shows_the_mentors_who_fit_best_first_with_reasons(rig: Rig) -> None:
     view = open_find(rig)
 
-    assert view["callback_id"] == MatchIds.SUGGESTIONS_CALLBACK
+    assert view["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
     assert validate_view(view) == []
     shown = cards(view)
     assert shown[0] == SWITCHER  # the backend-to-ML mentor, without a shared keyword
     first_card = next(
-        b for b in view["blocks"] if b.get("block_id", "").startswith(MatchIds.CARD_PREFIX)
+        b for b in view["blocks"] if b.get("block_id", "").startswith(FindIds.CARD_PREFIX)
     )
     assert "• You both care about Machine learning engineering" in first_card["text"]["text"]
-    assert first_card["accessory"]["action_id"] == MatchIds.CHOOSE
+    assert first_card["accessory"]["action_id"] == FindIds.CHOOSE
 
 
 def test_choosing_in_order_then_a_note_asks_the_first_and_queues_the_rest(rig: Rig) -> None:
     open_find(rig)
-    rig.slack.block_action(ANA, MatchIds.CHOOSE, value=str(person_id(rig, SWITCHER)))
+    rig.slack.block_action(ANA, FindIds.CHOOSE, value=str(person_id(rig, SWITCHER)))
     picked_once = top(rig)
-    rig.slack.block_action(ANA, MatchIds.CHOOSE, value=str(person_id(rig, MANAGER)))
+    rig.slack.block_action(ANA, FindIds.CHOOSE, value=str(person_id(rig, MANAGER)))
     picked_twice = top(rig)
 
     chosen_card = next(
         b
         for b in picked_twice["blocks"]
-        if b.get("block_id", "").startswith(MatchIds.CARD_PREFIX) and SWITCHER in b["text"]["text"]
+        if b.get("block_id", "").startswith(FindIds.CARD_PREFIX) and SWITCHER in b["text"]["text"]
     )
     assert "accessory" not in chosen_card  # no second "Choose" for a chosen mentor
     assert "Your choice #1" in chosen_card["text"]["text"]
@@ -131,9 +132,9 @@ def test_choosing_in_order_then_a_note_asks_the_first_and_queues_the_rest(rig: R
 
     pushed = rig.slack.view_submission(ANA)
     assert pushed.json["response_action"] == "push"
-    assert pushed.json["view"]["callback_id"] == MatchIds.NOTE_CALLBACK
+    assert pushed.json["view"]["callback_id"] == FindIds.NOTE_CALLBACK
     sent = rig.slack.view_submission(
-        ANA, values={MatchIds.NOTE_BLOCK: {MatchIds.NOTE_ACTION: "30 minutes every two weeks?"}}
+        ANA, values={FindIds.NOTE_BLOCK: {FindIds.NOTE_ACTION: "30 minutes every two weeks?"}}
     )
     assert sent.json == {"response_action": "clear"}
 
@@ -145,7 +146,7 @@ def test_choosing_in_order_then_a_note_asks_the_first_and_queues_the_rest(rig: R
     to_switcher = [
         c for c in rig.emulator.calls("chat.postMessage") if c.args["channel"] == SWITCHER
     ]
-    assert len(to_switcher) == 1 and MatchIds.ACCEPT in str(to_switcher[0].args["blocks"])
+    assert len(to_switcher) == 1 and RequestIds.ACCEPT in str(to_switcher[0].args["blocks"])
     assert asks[0].reasons  # the mentor is told why they were chosen
     assert asks[0].reasons[0] in str(to_switcher[0].args["blocks"])
 
@@ -154,7 +155,7 @@ def test_describing_what_you_look_for_searches_again(rig: Rig) -> None:
     open_find(rig)
 
     rig.slack.view_submission(
-        ANA, values={MatchIds.QUERY_BLOCK: {MatchIds.QUERY_ACTION: "computer vision research"}}
+        ANA, values={FindIds.QUERY_BLOCK: {FindIds.QUERY_ACTION: "computer vision research"}}
     )
 
     searched = top(rig)

@@ -14,11 +14,11 @@ from bot.db.base import Base
 from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person
 from bot.integrity import slot_mismatches
-from bot.mentorship_requests import Answer, Choice, accept, open_chain
 from bot.mentorships import start as start_mentorship
 from bot.programs import current_program
+from bot.requests import Answer, Choice, accept, open_chain
 from bot.views.enrollment import EnrollmentIds
-from bot.views.matching import MatchIds
+from bot.views.requests import RequestIds
 from tests.integration import cast
 from tests.integration.conftest import COORDINATOR, TEAM, Rig
 from tests.integration.test_enrollment import join
@@ -151,12 +151,13 @@ def ask(rig: Rig, mentee: str, mentor: str, note: str) -> None:
 
 
 def decline(rig: Rig, mentor: str, reason: str) -> None:
-    rig.slack.block_action(mentor, MatchIds.DECLINE)
+    rig.slack.block_action(mentor, RequestIds.DECLINE)
     rig.emulator.wait_for(
-        "views.open", predicate=lambda c: c.args["view"]["callback_id"] == MatchIds.DECLINE_CALLBACK
+        "views.open",
+        predicate=lambda c: c.args["view"]["callback_id"] == RequestIds.DECLINE_CALLBACK,
     )
     rig.slack.view_submission(
-        mentor, values={MatchIds.REASON_BLOCK: {MatchIds.REASON_ACTION: reason}}
+        mentor, values={RequestIds.REASON_BLOCK: {RequestIds.REASON_ACTION: reason}}
     )
     rig.settle()
 
@@ -272,7 +273,7 @@ def test_a_mentee_who_left_cannot_be_accepted_and_the_mentors_dm_says_so(rig: Ri
         assert session.scalars(select(Mentorship)).all() == []
     [rewritten] = rig.emulator.calls("chat.update")
     assert f"<@{ZEP}> has left" in rewritten.args["text"]
-    assert MatchIds.ACCEPT not in json.dumps(rewritten.args.get("blocks"))
+    assert RequestIds.ACCEPT not in json.dumps(rewritten.args.get("blocks"))
 
 
 def test_a_mentor_who_left_is_skipped_and_the_mentees_next_choice_is_asked(rig: Rig) -> None:
@@ -290,7 +291,7 @@ def test_a_mentor_who_left_is_skipped_and_the_mentees_next_choice_is_asked(rig: 
     [to_zep] = [c.args for c in rig.emulator.calls("chat.postMessage") if c.args["channel"] == ZEP]
     assert f"<@{BAR}> has left" in to_zep["text"] and f"<@{CYD}>" in to_zep["text"]
     [to_cyd] = [c.args for c in rig.emulator.calls("chat.postMessage") if c.args["channel"] == CYD]
-    assert MatchIds.ACCEPT in json.dumps(to_cyd["blocks"])
+    assert RequestIds.ACCEPT in json.dumps(to_cyd["blocks"])
 
 
 def ask_chain(rig: Rig, mentee: str, *mentors: str) -> None:

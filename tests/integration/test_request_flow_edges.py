@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.db.models import Enrollment, MentorshipRequest, Person
+from bot.limits import NOTE_MAX
 from bot.slack import INTERACTIVE_TIMEOUT_S
-from bot.views.matching import NOTE_MAX, MatchIds
+from bot.views.find import FindIds
+from bot.views.requests import RequestIds
 from bot.views.text import MAX_PRIVATE_METADATA
 from tests.integration.cast import enroll
 from tests.integration.conftest import COORDINATOR, Rig
@@ -78,7 +80,7 @@ def test_a_search_of_250_emoji_fills_in_the_modal_with_state_inside_slacks_limit
 
     [filled] = rig.emulator.wait_for("views.update")
     assert filled.ok, filled.response
-    assert filled.args["view"]["callback_id"] == MatchIds.SUGGESTIONS_CALLBACK
+    assert filled.args["view"]["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
     assert len(filled.args["view"]["private_metadata"]) <= MAX_PRIVATE_METADATA
 
 
@@ -103,9 +105,9 @@ def choose_and_open_note(rig: Rig, *mentors: str) -> None:
         [value] = [
             b["accessory"]["value"]
             for b in view["blocks"]
-            if b.get("block_id", "").startswith(MatchIds.CARD_PREFIX) and f"<@{mentor}>" in str(b)
+            if b.get("block_id", "").startswith(FindIds.CARD_PREFIX) and f"<@{mentor}>" in str(b)
         ]
-        rig.slack.block_action(ANA, MatchIds.CHOOSE, value=value, view=view)
+        rig.slack.block_action(ANA, FindIds.CHOOSE, value=value, view=view)
         rig.settle()
     rig.slack.view_submission(ANA)  # Next: the note modal
 
@@ -116,7 +118,7 @@ def test_a_note_of_100000_characters_is_stored_clipped_to_the_stated_maximum(rig
     assert f"{NOTE_MAX:,} characters" in str(note_view)  # the hint states the maximum
 
     rig.slack.view_submission(
-        ANA, values={MatchIds.NOTE_BLOCK: {MatchIds.NOTE_ACTION: "n" * 100_000}}
+        ANA, values={FindIds.NOTE_BLOCK: {FindIds.NOTE_ACTION: "n" * 100_000}}
     )
 
     [request] = requests_of(rig)
@@ -150,8 +152,8 @@ def test_a_pick_who_paused_or_left_before_send_is_explained_and_fresh_suggestion
     assert requests_of(rig) == []
     assert response.json["response_action"] == "update"
     shown = response.json["view"]
-    assert shown["callback_id"] == MatchIds.SUGGESTIONS_CALLBACK
-    notice = next(b for b in shown["blocks"] if b.get("block_id") == MatchIds.UNAVAILABLE_BLOCK)
+    assert shown["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
+    notice = next(b for b in shown["blocks"] if b.get("block_id") == FindIds.UNAVAILABLE_BLOCK)
     assert f"<@{BEN}>" in notice["text"]["text"] and said in notice["text"]["text"]
     assert f"<@{CARA}>" in str(shown)  # someone who can still take them, to choose again
     rig.run_due()
@@ -203,21 +205,21 @@ def test_the_find_button_in_a_decline_notice_opens_the_search(rig: Rig) -> None:
     choose_and_open_note(rig, BEN)
     rig.slack.view_submission(ANA)
     rig.run_due()
-    rig.slack.block_action(BEN, MatchIds.DECLINE)
+    rig.slack.block_action(BEN, RequestIds.DECLINE)
     rig.settle()
     rig.slack.view_submission(BEN)
     rig.run_due()
     [notice] = [m for m in rig.emulator.messages_for(ANA) if "can't take you on" in m["text"]]
     assert f"<@{BEN}> can't take you on" in notice["text"]
-    assert MatchIds.FIND_AGAIN in str(notice["blocks"])
+    assert FindIds.FIND_AGAIN in str(notice["blocks"])
     rig.emulator.clear()
 
-    rig.slack.block_action(ANA, MatchIds.FIND_AGAIN, message=notice)
+    rig.slack.block_action(ANA, FindIds.FIND_AGAIN, message=notice)
 
     [opened] = rig.emulator.wait_for("views.open")
-    assert opened.ok and opened.args["view"]["callback_id"] == MatchIds.FINDING_CALLBACK
+    assert opened.ok and opened.args["view"]["callback_id"] == FindIds.FINDING_CALLBACK
     [filled] = rig.emulator.wait_for("views.update")
-    assert filled.args["view"]["callback_id"] == MatchIds.SUGGESTIONS_CALLBACK
+    assert filled.args["view"]["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
 
 
 def test_an_expired_requests_dm_says_it_expired_and_when(rig: Rig) -> None:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from bot.db.enums import EnrollmentRole, MentorshipStatus, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person
 from bot.emulator import validate_blocks
-from bot.mentorship_requests import Choice, open_chain
 from bot.programs import current_program
-from bot.views.matching import MatchIds
+from bot.requests import Choice, open_chain
+from bot.views.requests import RequestIds
 from tests.integration import cast
 from tests.integration.conftest import TEAM, Rig
 
@@ -98,7 +98,7 @@ def test_the_first_choice_gets_a_dm_with_the_mentees_profile_note_and_buttons(ri
         for e in b["elements"]
     }
     first = requests_of(rig)[0]
-    assert buttons == {MatchIds.ACCEPT: str(first.id), MatchIds.DECLINE: str(first.id)}
+    assert buttons == {RequestIds.ACCEPT: str(first.id), RequestIds.DECLINE: str(first.id)}
     assert dms(rig, CARA) == []  # the second choice waits its turn
     [to_ana] = dms(rig, ANA)
     assert f"<@{BEN}>" in to_ana["text"]  # named by mention, never by user name
@@ -108,7 +108,7 @@ def test_accepting_pairs_them_takes_a_slot_and_introduces_them_in_a_group_dm(rig
     ask(rig, ANA, BEN, CARA)
     rig.run_due()
 
-    response = rig.slack.block_action(BEN, MatchIds.ACCEPT)
+    response = rig.slack.block_action(BEN, RequestIds.ACCEPT)
     rig.run_due()
 
     assert response.status == 200
@@ -131,8 +131,8 @@ def test_a_second_click_on_accept_changes_nothing(rig: Rig) -> None:
     ask(rig, ANA, CARA)
     rig.run_due()
 
-    rig.slack.block_action(CARA, MatchIds.ACCEPT)
-    rig.slack.block_action(CARA, MatchIds.ACCEPT)
+    rig.slack.block_action(CARA, RequestIds.ACCEPT)
+    rig.slack.block_action(CARA, RequestIds.ACCEPT)
     rig.run_due()
 
     assert len(mentorships(rig)) == 1
@@ -144,12 +144,14 @@ def test_declining_with_a_kind_word_tells_the_mentee_and_asks_the_next_choice(ri
     ask(rig, ANA, BEN, CARA)
     rig.run_due()
 
-    rig.slack.block_action(BEN, MatchIds.DECLINE)
+    rig.slack.block_action(BEN, RequestIds.DECLINE)
     [modal] = rig.emulator.wait_for("views.open")
-    assert modal.args["view"]["callback_id"] == MatchIds.DECLINE_CALLBACK
+    assert modal.args["view"]["callback_id"] == RequestIds.DECLINE_CALLBACK
     rig.slack.view_submission(
         BEN,
-        values={MatchIds.REASON_BLOCK: {MatchIds.REASON_ACTION: "I'm at capacity this quarter"}},
+        values={
+            RequestIds.REASON_BLOCK: {RequestIds.REASON_ACTION: "I'm at capacity this quarter"}
+        },
     )
     rig.run_due()
 
@@ -160,7 +162,7 @@ def test_declining_with_a_kind_word_tells_the_mentee_and_asks_the_next_choice(ri
     )
     assert f"<@{CARA}>" in to_ana["text"]  # told who is asked next
     [to_cara] = dms(rig, CARA)
-    assert MatchIds.ACCEPT in str(to_cara["blocks"])
+    assert RequestIds.ACCEPT in str(to_cara["blocks"])
 
 
 def test_an_unanswered_request_expires_on_time_and_the_next_choice_is_asked(rig: Rig) -> None:
@@ -182,11 +184,11 @@ def test_an_unanswered_request_expires_on_time_and_the_next_choice_is_asked(rig:
 def test_a_mentor_who_filled_up_meanwhile_is_skipped(rig: Rig) -> None:
     ask(rig, DEV, BEN)
     rig.run_due()
-    rig.slack.block_action(BEN, MatchIds.ACCEPT)  # Ben (capacity 1) is now full
+    rig.slack.block_action(BEN, RequestIds.ACCEPT)  # Ben (capacity 1) is now full
 
     ask(rig, ANA, CARA, BEN)
     rig.run_due()
-    rig.slack.block_action(CARA, MatchIds.DECLINE)
+    rig.slack.block_action(CARA, RequestIds.DECLINE)
     rig.settle()  # the decline modal opens after the click's ack
     rig.slack.view_submission(CARA)
     rig.run_due()
@@ -204,14 +206,14 @@ def test_two_acceptances_racing_for_the_last_slot_cannot_both_win(rig: Rig) -> N
     ask(rig, ANA, BEN)
     ask(rig, DEV, BEN)
     rig.run_due()
-    messages = [m for m in rig.emulator.messages_for(BEN) if MatchIds.ACCEPT in str(m)]
+    messages = [m for m in rig.emulator.messages_for(BEN) if RequestIds.ACCEPT in str(m)]
     assert len(messages) == 2
     barrier = threading.Barrier(2)
     responses = []
 
     def click(message: dict) -> None:
         barrier.wait()
-        responses.append(rig.slack.block_action(BEN, MatchIds.ACCEPT, message=message))
+        responses.append(rig.slack.block_action(BEN, RequestIds.ACCEPT, message=message))
 
     threads = [threading.Thread(target=click, args=(m,)) for m in messages]
     for thread in threads:
@@ -232,9 +234,9 @@ def test_two_acceptances_racing_for_the_last_slot_cannot_both_win(rig: Rig) -> N
 def test_someone_else_cannot_answer_a_mentors_request(rig: Rig) -> None:
     ask(rig, ANA, BEN)
     rig.run_due()
-    [message] = [m for m in rig.emulator.messages_for(BEN) if MatchIds.ACCEPT in str(m)]
+    [message] = [m for m in rig.emulator.messages_for(BEN) if RequestIds.ACCEPT in str(m)]
 
-    rig.slack.block_action(CARA, MatchIds.ACCEPT, message=message)
+    rig.slack.block_action(CARA, RequestIds.ACCEPT, message=message)
     rig.settle()
 
     assert mentorships(rig) == []
