@@ -123,11 +123,6 @@ def content_words(text: str) -> list[str]:
     return [w for w in normalise(text).split() if len(w) > 1 and w not in stop_words()]
 
 
-def word_features(text: str) -> list[str]:
-    """Stemmed unigrams plus adjacent bigrams (bigrams keep "machine learning" specific)."""
-    return _word_features_of(content_words(text))
-
-
 Matrix = sp.csr_matrix | np.ndarray
 
 
@@ -197,6 +192,7 @@ class TfidfTextModel:
 
 
 def _word_features_of(words: list[str]) -> list[str]:
+    """Stemmed unigrams plus adjacent bigrams (bigrams keep "machine learning" specific)."""
     stems = [stem(w) for w in words]
     return stems + [f"{a} {b}" for a, b in pairwise(stems)]
 

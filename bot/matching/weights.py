@@ -62,9 +62,6 @@ class Weights:
             raise ValueError(f"weights must be finite numbers >= 0: {', '.join(bad)}")
         return replace(cls(), **{k: float(v) for k, v in overrides.items()})
 
-    def as_dict(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 # The parts of the score, in the order scoring.py stacks them.
 PART_NAMES: tuple[str, ...] = (
