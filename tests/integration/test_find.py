@@ -14,6 +14,7 @@ from bot.emulator import validate_view
 from bot.programs import current_program
 from bot.requests import Choice, decline, open_chain
 from bot.views.find import FindIds
+from bot.views.home import HomeIds
 from bot.views.requests import RequestIds
 from tests.integration.cast import enroll
 from tests.integration.conftest import TEAM, Rig
@@ -222,6 +223,38 @@ def test_a_mentor_only_profile_is_told_how_to_look_for_a_mentor(rig: Rig) -> Non
 
     assert "Both" in reply.args["text"]
     assert rig.emulator.calls("views.open") == []
+
+
+def test_a_home_tab_find_that_opens_no_search_is_answered_by_a_dm_through_the_outbox(
+    rig: Rig,
+) -> None:
+    # A Home tab published before they changed their profile to mentor-only still has Find.
+    stale_home = {
+        "id": "VHOME0001",
+        "type": "home",
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": "home.actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": HomeIds.FIND,
+                        "text": {"type": "plain_text", "text": "Find a mentor"},
+                    }
+                ],
+            }
+        ],
+    }
+    rig.slack.block_action(SWITCHER, HomeIds.FIND, view=stale_home)
+    rig.settle()
+
+    [queued] = [m for m in rig.outbox() if m.payload.get("channel") == SWITCHER]
+    assert queued.idempotency_key.startswith("find-reply:")
+    assert '"Both" in `/mentor profile`' in queued.payload["text"]
+    rig.run_due()
+    [told] = rig.emulator.messages_for(SWITCHER)
+    assert '"Both" in `/mentor profile`' in told["text"]
 
 
 def test_a_waiting_mentee_is_told_once_when_a_fitting_mentor_has_room(rig: Rig) -> None:
