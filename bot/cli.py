@@ -19,7 +19,6 @@ from bot.logs import configure_logging
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.db.models import Program
     from bot.runtime import Runtime
     from bot.shutdown import Server
 
@@ -188,10 +187,7 @@ def _run_due(settings: Settings, as_of: datetime) -> int:
 
 
 def _match(settings: Settings, *, cohort: str | None, team: str | None, dry_run: bool) -> int:
-    from sqlalchemy import select
-
-    from bot.db.models import Program
-    from bot.rounds import solve
+    from bot.rounds import CohortError, preview_round
     from bot.runtime import build_runtime
     from bot.views.rounds import round_text
 
@@ -201,65 +197,22 @@ def _match(settings: Settings, *, cohort: str | None, team: str | None, dry_run:
         )
     _upgrade(settings)
     runtime = build_runtime(settings)
+    deps = runtime.deps
     try:
-        with runtime.deps.sessions() as session:
-            query = select(Program).order_by(Program.team_id, Program.name)
-            if team:
-                query = query.where(Program.team_id == team)
-            program = _pick_cohort(list(session.scalars(query)), cohort)
-            now = runtime.deps.clock()
-            result = solve(session, runtime.deps.pools, program, now)
-            people, _ = runtime.deps.pools.get(session, program, now)
-            names = {
-                c.key: f"{c.name} ({c.user_id})"
-                for c in [*people.mentees.values(), *people.mentors.values()]
-            }
-            print(
-                round_text(
-                    program_name=program.name,
-                    team_id=program.team_id,
-                    names=names,
-                    pairs=[(p.mentee_key, p.mentor_key, p.score, p.reasons) for p in result.pairs],
-                    unmatched=[(u.mentee_key, u.reason) for u in result.unmatched],
-                    total_score=result.total_points / 10_000,
-                    seconds=result.stats.seconds,
-                    certified=result.stats.certified,
-                )
+        with deps.uow() as uow:  # a dry run stores nothing
+            preview = preview_round(
+                uow.session, deps.pools, cohort=cohort, team=team, now=deps.clock()
             )
-            session.rollback()  # a dry run changes nothing
+    except CohortError as exc:
+        raise CommandError(str(exc)) from exc
     finally:
         runtime.close()
+    print(round_text(preview))
     return 0
 
 
-def _pick_cohort(programs: list[Program], name: str | None) -> Program:
-    """The cohort `name` names (any case), or the only one when no name is given."""
-    several_teams = len({p.team_id for p in programs}) > 1
-
-    def listed(candidates: list[Program]) -> str:
-        return ", ".join(
-            f"{p.name!r}" + (f" ({p.team_id})" if several_teams else "") for p in candidates
-        )
-
-    if not programs:
-        raise CommandError("no cohort yet: one is made when someone first uses /mentor in Slack")
-    if name is None:
-        if len(programs) == 1:
-            return programs[0]
-        raise CommandError(f"add --cohort NAME; the cohorts are {listed(programs)}")
-    named = [p for p in programs if p.name.casefold() == name.strip().casefold()]
-    if not named:
-        raise CommandError(f"no cohort named {name!r}; the cohorts are {listed(programs)}")
-    if len(named) > 1:
-        raise CommandError(f"{name!r} exists in several teams ({listed(named)}): add --team")
-    return named[0]
-
-
 def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
-    from sqlalchemy import select
-
-    from bot.db.models import Program
-    from bot.roster import import_roster
+    from bot.roster import import_roster, workspaces
     from bot.runtime import build_runtime
 
     try:
@@ -269,14 +222,13 @@ def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
     _upgrade(settings)
     runtime = build_runtime(settings)
     try:
-        with runtime.deps.sessions() as session:
+        with runtime.deps.uow() as uow:
             if team is None:
-                teams = sorted(set(session.scalars(select(Program.team_id))))
+                teams = workspaces(uow.session)
                 if len(teams) > 1:
                     raise CommandError(f"add --team: several workspaces use mentorbot ({teams})")
                 team = teams[0] if teams else _team_from_slack(settings)
-            report = import_roster(session, team, text)
-            session.commit()
+            report = import_roster(uow.session, team, text)
     finally:
         runtime.close()
     print(f"roster for {team}: {report.updated} updated, {report.created} added")

@@ -10,9 +10,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import SLACK_USER_ID
+from bot.db.models import Program
 from bot.people import SlackProfile, find_person, upsert_person
 
 COLUMNS = ("slack_user_id", "manager_slack_id", "team")
@@ -23,6 +25,11 @@ class RosterReport:
     updated: int = 0
     created: int = 0
     problems: list[str] = field(default_factory=list)  # "line N: why"
+
+
+def workspaces(session: Session) -> list[str]:
+    """The Slack teams that use mentorbot (each has a program), in order."""
+    return sorted(set(session.scalars(select(Program.team_id))))
 
 
 def import_roster(session: Session, team_id: str, text: str) -> RosterReport:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit, keys, mentorships, outbox
+from bot.config import Settings
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, OPEN_REQUEST_STATUSES, RoundStatus
 from bot.db.models import (
     MatchRound,
@@ -28,12 +32,44 @@ from bot.db.models import (
 from bot.keys import Kind
 from bot.matching import Candidate, Pool, Round, Suggestion, Weights, solve_round, suggest
 from bot.matchmaking import PoolCache, ProgramPeople
+from bot.notices import notify
+from bot.programs import current_program, program_named, program_names
 from bot.transitions import move
-from bot.views.rounds import Proposal, ProposedPair, Unmatched
+from bot.views.rounds import Preview, Proposal, ProposedPair, Unmatched, approved_text
+
+log = logging.getLogger(__name__)
 
 
 class RoundError(Exception):
     """A round action that cannot be done; str(error) is for the coordinator."""
+
+
+class UnknownCohort(Exception):
+    """`/mentor match NAME` named no cohort of the workspace."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(name)
+        self.name, self.known = name, known
+
+
+class CohortError(Exception):
+    """The terminal's `--cohort` / `--team` pick no one cohort; str(error) is for the operator."""
+
+
+@dataclass(frozen=True)
+class Cohort:
+    program_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class RoundAction:
+    """Someone acting on a proposal's modal, as the payload says (nothing checked yet)."""
+
+    team_id: str
+    actor: str
+    round_id: int | None  # from the view's private_metadata; None when unreadable
+    subject: str  # that private_metadata as sent, clipped, for the audit of a refusal
 
 
 @dataclass(frozen=True)
@@ -64,14 +100,26 @@ def cohort_mentees(
     return [c for key, c in sorted(mentees.items()) if key not in busy]
 
 
+class _MatcherSettings(TypedDict):
+    allow_repeats: bool
+    weights: Weights
+
+
+def _matcher_settings(program: Program) -> _MatcherSettings:
+    """What a program says about matching, as the matcher's `suggest`/`solve_round` take it."""
+    return {
+        "allow_repeats": program.allow_repeat_pairs,
+        "weights": Weights.from_overrides(program.match_weights),
+    }
+
+
 def solve(session: Session, pools: PoolCache, program: Program, now: datetime) -> Round:
     people, pool = pools.get(session, program, now)
     return solve_round(
         cohort_mentees(session, program, people.mentees),
         pool,
         history=people.history,
-        allow_repeats=program.allow_repeat_pairs,
-        weights=Weights.from_overrides(program.match_weights),
+        **_matcher_settings(program),
     )
 
 
@@ -206,8 +254,7 @@ def _check_pair(
         1,
         exclude=set(people.mentors) - {mentor_key},
         history=people.history,
-        allow_repeats=program.allow_repeat_pairs,
-        weights=Weights.from_overrides(program.match_weights),
+        **_matcher_settings(program),
     )
     return page.items[0] if page.items else None
 
@@ -384,11 +431,195 @@ def refuse_member(
         now=now,
         why="not a coordinator",
     )
-    outbox.enqueue(
+    notify(
         session,
         team_id=team_id,
+        user_id=actor,
+        text=COORDINATORS_ONLY,
         key=keys.each(Kind.REFUSED, f"round.{action}", actor, at=now),
-        method="chat.postMessage",
-        payload={"channel": actor, "text": COORDINATORS_ONLY},
-        not_before=now,
+        now=now,
     )
+
+
+# The services the Slack layer calls, one per action: each checks who acts, on the server.
+
+
+def find_cohort(session: Session, team_id: str, name: str, now: datetime) -> Cohort:
+    """The cohort `/mentor match [name]` means: the one named (any case), else the current one.
+
+    Raises UnknownCohort (with the workspace's cohorts) for a name that matches none.
+    """
+    if not name:
+        program = current_program(session, team_id, now)
+    else:
+        found = program_named(session, team_id, name)
+        if found is None:
+            raise UnknownCohort(name, program_names(session, team_id))
+        program = found
+    return Cohort(program_id=program.id, name=program.name)
+
+
+def propose_round(
+    session: Session, pools: PoolCache, cohort: Cohort, *, coordinator: str, now: datetime
+) -> Proposal:
+    """Solve the cohort's round, store it, send its CSV; the proposal as the modal shows it."""
+    program = session.get(Program, cohort.program_id)
+    assert program is not None
+    proposal = propose(session, pools, program, coordinator=coordinator, now=now)
+    queue_csv(session, proposal, now)
+    return proposal_view_state(session, proposal)
+
+
+def drop_from_round(
+    session: Session, settings: Settings, act: RoundAction, pair_id: int | None, now: datetime
+) -> Proposal | None:
+    """A coordinator drops one pair; the proposal to redraw, or None when there is nothing to."""
+
+    def drop(proposal: MatchRound) -> str | None:
+        drop_pair(session, proposal, pair_id or 0)
+        return None
+
+    return _edit(session, settings, act, "drop", drop, now)
+
+
+def swap_in_round(
+    session: Session,
+    settings: Settings,
+    pools: PoolCache,
+    act: RoundAction,
+    picks: tuple[int | None, int | None],
+    now: datetime,
+) -> Proposal | None:
+    """A coordinator swaps the mentors of the two picked pairs (None: not picked)."""
+
+    def swap(proposal: MatchRound) -> str:
+        first, second = picks
+        if first is None or second is None:
+            raise RoundError("Choose the two pairs whose mentors to swap.")
+        return swap_mentors(session, pools, proposal, first, second, now)
+
+    return _edit(session, settings, act, "swap", swap, now)
+
+
+def approve_round(
+    session: Session, settings: Settings, act: RoundAction, now: datetime
+) -> str | None:
+    """A coordinator approves: the kept pairs start, and the coordinator gets the outcome by DM.
+
+    Returns the DM's text, or None when a member was refused or the round is unknown.
+    """
+    if _refused(session, settings, act, "approve", now):
+        return None
+    proposal = _round_of(session, act)
+    if proposal is None:
+        return None
+    try:
+        with session.begin_nested():  # a refused approval leaves no half-started round
+            result = approve(session, proposal, coordinator=act.actor, now=now)
+        text = approved_text(result.started, result.skipped)
+        key = keys.once(Kind.ROUND_OUTCOME, proposal.id, "approved")
+    except RoundError as exc:
+        text = str(exc)
+        key = keys.each(Kind.ROUND_OUTCOME, proposal.id, "refused", at=now)
+    notify(session, team_id=proposal.team_id, user_id=act.actor, text=text, key=key, now=now)
+    return text
+
+
+def _edit(
+    session: Session,
+    settings: Settings,
+    act: RoundAction,
+    action: str,
+    edit: Callable[[MatchRound], str | None],
+    now: datetime,
+) -> Proposal | None:
+    """Apply a coordinator's edit to the open proposal; the proposal with the edit's outcome."""
+    if _refused(session, settings, act, action, now):
+        return None
+    proposal = _round_of(session, act)
+    if proposal is None:
+        log.warning("round action on an unknown round %r", act.subject)
+        return None
+    try:
+        with session.begin_nested():  # a refused edit changes nothing
+            notice = edit(proposal)
+    except RoundError as exc:
+        notice = str(exc)
+    return proposal_view_state(session, proposal, notice)
+
+
+def _round_of(session: Session, act: RoundAction) -> MatchRound | None:
+    return session.get(MatchRound, act.round_id) if act.round_id is not None else None
+
+
+def _refused(
+    session: Session, settings: Settings, act: RoundAction, action: str, now: datetime
+) -> bool:
+    """True (and the member told, the attempt audited) unless a coordinator is acting.
+
+    Every round action checks this here: the modal's buttons are only shown to
+    coordinators, but a payload can be forged by anyone in the workspace.
+    """
+    if settings.is_coordinator(act.actor):
+        return False
+    refuse_member(
+        session,
+        team_id=act.team_id,
+        actor=act.actor,
+        action=action,
+        round_id=act.subject,
+        now=now,
+    )
+    return True
+
+
+# The terminal's dry run (`mentorbot match --dry-run`).
+
+
+def preview_round(
+    session: Session, pools: PoolCache, *, cohort: str | None, team: str | None, now: datetime
+) -> Preview:
+    """The round the cohort would get now, as plain data; nothing is stored."""
+    query = select(Program).order_by(Program.team_id, Program.name)
+    if team:
+        query = query.where(Program.team_id == team)
+    program = _pick_cohort(list(session.scalars(query)), cohort)
+    result = solve(session, pools, program, now)
+    people, _ = pools.get(session, program, now)
+    names = {
+        c.key: f"{c.name} ({c.user_id})"
+        for c in [*people.mentees.values(), *people.mentors.values()]
+    }
+    return Preview(
+        program_name=program.name,
+        team_id=program.team_id,
+        names=names,
+        pairs=tuple((p.mentee_key, p.mentor_key, p.score, tuple(p.reasons)) for p in result.pairs),
+        unmatched=tuple((u.mentee_key, u.reason) for u in result.unmatched),
+        total_score=result.total_points / 10_000,
+        seconds=result.stats.seconds,
+        certified=result.stats.certified,
+    )
+
+
+def _pick_cohort(programs: list[Program], name: str | None) -> Program:
+    """The cohort `name` names (any case), or the only one when no name is given."""
+    several_teams = len({p.team_id for p in programs}) > 1
+
+    def listed(candidates: list[Program]) -> str:
+        return ", ".join(
+            f"{p.name!r}" + (f" ({p.team_id})" if several_teams else "") for p in candidates
+        )
+
+    if not programs:
+        raise CohortError("no cohort yet: one is made when someone first uses /mentor in Slack")
+    if name is None:
+        if len(programs) == 1:
+            return programs[0]
+        raise CohortError(f"add --cohort NAME; the cohorts are {listed(programs)}")
+    named = [p for p in programs if p.name.casefold() == name.strip().casefold()]
+    if not named:
+        raise CohortError(f"no cohort named {name!r}; the cohorts are {listed(programs)}")
+    if len(named) > 1:
+        raise CohortError(f"{name!r} exists in several teams ({listed(named)}): add --team")
+    return named[0]

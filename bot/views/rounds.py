@@ -197,6 +197,14 @@ def proposal_modal(proposal: Proposal) -> View:
     )
 
 
+def unknown_cohort_text(name: str, known: Sequence[str]) -> str:
+    cohorts = ", ".join(escape(k) for k in known) or "none yet"
+    return f"There is no cohort named *{escape(name)}*. Cohorts: {cohorts}."
+
+
+SLACK_BUSY = "Slack is busy; please try `/mentor match` again in a moment."
+
+
 def approved_text(started: int, skipped: Sequence[str]) -> str:
     text = f"Round approved: {started} new mentorship(s) started, and each pair got an intro."
     if skipped:
@@ -208,20 +216,25 @@ def approved_text(started: int, skipped: Sequence[str]) -> str:
     return text
 
 
-def round_text(
-    *,
-    program_name: str,
-    team_id: str,
-    names: dict[int, str],
-    pairs: Sequence[tuple[int, int, float, Sequence[str]]],
-    unmatched: Sequence[tuple[int, str]],
-    total_score: float,
-    seconds: float,
-    certified: bool,
-) -> str:
+@dataclass(frozen=True)
+class Preview:
+    """A round as the terminal prints it (`mentorbot match --dry-run`); people by person id."""
+
+    program_name: str
+    team_id: str
+    names: dict[int, str]
+    pairs: tuple[tuple[int, int, float, tuple[str, ...]], ...]  # mentee, mentor, fit, why
+    unmatched: tuple[tuple[int, str], ...]  # mentee, why
+    total_score: float
+    seconds: float
+    certified: bool
+
+
+def round_text(preview: Preview) -> str:
     """The proposal as plain text for a terminal (`mentorbot match --dry-run`)."""
+    names, pairs, unmatched = preview.names, preview.pairs, preview.unmatched
     lines = [
-        f'Matching round for "{program_name}" (team {team_id}): '
+        f'Matching round for "{preview.program_name}" (team {preview.team_id}): '
         f"{len(pairs)} pair(s), {len(unmatched)} unmatched",
         "",
         f"{'mentee':<28} {'mentor':<28} {'fit':>5}  why",
@@ -232,6 +245,9 @@ def round_text(
     if unmatched:
         lines += ["", f"Unmatched ({len(unmatched)}):"]
         lines += [f"  {names[mentee]}: {reason}" for mentee, reason in unmatched]
-    certainty = "proven optimal" if certified else "best found"
-    lines += ["", f"Total fit {total_score:.3f} ({certainty}), solved in {seconds:.2f} s"]
+    certainty = "proven optimal" if preview.certified else "best found"
+    lines += [
+        "",
+        f"Total fit {preview.total_score:.3f} ({certainty}), solved in {preview.seconds:.2f} s",
+    ]
     return "\n".join(lines)
