@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,8 +29,8 @@ from bot.db.models import (
     Program,
 )
 from bot.keys import Kind
-from bot.matching import Candidate, Pool, Round, Suggestion, Weights, solve_round, suggest
-from bot.matchmaking import PoolCache, ProgramPeople
+from bot.matching import Candidate, Pool, Round, Suggestion
+from bot.matchmaking import PoolCache, ProgramPeople, solve_in, suggest_in
 from bot.notices import notify
 from bot.programs import current_program, program_named, program_names
 from bot.transitions import move
@@ -100,26 +99,10 @@ def cohort_mentees(
     return [c for key, c in sorted(mentees.items()) if key not in busy]
 
 
-class _MatcherSettings(TypedDict):
-    allow_repeats: bool
-    weights: Weights
-
-
-def _matcher_settings(program: Program) -> _MatcherSettings:
-    """What a program says about matching, as the matcher's `suggest`/`solve_round` take it."""
-    return {
-        "allow_repeats": program.allow_repeat_pairs,
-        "weights": Weights.from_overrides(program.match_weights),
-    }
-
-
 def solve(session: Session, pools: PoolCache, program: Program, now: datetime) -> Round:
     people, pool = pools.get(session, program, now)
-    return solve_round(
-        cohort_mentees(session, program, people.mentees),
-        pool,
-        history=people.history,
-        **_matcher_settings(program),
+    return solve_in(
+        program, cohort_mentees(session, program, people.mentees), pool, history=people.history
     )
 
 
@@ -248,13 +231,13 @@ def _check_pair(
     if mentee is None or mentor_key not in pool.index:
         return None
     # Within a round the mentor's slot is already counted, so judge the pair as if free.
-    page = suggest(
+    page = suggest_in(
+        program,
         mentee,
         pool.with_availability(capacity_left={mentor_key: 1}),
         1,
         exclude=set(people.mentors) - {mentor_key},
         history=people.history,
-        **_matcher_settings(program),
     )
     return page.items[0] if page.items else None
 
