@@ -10,7 +10,7 @@ re-exported here, so `from bot.db.models import ...` finds every table.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CheckIn",
+    "CheckInNote",
     "Enrollment",
     "Feedback",
     "Goal",
@@ -64,7 +65,11 @@ class Person(Base):
     """A Slack user in one workspace; everything else points here, not at Slack ids."""
 
     __tablename__ = "people"
-    __table_args__ = (sa.UniqueConstraint("team_id", "slack_user_id"), NO_ID_REUSE)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "slack_user_id"),
+        sa.CheckConstraint("workday_start < workday_end", name="workday_start_before_end"),
+        NO_ID_REUSE,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(SLACK_ID)
@@ -75,6 +80,13 @@ class Person(Base):
     tz: Mapped[str | None] = mapped_column(sa.String(64))  # IANA name, e.g. Europe/Berlin
     manager_slack_id: Mapped[str | None] = mapped_column(SLACK_ID)
     org_team: Mapped[str | None] = mapped_column(sa.String(255))
+    # Working hours on the person's own wall clock (tz); check-in prompts land inside them.
+    workday_start: Mapped[time] = mapped_column(
+        default=time(9, 0), server_default=sa.text("'09:00:00'")
+    )
+    workday_end: Mapped[time] = mapped_column(
+        default=time(17, 0), server_default=sa.text("'17:00:00'")
+    )
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
@@ -307,16 +319,23 @@ class Goal(Base):
 
 
 class CheckIn(Base):
-    """One check-in prompt of a pair; `period` is its sequence number (1, 2, …).
+    """One check-in period of a pair; `period` is its number counted from the kickoff.
 
-    A sequence number rather than a calendar key because cadence can change and
-    pairs can pause; UNIQUE(mentorship_id, period) makes the prompt at most once.
+    Period n falls n cadence periods after the kickoff (see bot.cadence); a period
+    skipped because it was stale after downtime leaves a gap in the numbers.
+    UNIQUE(mentorship_id, period) makes each period's prompt at most once. When one
+    of the two logs the meeting it counts for both: `responded_by_id` says who,
+    `met_on` and `usefulness` what they said; private notes are in CheckInNote.
     """
 
     __tablename__ = "checkins"
     __table_args__ = (
         sa.UniqueConstraint("mentorship_id", "period"),
         sa.CheckConstraint("period >= 1", name="period_positive"),
+        sa.CheckConstraint(
+            "usefulness IS NULL OR (usefulness >= 1 AND usefulness <= 5)",
+            name="usefulness_range",
+        ),
         sa.Index(None, "status", "due_at"),
         NO_ID_REUSE,
     )
@@ -336,8 +355,24 @@ class CheckIn(Base):
         sa.ForeignKey("people.id", ondelete="SET NULL")
     )
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    met_on: Mapped[date | None]
+    usefulness: Mapped[int | None]  # 1-5, from whoever logged the meeting
+    thanks: Mapped[str | None] = mapped_column(sa.Text)  # the mentee's words to the mentor
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="checkins")
+
+
+class CheckInNote(Base):
+    """A person's private notes on one check-in: shown to that person only."""
+
+    __tablename__ = "checkin_notes"
+    __table_args__ = (sa.UniqueConstraint("checkin_id", "person_id"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(_cascade("checkins.id"))
+    person_id: Mapped[int] = mapped_column(_cascade("people.id"), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = created_at_column()
 
 
 class Feedback(Base):
