@@ -1,13 +1,18 @@
-"""When a pair's next check-in falls: one cadence period on, on a weekday, in working hours.
+"""When a pair's check-ins fall, and when each of the two is prompted.
 
-Computed on the wall clock of the person's own time zone, then turned into UTC, so
-a check-in stays at 10:00 for them across daylight-saving changes. The domain
-needs this when a mentorship starts; the scheduler uses it for every later one.
+Check-in n falls n cadence periods after the kickoff, on a weekday (`period_day`,
+counted on the mentee's calendar). Each person is prompted on that day at their own
+prompt time (the start of their working day plus an hour, 10:00 by default), on the
+wall clock of their own zone, then turned into UTC: so a pair eight hours apart each
+get it in their own morning, and a daylight-saving change does not move it.
+`pair_due` is the first of the two instants: when the due-work job acts on the pair.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -33,3 +38,79 @@ def next_checkin(after: datetime, cadence: Cadence, tz: str) -> datetime:
         local_day += timedelta(days=1)
     wall = datetime.combine(local_day, CHECKIN_HOUR)
     return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+# --- per-person prompts -----------------------------------------------------------------
+
+DEFAULT_WORKDAY_START = time(9, 0)
+DEFAULT_WORKDAY_END = time(17, 0)
+PROMPT_AFTER_START = timedelta(hours=1)  # the start of their day plus an hour: 10:00 by default
+
+
+@dataclass(frozen=True)
+class Workday:
+    """A person's working hours on their own wall clock, Monday to Friday."""
+
+    tz: str
+    start: time = DEFAULT_WORKDAY_START
+    end: time = DEFAULT_WORKDAY_END
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def prompt_time(self) -> time:
+        """An hour into their day; the start itself when their day is shorter than that."""
+        later = (datetime.combine(date.min, self.start) + PROMPT_AFTER_START).time()
+        return later if self.start < later < self.end else self.start
+
+    def at(self, day: date, wall: time) -> datetime:
+        """`wall` o'clock on `day` in their zone, as UTC.
+
+        zoneinfo resolves a wall time inside a spring-forward gap to the later offset
+        (fold 0), so a start of day like 02:30 on that night still names one instant.
+        """
+        return datetime.combine(day, wall, tzinfo=self.zone).astimezone(UTC)
+
+    def prompt_at(self, day: date) -> datetime:
+        return self.at(day, self.prompt_time)
+
+    def next_open(self, instant: datetime) -> datetime:
+        """`instant` itself if they are at work then (a weekday, in hours); else the
+        next prompt time of a working day of theirs."""
+        local = instant.astimezone(self.zone)
+        if local.weekday() < 5 and self.start <= local.time() < self.end:
+            return instant
+        day = local.date() if local.time() < self.start else local.date() + timedelta(days=1)
+        return self.prompt_at(_weekday_on_or_after(day))
+
+
+def period_day(kickoff: datetime, cadence: Cadence, period: int, tz: str) -> date:
+    """The calendar day of check-in `period` (1, 2, …): the kickoff's day in `tz` plus
+    `period` cadence periods, counted from the kickoff (so monthly from Jan 31 gives
+    Feb 28 then Mar 31, not Mar 28), moved off a weekend to the Monday."""
+    if kickoff.tzinfo is None:
+        raise ValueError("period_day needs an aware datetime")
+    if period < 1:
+        raise ValueError("periods are counted from 1")
+    start = kickoff.astimezone(ZoneInfo(tz)).date()
+    return _weekday_on_or_after(start + _PERIOD[cadence] * period)
+
+
+def pair_due(
+    kickoff: datetime, cadence: Cadence, period: int, anchor_tz: str, people: Sequence[Workday]
+) -> datetime:
+    """When check-in `period` of a pair starts: the earliest of their prompt times that day.
+
+    The day is counted on `anchor_tz` (the mentee's clock); each person is prompted at
+    their own prompt time on that same calendar day, which is a weekday everywhere.
+    """
+    day = period_day(kickoff, cadence, period, anchor_tz)
+    return min(person.prompt_at(day) for person in people)
+
+
+def _weekday_on_or_after(day: date) -> date:
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day += timedelta(days=1)
+    return day

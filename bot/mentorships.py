@@ -16,13 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import keys, outbox
-from bot.cadence import next_checkin
+from bot.cadence import next_checkin, pair_due
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
 from bot.db.models import Enrollment, Mentorship, Person, Program
 from bot.keys import Kind
 from bot.notices import local_day, queue_message
+from bot.people import workday_of
 from bot.transitions import move
 from bot.views.mentorships import intro_message
+
+# Where a person's zone is unknown here (no Settings in reach); the due-work job
+# recomputes every later check-in with MENTORBOT_TIMEZONE (bot/checkins).
+UNKNOWN_ZONE = "UTC"
 
 
 def enrollment_in(session: Session, program_id: int, person_id: int) -> Enrollment | None:
@@ -55,6 +60,8 @@ def start(
         return None
     mentee_enrollment = enrollment_in(session, program.id, mentee.id)
     cadence = (mentee_enrollment.cadence if mentee_enrollment else None) or program.default_cadence
+    # The first check-in starts at the earlier of the two prompt times (bot/checkins).
+    pair = [workday_of(mentor, UNKNOWN_ZONE), workday_of(mentee, UNKNOWN_ZONE)]
     mentorship = Mentorship(
         team_id=program.team_id,
         program_id=program.id,
@@ -65,7 +72,7 @@ def start(
         started_at=now,
         match_score=score,
         match_reasons=reasons,
-        next_checkin_at=next_checkin(now, cadence, mentee.tz or "UTC"),
+        next_checkin_at=pair_due(now, cadence, 1, mentee.tz or UNKNOWN_ZONE, pair),
         created_at=now,
     )
     session.add(mentorship)
@@ -132,15 +139,25 @@ def resume(session: Session, mentorship: Mentorship, *, now: datetime) -> bool:
     )
 
 
-def advance_checkin(session: Session, mentorship: Mentorship) -> datetime | None:
-    """Move an active pair's next check-in one period on from the one now due."""
-    if mentorship.status is not MentorshipStatus.ACTIVE or mentorship.next_checkin_at is None:
-        return None
-    mentee = session.get(Person, mentorship.mentee_id)
-    assert mentee is not None
-    following = next_checkin(mentorship.next_checkin_at, mentorship.cadence, mentee.tz or "UTC")
-    mentorship.next_checkin_at = following
-    return following
+def advance_checkin(
+    session: Session, mentorship_id: int, *, due: datetime, following: datetime | None
+) -> bool:
+    """Move an active pair's next check-in from `due` (the one now due) to `following`.
+
+    A conditional UPDATE on the expected value: of two processes acting on the same due
+    check-in, only one moves it, and only that one prompts the pair (bot/checkins).
+    """
+    moved = session.execute(
+        update(Mentorship)
+        .where(
+            Mentorship.id == mentorship_id,
+            Mentorship.status == MentorshipStatus.ACTIVE,
+            Mentorship.next_checkin_at == due,
+        )
+        .values(next_checkin_at=following)
+        .execution_options(synchronize_session="fetch")
+    )
+    return moved.rowcount == 1
 
 
 def _introduce(

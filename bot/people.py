@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cadence import Workday
 from bot.db.inserts import insert_if_absent
 from bot.db.models import Person
 
@@ -80,3 +81,8 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
     return session.scalar(
         select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)
     )
+
+
+def workday_of(person: Person, default_tz: str) -> Workday:
+    """Their working hours in their own zone (`default_tz` when Slack never told us theirs)."""
+    return Workday(person.tz or default_tz, person.workday_start, person.workday_end)

@@ -60,9 +60,18 @@ def test_a_paused_pair_has_no_check_in_until_it_resumes(session: Session) -> Non
     assert mentorship.next_checkin_at == datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
 
 
-def test_advancing_moves_the_next_check_in_one_period_on(session: Session) -> None:
+def test_advancing_moves_the_next_check_in_once_from_the_one_due(session: Session) -> None:
     mentorship, _ = _pair(session)
+    following = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
 
-    following = mentorships.advance_checkin(session, mentorship)
+    first = mentorships.advance_checkin(
+        session, mentorship.id, due=MONDAY_MORNING, following=following
+    )
+    second = mentorships.advance_checkin(
+        session, mentorship.id, due=MONDAY_MORNING, following=following
+    )
+    session.commit()
+    session.refresh(mentorship)
 
-    assert following == datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
+    assert (first, second) == (True, False)  # a second process finds it moved already
+    assert mentorship.next_checkin_at == following
