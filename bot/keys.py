@@ -34,6 +34,9 @@ class Kind(StrEnum):
     MENTOR_AVAILABLE = "available"
     FIND_REPLY = "find-reply"  # why a Find button opened no search, when no reply is possible
     INTRO = "intro"
+    # check-ins
+    CHECKIN_PROMPT = "checkin-prompt"  # once per mentorship, period and person
+    CHECKIN_CLOSED = "checkin-closed"  # a prompt rewritten: met or skipped, once per person
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

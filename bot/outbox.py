@@ -231,6 +231,21 @@ def give_up(session: Session, message: Claimed, error: str, now: datetime) -> No
     _finish(session, message, OutboxStatus.FAILED, last_error=error[:1000], sent_at=None)
 
 
+def withdraw(session: Session, keys: list[str], *, why: str) -> int:
+    """Give up on messages not sent yet that no longer make sense (a prompt for a
+    check-in period that a newer one replaced); how many. Sent ones are left alone."""
+    if not keys:
+        return 0
+    return move_all(
+        session,
+        OutboxMessage,
+        OutboxMessage.idempotency_key.in_(keys),
+        source=OutboxStatus.PENDING,
+        target=OutboxStatus.FAILED,
+        last_error=why,
+    )
+
+
 def purge_bodies(sessions: sessionmaker[Session], *, now: datetime, retention_days: int) -> int:
     """Blank the body of every message sent (or given up on) over `retention_days` ago.
 

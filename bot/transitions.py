@@ -17,13 +17,21 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from bot.db.enums import (
+    CheckInStatus,
     EnrollmentStatus,
     MentorshipStatus,
     OutboxStatus,
     RequestStatus,
     RoundStatus,
 )
-from bot.db.models import Enrollment, MatchRound, Mentorship, MentorshipRequest, OutboxMessage
+from bot.db.models import (
+    CheckIn,
+    Enrollment,
+    MatchRound,
+    Mentorship,
+    MentorshipRequest,
+    OutboxMessage,
+)
 
 
 class ForbiddenTransition(RuntimeError):
@@ -73,7 +81,8 @@ _O = OutboxStatus
 OUTBOX = _table(
     "outbox message",
     {
-        _O.PENDING: {_O.SENDING},
+        # PENDING -> FAILED: withdrawn before sending, as stale (outbox.withdraw).
+        _O.PENDING: {_O.SENDING, _O.FAILED},
         # SENDING -> SENDING: a claim whose holder died is taken over.
         _O.SENDING: {_O.SENT, _O.PENDING, _O.FAILED, _O.SENDING},
     },
@@ -82,7 +91,19 @@ OUTBOX = _table(
 _D = RoundStatus
 ROUND = _table("round", {_D.PROPOSED: {_D.APPROVED, _D.DISCARDED}})
 
+_C = CheckInStatus
+CHECKIN = _table(
+    "check-in",
+    {
+        _C.SCHEDULED: {_C.PROMPTED},
+        _C.PROMPTED: {_C.MET, _C.SKIPPED, _C.MISSED},
+        # Answered after the next period began: a late log still counts, a late skip is noted.
+        _C.MISSED: {_C.MET, _C.SKIPPED},
+    },
+)
+
 TABLES: dict[type[Any], Transitions] = {
+    CheckIn: CHECKIN,
     MentorshipRequest: REQUEST,
     Mentorship: MENTORSHIP,
     Enrollment: ENROLLMENT,

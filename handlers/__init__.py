@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    checkins,
     commands,
     direct_messages,
     enrollment,
@@ -29,3 +30,4 @@ def register(app: App, deps: Deps) -> None:
     routes |= find.register(app, deps, join=routes["join"])
     commands.register(app, deps, routes)
     requests.register(app, deps)
+    checkins.register(app)

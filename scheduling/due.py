@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import events, find, outbox, requests
+from bot import checkins, events, find, outbox, requests
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -28,12 +28,14 @@ class DueReport:
     forgotten_events: int
     expired_requests: int = 0
     told_waiting: int = 0
+    prompted_pairs: int = 0
 
     def summary(self) -> str:
         d = self.delivered
         return (
             f"expired {self.expired_requests} request(s); "
             f"told {self.told_waiting} waiting mentee(s) a mentor has room; "
+            f"prompted {self.prompted_pairs} pair(s) to check in; "
             f"sent {d.sent} message(s), {d.retrying} to retry, {d.failed} failed; "
             f"forgot {self.forgotten_events} old event id(s)"
         )
@@ -47,6 +49,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
     with runtime.deps.sessions() as session:
         told_waiting = find.notify_waiting(session, runtime.deps.pools, now)
         session.commit()
+    prompted = _prompt_checkins(runtime, now)
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
@@ -59,7 +62,21 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
         if batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH or runtime.sender.stopping:
             break
-    report = DueReport(DeliveryReport(sent, retrying, failed), forgotten, expired, told_waiting)
-    if sent or retrying or failed or expired or told_waiting:
+    report = DueReport(
+        DeliveryReport(sent, retrying, failed), forgotten, expired, told_waiting, prompted
+    )
+    if sent or retrying or failed or expired or told_waiting or prompted:
         log.info("due work as of %s: %s", now.isoformat(), report.summary())
     return report
+
+
+def _prompt_checkins(runtime: Runtime, now: datetime) -> int:
+    """Prompt the pairs whose check-in has come, a batch per transaction, until none is due."""
+    prompted = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        with runtime.deps.uow() as uow:
+            batch = checkins.prompt_due(uow.session, now, default_tz=runtime.deps.settings.timezone)
+        prompted += batch.prompted
+        if batch.seen < checkins.PROMPT_BATCH:
+            break
+    return prompted

@@ -1,0 +1,517 @@
+"""Check-ins: each period's prompt to both people, and the one answer that settles it.
+
+The due-work job calls `prompt_due`. It finds active pairs whose `next_checkin_at` has
+come (an indexed query), works out the period now due (counted from the kickoff, see
+bot.cadence), and moves `next_checkin_at` on with a conditional UPDATE: that move is
+the claim, so of two processes only one prompts a pair. The period's CheckIn row is
+UNIQUE(mentorship, period) and each person's prompt has its own outbox key, so even a
+lost claim cannot prompt twice. After downtime the latest due period is prompted once;
+an older one that was never prompted is passed over, not sent stale.
+
+Each person's prompt waits in the outbox until their own prompt time on the period's
+day (`not_before`), or, when that has passed, until they are next at work.
+
+One answer counts for the pair: "We met" or "Skip this time" moves the CheckIn from
+prompted (or missed) with `bot.transitions.move`, so two people answering at once
+record one meeting; both prompts are then rewritten where they were delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from slack_sdk.models.blocks import Block
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot import audit, keys, mentorships, outbox
+from bot.cadence import Workday, pair_due, period_day
+from bot.db.enums import CheckInStatus, MentorshipStatus, OutboxStatus
+from bot.db.inserts import insert_if_absent
+from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
+from bot.keys import Kind
+from bot.notices import local_day
+from bot.people import workday_of
+from bot.transitions import move_all
+from bot.views.checkins import (
+    NOTES_MAX,
+    THANKS_MAX,
+    USEFULNESS,
+    LogForm,
+    PromptState,
+    logged_by_partner_message,
+    logged_by_you_message,
+    prompt_message,
+    skipped_message,
+)
+
+PROMPT_BATCH = 200  # pairs claimed per transaction; the job loops until none are due
+MAX_CATCH_UP = 5000  # periods looked through after downtime (weekly: about a century)
+_OPEN = (CheckInStatus.PROMPTED, CheckInStatus.MISSED)  # may still be answered
+
+
+# --- prompting ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """A mentorship with its two people, as the prompt needs them."""
+
+    mentorship: Mentorship
+    mentor: Person
+    mentee: Person
+    mentor_day: Workday
+    mentee_day: Workday
+
+    @property
+    def anchor_tz(self) -> str:
+        return self.mentee_day.tz  # periods are counted on the mentee's calendar
+
+    def due(self, period: int) -> datetime:
+        m = self.mentorship
+        workdays = (self.mentor_day, self.mentee_day)
+        return pair_due(m.started_at, m.cadence, period, self.anchor_tz, workdays)
+
+    def sides(self) -> tuple[tuple[Person, Workday, Person, bool], ...]:
+        """(person, their hours, their partner, is the mentee) for each of the two."""
+        return (
+            (self.mentor, self.mentor_day, self.mentee, False),
+            (self.mentee, self.mentee_day, self.mentor, True),
+        )
+
+
+@dataclass(frozen=True)
+class PromptBatch:
+    seen: int  # due pairs looked at: fewer than PROMPT_BATCH means none is left
+    prompted: int
+
+
+def prompt_due(session: Session, now: datetime, *, default_tz: str) -> PromptBatch:
+    """Prompt the active pairs whose check-in has come, up to PROMPT_BATCH of them."""
+    due = session.scalars(
+        select(Mentorship)
+        .where(Mentorship.status == MentorshipStatus.ACTIVE, Mentorship.next_checkin_at <= now)
+        .order_by(Mentorship.next_checkin_at, Mentorship.id)
+        .limit(PROMPT_BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    prompted = sum(_prompt_pair(session, _pair(session, m, default_tz), now) for m in due)
+    return PromptBatch(seen=len(due), prompted=prompted)
+
+
+def _pair(session: Session, mentorship: Mentorship, default_tz: str) -> _Pair:
+    mentor = session.get(Person, mentorship.mentor_id)
+    mentee = session.get(Person, mentorship.mentee_id)
+    assert mentor is not None and mentee is not None
+    return _Pair(
+        mentorship, mentor, mentee, workday_of(mentor, default_tz), workday_of(mentee, default_tz)
+    )
+
+
+def _prompt_pair(session: Session, pair: _Pair, now: datetime) -> bool:
+    m = pair.mentorship
+    stored = m.next_checkin_at
+    assert stored is not None
+    last = session.scalar(select(func.max(CheckIn.period)).where(CheckIn.mentorship_id == m.id))
+    period = _period_due(pair, (last or 0) + 1, now)
+    if period is None:
+        # Stored early (a zone unknown at kickoff): aim it at the real first prompt time.
+        mentorships.advance_checkin(session, m.id, due=stored, following=pair.due((last or 0) + 1))
+        return False
+    if not mentorships.advance_checkin(session, m.id, due=stored, following=pair.due(period + 1)):
+        return False  # another process prompted this pair a moment ago
+    _close_unanswered(session, pair)
+    checkin_id = _open_period(session, m.id, period, pair.due(period), now)
+    if checkin_id is None:
+        return False
+    day = period_day(m.started_at, m.cadence, period, pair.anchor_tz)
+    for person, workday, partner, is_mentee in pair.sides():
+        state = PromptState(
+            checkin_id=checkin_id,
+            partner_user_id=partner.slack_user_id,
+            is_mentee=is_mentee,
+            goals=_goals(session, m),
+            day=local_day(workday.prompt_at(day), workday.tz),
+        )
+        text, blocks = prompt_message(state)
+        when = workday.next_open(max(workday.prompt_at(day), now))
+        key = keys.once(Kind.CHECKIN_PROMPT, m.id, period, person.id)
+        where = {"channel": person.slack_user_id}
+        _queue(session, m.team_id, key, "chat.postMessage", where, text, blocks, when)
+    return True
+
+
+def _period_due(pair: _Pair, first: int, now: datetime) -> int | None:
+    """The latest period from `first` on whose prompt time has come, or None if none has."""
+    if pair.due(first) > now:
+        return None
+    period = first
+    while period < first + MAX_CATCH_UP and pair.due(period + 1) <= now:
+        period += 1
+    return period
+
+
+def _close_unanswered(session: Session, pair: _Pair) -> None:
+    """A new period begins: the last one, if nobody answered it, was missed, and its
+    prompts not sent yet (a far zone's, or all of them after downtime) are withdrawn."""
+    m = pair.mentorship
+    stale = session.scalars(
+        select(CheckIn.period).where(
+            CheckIn.mentorship_id == m.id, CheckIn.status == CheckInStatus.PROMPTED
+        )
+    ).all()
+    if not stale:
+        return
+    move_all(
+        session,
+        CheckIn,
+        CheckIn.mentorship_id == m.id,
+        source=CheckInStatus.PROMPTED,
+        target=CheckInStatus.MISSED,
+    )
+    unsent = [
+        keys.once(Kind.CHECKIN_PROMPT, m.id, period, person.id)
+        for period in stale
+        for person in (pair.mentor, pair.mentee)
+    ]
+    outbox.withdraw(session, unsent, why="replaced by a newer check-in period")
+
+
+def _open_period(
+    session: Session, mentorship_id: int, period: int, due_at: datetime, now: datetime
+) -> int | None:
+    """The period's CheckIn row, now prompted; None if it existed already."""
+    values = {
+        "mentorship_id": mentorship_id,
+        "period": period,
+        "due_at": due_at,
+        "status": CheckInStatus.SCHEDULED,
+    }
+    if not insert_if_absent(session, CheckIn, values, unique=["mentorship_id", "period"]):
+        return None
+    checkin_id = session.scalar(
+        select(CheckIn.id).where(CheckIn.mentorship_id == mentorship_id, CheckIn.period == period)
+    )
+    assert checkin_id is not None
+    move_all(
+        session,
+        CheckIn,
+        CheckIn.id == checkin_id,
+        source=CheckInStatus.SCHEDULED,
+        target=CheckInStatus.PROMPTED,
+        prompted_at=now,
+    )
+    return checkin_id
+
+
+def _goals(session: Session, mentorship: Mentorship) -> str:
+    enrollment = mentorships.enrollment_in(session, mentorship.program_id, mentorship.mentee_id)
+    return (enrollment.goals or "") if enrollment else ""
+
+
+def _queue(
+    session: Session,
+    team_id: str,
+    key: str,
+    method: str,
+    where: dict[str, object],
+    text: str,
+    blocks: list[Block],
+    not_before: datetime,
+) -> None:
+    payload = {**where, "text": text, "blocks": [block.to_dict() for block in blocks]}
+    outbox.enqueue(
+        session, team_id=team_id, key=key, method=method, payload=payload, not_before=not_before
+    )
+
+
+# --- answering ----------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    OPEN = "open"  # not answered yet: the log form may open
+    LOGGED = "logged"
+    SKIPPED = "skipped"
+    ALREADY = "already"  # settled before: met or skipped, by `by_user_id`
+    NOT_IN_PAIR = "not_in_pair"
+    GONE = "gone"  # no such check-in, or the pair has ended
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    form: LogForm | None = None
+    status: CheckInStatus | None = None  # for ALREADY: met or skipped
+    by_user_id: str | None = None  # for ALREADY: who settled it
+
+
+@dataclass(frozen=True)
+class Actor:
+    team_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MeetingLog:
+    """What the "We met" form said; raw enough that the checks below are the only ones."""
+
+    met_on: date | None
+    usefulness: int | None
+    notes: str = ""
+    thanks: str = ""
+
+
+class Field(StrEnum):
+    DATE = "date"
+    USEFULNESS = "usefulness"
+
+
+class LogError(Exception):
+    """A log that cannot be saved as typed; `message` goes beside `field`."""
+
+    def __init__(self, field: Field, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class _Context:
+    checkin: CheckIn
+    mentorship: Mentorship
+    me: Person
+    partner: Person
+    is_mentee: bool
+    my_day: Workday
+
+
+def log_form(
+    session: Session, checkin_id: int | None, *, actor: Actor, now: datetime, default_tz: str
+) -> Result:
+    """May `actor` log this check-in now? Then the form's defaults; else why not."""
+    found = _context(session, checkin_id, actor, "checkin.met", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    form = LogForm(
+        checkin_id=found.checkin.id,
+        partner_user_id=found.partner.slack_user_id,
+        today=now.astimezone(found.my_day.zone).date(),
+        ask_thanks=found.is_mentee,
+    )
+    return Result(Outcome.OPEN, form=form)
+
+
+def log_meeting(
+    session: Session,
+    checkin_id: int | None,
+    entry: MeetingLog,
+    *,
+    actor: Actor,
+    now: datetime,
+    default_tz: str,
+) -> Result:
+    """Record the meeting for the pair (once), keep the logger's private notes, and
+    rewrite both prompts. Raises LogError for a date or rating that cannot be right."""
+    found = _context(session, checkin_id, actor, "checkin.log", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    met_on, usefulness = _checked(entry, found, now)
+    _keep_note(session, found.checkin.id, found.me.id, entry.notes, now)
+    thanks = entry.thanks.strip()[:THANKS_MAX] if found.is_mentee else ""
+    moved = move_all(
+        session,
+        CheckIn,
+        CheckIn.id == found.checkin.id,
+        source=_OPEN,
+        target=CheckInStatus.MET,
+        responded_at=now,
+        responded_by_id=found.me.id,
+        met_on=met_on,
+        usefulness=usefulness,
+        thanks=thanks or None,
+    )
+    if not moved:
+        return _already(session, found.checkin.id)
+    day = f"{met_on:%A} {met_on.day} {met_on:%B}"
+    mine = logged_by_you_message(partner_user_id=found.partner.slack_user_id, met_on=day)
+    theirs = logged_by_partner_message(
+        partner_user_id=found.me.slack_user_id, met_on=day, thanks=thanks
+    )
+    _rewrite_prompts(session, found, mine, theirs, now)
+    _audit(session, found, "checkin.met", now, {"usefulness": usefulness})
+    return Result(Outcome.LOGGED)
+
+
+def skip(
+    session: Session, checkin_id: int | None, *, actor: Actor, now: datetime, default_tz: str
+) -> Result:
+    """Skip this period for the pair (once), and say so on both prompts."""
+    found = _context(session, checkin_id, actor, "checkin.skip", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    moved = move_all(
+        session,
+        CheckIn,
+        CheckIn.id == found.checkin.id,
+        source=_OPEN,
+        target=CheckInStatus.SKIPPED,
+        responded_at=now,
+        responded_by_id=found.me.id,
+    )
+    if not moved:
+        return _already(session, found.checkin.id)
+    following = found.mentorship.next_checkin_at
+    mine = skipped_message(by_user_id=None, next_day=_day(following, found.my_day.tz))
+    theirs = skipped_message(
+        by_user_id=found.me.slack_user_id,
+        next_day=_day(following, found.partner.tz or found.my_day.tz),
+    )
+    _rewrite_prompts(session, found, mine, theirs, now)
+    _audit(session, found, "checkin.skipped", now, {})
+    return Result(Outcome.SKIPPED)
+
+
+# --- steps --------------------------------------------------------------------------------
+
+
+def _context(
+    session: Session,
+    checkin_id: int | None,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    default_tz: str,
+) -> _Context | Result:
+    """The check-in and the actor's place in its pair; a stranger is refused and recorded."""
+    checkin = session.get(CheckIn, checkin_id) if checkin_id is not None else None
+    mentorship = session.get(Mentorship, checkin.mentorship_id) if checkin else None
+    if checkin is None or mentorship is None:
+        _refuse(session, actor, action, checkin_id, now, "no such check-in")
+        return Result(Outcome.GONE)
+    mentor = session.get(Person, mentorship.mentor_id)
+    mentee = session.get(Person, mentorship.mentee_id)
+    assert mentor is not None and mentee is not None
+    me = {mentor.slack_user_id: mentor, mentee.slack_user_id: mentee}.get(actor.user_id)
+    if me is None or actor.team_id != mentorship.team_id:
+        _refuse(session, actor, action, checkin.id, now, "not one of this pair")
+        return Result(Outcome.NOT_IN_PAIR)
+    if mentorship.status is MentorshipStatus.ENDED:
+        return Result(Outcome.GONE)
+    if checkin.status not in _OPEN:
+        return _already(session, checkin.id)
+    partner = mentee if me is mentor else mentor
+    return _Context(checkin, mentorship, me, partner, me is mentee, workday_of(me, default_tz))
+
+
+def _refuse(
+    session: Session, actor: Actor, action: str, subject: object, now: datetime, why: str
+) -> None:
+    audit.refused(
+        session,
+        team_id=actor.team_id,
+        actor=actor.user_id,
+        action=action,
+        subject_type="checkin",
+        subject_id=None if subject is None else str(subject),
+        now=now,
+        why=why,
+    )
+
+
+def _checked(entry: MeetingLog, found: _Context, now: datetime) -> tuple[date, int]:
+    zone = found.my_day.zone
+    today = now.astimezone(zone).date()
+    started = found.mentorship.started_at.astimezone(zone).date()
+    if entry.met_on is None:
+        raise LogError(Field.DATE, "Please pick the day you met.")
+    if entry.met_on > today:
+        raise LogError(Field.DATE, "That day hasn't come yet: pick the day you met.")
+    if entry.met_on < started:
+        when = f"{started:%A} {started.day} {started:%B}"
+        raise LogError(Field.DATE, f"That's before you two were paired ({when}).")
+    if entry.usefulness not in USEFULNESS:
+        raise LogError(Field.USEFULNESS, "Please choose from 1 to 5.")
+    return entry.met_on, entry.usefulness
+
+
+def _keep_note(session: Session, checkin_id: int, person_id: int, body: str, now: datetime) -> None:
+    """The person's private note on this check-in (a later one replaces it)."""
+    body = body.strip()[:NOTES_MAX]
+    if not body:
+        return
+    values = {"checkin_id": checkin_id, "person_id": person_id, "body": body, "created_at": now}
+    if not insert_if_absent(session, CheckInNote, values, unique=["checkin_id", "person_id"]):
+        session.execute(
+            update(CheckInNote)
+            .where(CheckInNote.checkin_id == checkin_id, CheckInNote.person_id == person_id)
+            .values(body=body)
+        )
+
+
+def _already(session: Session, checkin_id: int) -> Result:
+    checkin = session.get(CheckIn, checkin_id)
+    assert checkin is not None
+    session.refresh(checkin)  # a concurrent answer may have just committed
+    by = session.get(Person, checkin.responded_by_id) if checkin.responded_by_id else None
+    return Result(
+        Outcome.ALREADY, status=checkin.status, by_user_id=by.slack_user_id if by else None
+    )
+
+
+def _rewrite_prompts(
+    session: Session,
+    found: _Context,
+    mine: tuple[str, list[Block]],
+    theirs: tuple[str, list[Block]],
+    now: datetime,
+) -> None:
+    for person, (text, blocks) in ((found.me, mine), (found.partner, theirs)):
+        _rewrite_prompt(session, found, person, text, blocks, now)
+
+
+def _rewrite_prompt(
+    session: Session, found: _Context, person: Person, text: str, blocks: list[Block], now: datetime
+) -> None:
+    """Replace a person's prompt (buttons and all) where the outbox delivered it; if it
+    has not gone out yet, send the settled words in its place instead of the question."""
+    prompt_key = keys.once(
+        Kind.CHECKIN_PROMPT, found.mentorship.id, found.checkin.period, person.id
+    )
+    body = {"text": text, "blocks": [block.to_dict() for block in blocks]}
+    not_sent = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key == prompt_key,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(payload={"channel": person.slack_user_id, **body})
+    ).rowcount
+    if not_sent:
+        return
+    sent = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == prompt_key))
+    if sent is None or not sent.result or "ts" not in sent.result:
+        return  # never prompted (or in flight this instant): nothing to rewrite
+    where = {"channel": sent.result["channel"], "ts": sent.result["ts"]}
+    key = keys.once(Kind.CHECKIN_CLOSED, found.checkin.id, person.id)
+    _queue(session, found.mentorship.team_id, key, "chat.update", where, text, blocks, now)
+
+
+def _audit(
+    session: Session, found: _Context, action: str, now: datetime, detail: dict[str, object]
+) -> None:
+    audit.record(
+        session,
+        team_id=found.mentorship.team_id,
+        actor=found.me.slack_user_id,
+        action=action,
+        subject_type="checkin",
+        subject_id=found.checkin.id,
+        now=now,
+        detail={"period": found.checkin.period, **detail},
+    )
+
+
+def _day(instant: datetime | None, tz: str) -> str | None:
+    return local_day(instant, tz) if instant is not None else None
