@@ -110,6 +110,11 @@ def pair_due(
     return min(person.prompt_at(day) for person in people)
 
 
+def day_label(day: date) -> str:
+    """ "Monday 3 March": a check-in day, the same calendar day for both of the pair."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
 def _weekday_on_or_after(day: date) -> date:
     while day.weekday() >= 5:  # Saturday, Sunday
         day += timedelta(days=1)

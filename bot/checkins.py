@@ -27,12 +27,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, keys, mentorships, outbox
-from bot.cadence import Workday, pair_due, period_day
+from bot.cadence import Workday, day_label, pair_due, period_day
 from bot.db.enums import CheckInStatus, MentorshipStatus, OutboxStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
 from bot.keys import Kind
-from bot.notices import local_day
 from bot.people import workday_of
 from bot.transitions import move_all
 from bot.views.checkins import (
@@ -133,7 +132,7 @@ def _prompt_pair(session: Session, pair: _Pair, now: datetime) -> bool:
             partner_user_id=partner.slack_user_id,
             is_mentee=is_mentee,
             goals=_goals(session, m),
-            day=local_day(workday.prompt_at(day), workday.tz),
+            day=day_label(day),
         )
         text, blocks = prompt_message(state)
         when = workday.next_open(max(workday.prompt_at(day), now))
@@ -334,7 +333,7 @@ def log_meeting(
     )
     if not moved:
         return _already(session, found.checkin.id)
-    day = f"{met_on:%A} {met_on.day} {met_on:%B}"
+    day = day_label(met_on)
     mine = logged_by_you_message(partner_user_id=found.partner.slack_user_id, met_on=day)
     theirs = logged_by_partner_message(
         partner_user_id=found.me.slack_user_id, met_on=day, thanks=thanks
@@ -362,12 +361,9 @@ def skip(
     )
     if not moved:
         return _already(session, found.checkin.id)
-    following = found.mentorship.next_checkin_at
-    mine = skipped_message(by_user_id=None, next_day=_day(following, found.my_day.tz))
-    theirs = skipped_message(
-        by_user_id=found.me.slack_user_id,
-        next_day=_day(following, found.partner.tz or found.my_day.tz),
-    )
+    following = _next_day(session, found, default_tz)
+    mine = skipped_message(by_user_id=None, next_day=following)
+    theirs = skipped_message(by_user_id=found.me.slack_user_id, next_day=following)
     _rewrite_prompts(session, found, mine, theirs, now)
     _audit(session, found, "checkin.skipped", now, {})
     return Result(Outcome.SKIPPED)
@@ -513,5 +509,10 @@ def _audit(
     )
 
 
-def _day(instant: datetime | None, tz: str) -> str | None:
-    return local_day(instant, tz) if instant is not None else None
+def _next_day(session: Session, found: _Context, default_tz: str) -> str:
+    """The calendar day of the pair's next check-in period (the same day for both)."""
+    m = found.mentorship
+    last = session.scalar(select(func.max(CheckIn.period)).where(CheckIn.mentorship_id == m.id))
+    mentee = session.get(Person, m.mentee_id)
+    assert mentee is not None
+    return day_label(period_day(m.started_at, m.cadence, (last or 0) + 1, mentee.tz or default_tz))

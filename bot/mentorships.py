@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import keys, outbox
-from bot.cadence import next_checkin, pair_due
+from bot.cadence import day_label, next_checkin, pair_due, period_day
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
 from bot.db.models import Enrollment, Mentorship, Person, Program
 from bot.keys import Kind
-from bot.notices import local_day, queue_message
+from bot.notices import queue_message
 from bot.people import workday_of
 from bot.transitions import move
 from bot.views.mentorships import intro_message
@@ -175,7 +175,10 @@ def _introduce(
         mentee_user_id=mentee.slack_user_id,
         cadence=mentorship.cadence,
         meeting_format=mentee_enrollment.meeting_format if mentee_enrollment else None,
-        first_checkin=local_day(mentorship.next_checkin_at, mentee.tz),
+        # The calendar day, not the instant: a far-east partner's morning is the day before in UTC.
+        first_checkin=day_label(
+            period_day(mentorship.started_at, mentorship.cadence, 1, mentee.tz or UNKNOWN_ZONE)
+        ),
         mentee_goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
         reasons=list(mentorship.match_reasons or []),
     )
