@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -26,7 +27,17 @@ from bot.db.migrate import upgrade
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.runtime import build_runtime
 from bot.server import build_asgi, serving_in_thread
-from tests.integration.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, Rig, rig_settings
+
+# The forgeries and their staging are the tests' own (tests/integration/forgeries.py):
+# run from the repository root or not, the bench finds them there.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.integration.conftest import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM,
+    Rig,
+    rig_settings,
+)
 from tests.integration.forgeries import FORGERIES, POLITE, refusals, snapshot, stage
 
 
@@ -57,7 +68,9 @@ def rig(db_url: str) -> Iterator[Rig]:
     with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
         runtime = build_runtime(rig_settings(emulator, db_url))
         app = build_app(runtime.deps)
-        with serving_in_thread(build_asgi(app, runtime.engine)) as base_url:
+        with serving_in_thread(
+            build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
+        ) as base_url:
             driver = SlackDriver(f"{base_url}/slack/events", SIGNING_SECRET, emulator, team_id=TEAM)
             yield Rig(emulator, driver, runtime, base_url, app.listener_runner.listener_executor)
         runtime.close()
