@@ -22,9 +22,12 @@ from bot.profile import (
     BIO_MAX,
     CAPACITY_RANGE,
     DEFAULT_CAPACITY,
+    DEFAULT_MENTORS_WANTED,
     GOALS_MAX,
     GOALS_MIN,
     MAX_TOPICS,
+    MENTEE_ROLES,
+    MENTOR_ROLES,
     MENTORS_WANTED_RANGE,
     Profile,
 )
@@ -43,8 +46,6 @@ Ids = EnrollmentIds
 MAX_ERROR = 150  # keeps each message readable beside its field
 # Present in tz databases but not places a person lives in.
 _NOT_PERSONAL_ZONES = frozenset({"localtime", "Factory", "posixrules"})
-_MENTOR_ROLES = (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
-_SEEKER_ROLES = (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
 _DIGITS = re.compile(r"[0-9]{1,3}")
 # The typed fields, read (and checked for unreadable text) in this order.
 _TYPED = (
@@ -93,7 +94,7 @@ def parse_submission(
 
     raw_capacity = _selected(values, Ids.CAPACITY_BLOCK, Ids.CAPACITY_ACTION)
     # Unused unless they mentor: a missing one must not block them (a bad one still does).
-    missing = raw_capacity is None and role not in _MENTOR_ROLES
+    missing = raw_capacity is None and role not in MENTOR_ROLES
     capacity = DEFAULT_CAPACITY if missing else _count(raw_capacity)
     if capacity not in CAPACITY_RANGE:
         errors[Ids.CAPACITY_BLOCK] = (
@@ -101,8 +102,8 @@ def parse_submission(
         )
 
     raw_wanted = _selected(values, Ids.MENTORS_WANTED_BLOCK, Ids.MENTORS_WANTED_ACTION)
-    missing = raw_wanted is None and role not in _SEEKER_ROLES  # unused unless they seek one
-    mentors_wanted = 1 if missing else _count(raw_wanted)
+    missing = raw_wanted is None and role not in MENTEE_ROLES  # unused unless they seek one
+    mentors_wanted = DEFAULT_MENTORS_WANTED if missing else _count(raw_wanted)
     if mentors_wanted not in MENTORS_WANTED_RANGE:
         errors[Ids.MENTORS_WANTED_BLOCK] = (
             f"Choose between {MENTORS_WANTED_RANGE[0]} and {MENTORS_WANTED_RANGE[-1]} mentors."

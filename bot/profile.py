@@ -14,10 +14,21 @@ GOALS_MAX = 1500
 BIO_MAX = 1000
 GOALS_MIN = 10  # a few words at least: matching reads them
 CAPACITY_RANGE = range(1, 6)
-DEFAULT_CAPACITY = 2
 MENTORS_WANTED_RANGE = range(1, 4)
 MAX_TOPICS = 10
 TOPIC_LABEL_MAX = 75  # a Slack option's text limit
+
+# Who mentors and who looks for a mentor: BOTH is in each.
+MENTOR_ROLES: tuple[EnrollmentRole, ...] = (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
+MENTEE_ROLES: tuple[EnrollmentRole, ...] = (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
+
+# What a new person's form starts with, and what a field left unset in storage reads as.
+DEFAULT_ROLE = EnrollmentRole.MENTEE
+DEFAULT_EXPERIENCE = ExperienceLevel.MID
+DEFAULT_CAPACITY = 2  # mentees a mentor can take
+DEFAULT_MENTORS_WANTED = 1  # one primary mentor, optionally more for other topics
+DEFAULT_CADENCE = Cadence.BIWEEKLY
+DEFAULT_FORMAT = MeetingFormat.VIDEO
 
 # The default topic list: AI careers, as the program's founding articles describe them.
 DEFAULT_TOPICS: tuple[str, ...] = (
@@ -42,20 +53,20 @@ class Profile:
     topics: tuple[str, ...]  # topic labels from the program's list
     goals: str  # what they want from the mentorship, in their own words
     bio: str = ""  # for mentors: what they can help with, their path
-    experience: ExperienceLevel = ExperienceLevel.MID
-    capacity: int = DEFAULT_CAPACITY  # mentees a mentor can take
-    mentors_wanted: int = 1  # one primary mentor, optionally more for other topics
-    cadence: Cadence = Cadence.BIWEEKLY
-    meeting_format: MeetingFormat = MeetingFormat.VIDEO
+    experience: ExperienceLevel = DEFAULT_EXPERIENCE
+    capacity: int = DEFAULT_CAPACITY
+    mentors_wanted: int = DEFAULT_MENTORS_WANTED
+    cadence: Cadence = DEFAULT_CADENCE
+    meeting_format: MeetingFormat = DEFAULT_FORMAT
     timezone: str = "UTC"
 
     @property
     def mentors(self) -> bool:
-        return self.role in (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
+        return self.role in MENTOR_ROLES
 
     @property
     def seeks_mentor(self) -> bool:
-        return self.role in (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
+        return self.role in MENTEE_ROLES
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,12 @@ from bot.db.enums import Cadence, EnrollmentRole, ExperienceLevel, MeetingFormat
 from bot.profile import (
     BIO_MAX,
     CAPACITY_RANGE,
+    DEFAULT_CADENCE,
     DEFAULT_CAPACITY,
+    DEFAULT_EXPERIENCE,
+    DEFAULT_FORMAT,
+    DEFAULT_MENTORS_WANTED,
+    DEFAULT_ROLE,
     GOALS_MAX,
     MAX_TOPICS,
     MENTORS_WANTED_RANGE,
@@ -123,14 +128,6 @@ def capacity_label(n: int) -> str:
     return f"{n} mentee" if n == 1 else f"{n} mentees"
 
 
-# A new person's form starts from these (the time zone comes from FormDefaults).
-NEW_ROLE = EnrollmentRole.MENTEE
-NEW_EXPERIENCE = ExperienceLevel.MID
-NEW_CAPACITY = DEFAULT_CAPACITY
-NEW_MENTORS_WANTED = 1
-NEW_CADENCE = Cadence.BIWEEKLY
-NEW_FORMAT = MeetingFormat.VIDEO
-
 GOALS_PLACEHOLDER = (
     "e.g. I'm a backend engineer moving into ML engineering and want help choosing "
     "a first project and preparing for interviews."
@@ -159,7 +156,7 @@ def enrollment_modal(
             block_id=EnrollmentIds.INTRO_BLOCK, text=MarkdownTextObject(text=_intro(editing))
         )
     ]
-    blocks.append(_role_block(profile.role if profile else NEW_ROLE))
+    blocks.append(_role_block(profile.role if profile else DEFAULT_ROLE))
     if offered:
         blocks.append(_topics_block(offered, chosen))
     else:
@@ -207,8 +204,8 @@ def enrollment_modal(
                 (level.value, EXPERIENCE_LABELS[level])
                 for level in sorted(ExperienceLevel, key=lambda lvl: lvl.rank)
             ],
-            selected=(profile.experience if profile else NEW_EXPERIENCE).value,
-            fallback=NEW_EXPERIENCE.value,
+            selected=(profile.experience if profile else DEFAULT_EXPERIENCE).value,
+            fallback=DEFAULT_EXPERIENCE.value,
         ),
         _select_block(
             block_id=EnrollmentIds.CAPACITY_BLOCK,
@@ -216,8 +213,8 @@ def enrollment_modal(
             label="How many mentees can you take? (mentors only)",
             hint="We never send you more requests than this.",
             choices=[(str(n), capacity_label(n)) for n in CAPACITY_RANGE],
-            selected=str(profile.capacity if profile else NEW_CAPACITY),
-            fallback=str(NEW_CAPACITY),
+            selected=str(profile.capacity if profile else DEFAULT_CAPACITY),
+            fallback=str(DEFAULT_CAPACITY),
         ),
         _select_block(
             block_id=EnrollmentIds.MENTORS_WANTED_BLOCK,
@@ -225,18 +222,18 @@ def enrollment_modal(
             label="How many mentors would you like?",
             hint="Only matters if you're looking for a mentor. Most people start with one.",
             choices=[(str(n), MENTORS_WANTED_LABELS[n]) for n in MENTORS_WANTED_RANGE],
-            selected=str(profile.mentors_wanted if profile else NEW_MENTORS_WANTED),
-            fallback=str(NEW_MENTORS_WANTED),
+            selected=str(profile.mentors_wanted if profile else DEFAULT_MENTORS_WANTED),
+            fallback=str(DEFAULT_MENTORS_WANTED),
         ),
         _select_block(
             block_id=EnrollmentIds.CADENCE_BLOCK,
             action_id=EnrollmentIds.CADENCE_ACTION,
             label="How often would you like to meet?",
             choices=[(c.value, CADENCE_LABELS[c]) for c in Cadence],
-            selected=(profile.cadence if profile else NEW_CADENCE).value,
-            fallback=NEW_CADENCE.value,
+            selected=(profile.cadence if profile else DEFAULT_CADENCE).value,
+            fallback=DEFAULT_CADENCE.value,
         ),
-        _format_block(profile.meeting_format if profile else NEW_FORMAT),
+        _format_block(profile.meeting_format if profile else DEFAULT_FORMAT),
         _text_block(
             block_id=EnrollmentIds.TIMEZONE_BLOCK,
             action_id=EnrollmentIds.TIMEZONE_ACTION,
@@ -332,7 +329,9 @@ def _format_block(meeting_format: MeetingFormat) -> InputBlock:
         element=RadioButtonsElement(
             action_id=EnrollmentIds.FORMAT_ACTION,
             options=options,
-            initial_option=_find(options, meeting_format.value) or _find(options, NEW_FORMAT.value),
+            initial_option=(
+                _find(options, meeting_format.value) or _find(options, DEFAULT_FORMAT.value)
+            ),
         ),
     )
 

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.commands import COMMAND
 from bot.db.enums import Cadence, EnrollmentRole, MeetingFormat
-from bot.profile import Profile
+from bot.profile import MENTEE_ROLES, MENTOR_ROLES, Profile
 from bot.views.text import clip, escape
 
 NAME_SHOWN = 50  # of a first name, in the greeting
@@ -104,9 +104,9 @@ FORMAT_PHRASES = {
 
 def _sections(role: EnrollmentRole) -> list[_Section]:
     parts = []
-    if role in (EnrollmentRole.MENTEE, EnrollmentRole.BOTH):
+    if role in MENTEE_ROLES:
         parts.append(_MENTEE)
-    if role in (EnrollmentRole.MENTOR, EnrollmentRole.BOTH):
+    if role in MENTOR_ROLES:
         parts.append(_MENTOR)
     return [*parts, _TOGETHER]
 
