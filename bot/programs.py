@@ -1,4 +1,5 @@
-"""Programs (cohorts) and their topic lists."""
+"""Programs (cohorts), their topic lists, and the settings coordinators change from
+`/mentor topics` and `/mentor expiry` (each answered with a sentence decided here)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,16 @@ def topic_labels(program: Program) -> list[str]:
     return [topic.label for topic in sorted(program.topics, key=lambda t: t.id)]
 
 
-class TopicError(ValueError):
+class ProgramSettingError(ValueError):
     """A program setting a coordinator cannot apply as typed; str(error) says why."""
+
+
+class TopicError(ProgramSettingError):
+    """A topic that cannot be added as typed."""
+
+
+class ExpiryError(ProgramSettingError):
+    """A request expiry that is not a whole number of days in range."""
 
 
 def add_topic(session: Session, program: Program, label: str) -> str:
@@ -106,9 +115,45 @@ def set_request_expiry(program: Program, text: str) -> str:
     """Set how long a mentor has to answer a request, in whole days; returns the outcome."""
     days = whole_number(text)
     if days is None or days not in EXPIRY_DAYS:
-        raise TopicError(
+        raise ExpiryError(
             f"Give a whole number of days from {EXPIRY_DAYS.start} to {EXPIRY_DAYS.stop - 1}, "
             "e.g. `/mentor expiry 3`."
         )
     program.request_expiry_hours = days * 24
     return f"Mentors now have {days} day(s) to answer a request in *{program.name}*."
+
+
+# --- `/mentor topics` and `/mentor expiry` ------------------------------------------------
+
+TOPICS_USAGE = "Try `/mentor topics` to list them or `/mentor topics add NAME`."
+
+
+def topics_command(session: Session, team_id: str, text: str, now: datetime) -> str:
+    """List the current program's topics, or add one (`add NAME`); returns the answer.
+
+    Raises TopicError when the topic cannot be added as typed.
+    """
+    program = current_program(session, team_id, now)
+    words = text.split(maxsplit=1)
+    if not words:
+        listed = "\n".join(f"• {label}" for label in topic_labels(program))
+        return f"Topics of *{program.name}*:\n{listed}\nAdd one with `/mentor topics add NAME`."
+    if words[0].lower() != "add":
+        return TOPICS_USAGE
+    label = add_topic(session, program, words[1] if len(words) > 1 else "")
+    return f"Added *{label}*. People see it in the join form from now on."
+
+
+def expiry_command(session: Session, team_id: str, text: str, now: datetime) -> str:
+    """Show the current program's request expiry, or set it (`DAYS`); returns the answer.
+
+    Raises ExpiryError when the days are not a whole number in range.
+    """
+    program = current_program(session, team_id, now)
+    if text.strip():
+        return set_request_expiry(program, text)
+    days = program.request_expiry_hours / 24
+    return (
+        f"Mentors have {days:g} day(s) to answer a request in *{program.name}*. "
+        "Change it with `/mentor expiry DAYS`."
+    )
