@@ -1,8 +1,10 @@
-"""Enrollment: joining, keeping and leaving one's mentorship profile.
+"""Enrollment, the noun: a person's place in a program, found, saved and paused.
 
-Plain functions over a Session; the caller commits. Every message they cause is
-queued in the outbox in the same transaction, under a key that makes a retried
-or double-clicked request harmless.
+Plain functions over a Session; the caller's unit of work commits. This module
+imports nothing of mentorships or requests, so any of them can ask it for a
+person's enrollment (`enrollment_in`, the one statement of that query). What a
+person goes through when they join or leave (the welcome, partners told, requests
+closed) is in bot.onboarding.
 """
 
 from __future__ import annotations
@@ -10,32 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, keys, mentorships, outbox, privacy
-from bot import requests as mentorship_requests
-from bot.db.enums import (
-    OPEN_REQUEST_STATUSES,
-    EndReason,
-    EnrollmentRole,
-    EnrollmentStatus,
-    MentorshipStatus,
-    RequestStatus,
-)
-from bot.db.models import (
-    Enrollment,
-    Mentorship,
-    MentorshipRequest,
-    Person,
-    Program,
-    Topic,
-)
-from bot.keys import Kind
-from bot.messages import mentor_left_text, partner_left_text, request_withdrawn_text
+from bot import audit
+from bot.commands import COMMAND
+from bot.db.enums import EnrollmentStatus, MentorshipStatus
+from bot.db.models import Enrollment, Mentorship, Person, Program, Topic
 from bot.people import find_person
-from bot.profile import FormDefaults, Profile
+from bot.profile import (
+    DEFAULT_CADENCE,
+    DEFAULT_CAPACITY,
+    DEFAULT_EXPERIENCE,
+    DEFAULT_FORMAT,
+    MENTOR_ROLES,
+    FormDefaults,
+    Profile,
+)
 from bot.programs import current_program, topic_labels
 from bot.transitions import move
 
@@ -48,10 +41,33 @@ class EnrollmentError(Exception):
         self.field = field
 
 
+class NotEnrolled(EnrollmentError):
+    """Asked for something only a member can do."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"You're not in the mentorship program yet. Type `{COMMAND} join` to join."
+        )
+
+
 @dataclass(frozen=True)
 class Saved:
     enrollment: Enrollment
     joined: bool  # True for a new member (or one who left and came back)
+
+
+def enrollment_in(
+    session: Session, program_id: int, person_id: int, *, for_update: bool = False
+) -> Enrollment | None:
+    """The person's enrollment row in the program, whatever its status (LEFT included).
+
+    At most one exists (unique per program and person). `for_update` locks it on
+    PostgreSQL, so a save and a racing leave or pause take turns.
+    """
+    query = select(Enrollment).where(
+        Enrollment.program_id == program_id, Enrollment.person_id == person_id
+    )
+    return session.scalar(query.with_for_update() if for_update else query)
 
 
 def enrollment_of(session: Session, team_id: str, user_id: str, now: datetime) -> Enrollment | None:
@@ -60,13 +76,22 @@ def enrollment_of(session: Session, team_id: str, user_id: str, now: datetime) -
     if person is None:
         return None
     program = current_program(session, team_id, now)
-    return session.scalar(
-        select(Enrollment).where(
-            Enrollment.program_id == program.id,
-            Enrollment.person_id == person.id,
-            Enrollment.status != EnrollmentStatus.LEFT,
-        )
-    )
+    return _unless_left(enrollment_in(session, program.id, person.id))
+
+
+def require_enrollment(session: Session, team_id: str, user_id: str, now: datetime) -> Enrollment:
+    """As `enrollment_of`, for the requests only a member can make; raises NotEnrolled."""
+    enrollment = enrollment_of(session, team_id, user_id, now)
+    if enrollment is None:
+        raise NotEnrolled()
+    return enrollment
+
+
+def _unless_left(enrollment: Enrollment | None) -> Enrollment | None:
+    # A LEFT row is kept, emptied, for anonymous counts: to everyone else they are gone.
+    if enrollment is None or enrollment.status is EnrollmentStatus.LEFT:
+        return None
+    return enrollment
 
 
 @dataclass(frozen=True)
@@ -74,7 +99,7 @@ class FormContext:
     """What the enrollment modal needs: the program's topics and the stored profile."""
 
     program_id: int
-    topics: list[str]
+    topics: tuple[str, ...]
     profile: Profile | None  # None: a newcomer
     defaults: FormDefaults
 
@@ -83,10 +108,10 @@ def form_context(
     session: Session, person: Person, *, default_timezone: str, now: datetime
 ) -> FormContext:
     program = current_program(session, person.team_id, now)
-    enrollment = enrollment_of(session, person.team_id, person.slack_user_id, now)
+    enrollment = _unless_left(enrollment_in(session, program.id, person.id))
     return FormContext(
         program_id=program.id,
-        topics=topic_labels(program),
+        topics=tuple(topic_labels(program)),
         profile=profile_of(enrollment, default_timezone) if enrollment else None,
         defaults=FormDefaults(timezone=person.tz or default_timezone),
     )
@@ -98,11 +123,11 @@ def profile_of(enrollment: Enrollment, default_timezone: str) -> Profile:
         topics=tuple(t.label for t in sorted(enrollment.topics, key=lambda t: t.id)),
         goals=enrollment.goals or "",
         bio=enrollment.bio or "",
-        experience=enrollment.experience_level or Profile.experience,
-        capacity=enrollment.capacity or Profile.capacity,
+        experience=enrollment.experience_level or DEFAULT_EXPERIENCE,
+        capacity=enrollment.capacity or DEFAULT_CAPACITY,
         mentors_wanted=enrollment.mentors_wanted,
-        cadence=enrollment.cadence or Profile.cadence,
-        meeting_format=enrollment.meeting_format or Profile.meeting_format,
+        cadence=enrollment.cadence or DEFAULT_CADENCE,
+        meeting_format=enrollment.meeting_format or DEFAULT_FORMAT,
         timezone=enrollment.person.tz or default_timezone,
     )
 
@@ -111,11 +136,7 @@ def save_profile(
     session: Session, *, program: Program, person: Person, profile: Profile, now: datetime
 ) -> Saved:
     """Create or update the person's enrollment from the form; idempotent."""
-    enrollment = session.scalar(
-        select(Enrollment)
-        .where(Enrollment.program_id == program.id, Enrollment.person_id == person.id)
-        .with_for_update()
-    )
+    enrollment = enrollment_in(session, program.id, person.id, for_update=True)
     joined = enrollment is None or enrollment.status is EnrollmentStatus.LEFT
     mentees_now = enrollment.active_mentee_count if enrollment and not joined else 0
     capacity = profile.capacity if profile.mentors else 0
@@ -179,7 +200,7 @@ def save_profile(
 
 def set_paused(session: Session, enrollment: Enrollment, *, paused: bool, now: datetime) -> bool:
     """Pause or resume taking new mentees; False when it already was so."""
-    if enrollment.role is EnrollmentRole.MENTEE:
+    if enrollment.role not in MENTOR_ROLES:
         raise EnrollmentError(
             "Pausing is for mentors: it stops new mentee requests while you're busy. "
             "As a mentee you can simply not ask for a mentor until you're ready."
@@ -219,135 +240,6 @@ def active_mentorships(session: Session, person: Person) -> list[Mentorship]:
             )
             .order_by(Mentorship.id)
         )
-    )
-
-
-def leave(session: Session, enrollment: Enrollment, *, now: datetime) -> list[str] | None:
-    """End the person's mentorships, tell each partner kindly, forget what they wrote.
-
-    The enrollment row stays, emptied, with status LEFT: programs keep anonymous
-    counts (how many joined, in which role) without keeping the person's words.
-    Every step is a guarded transition, so a double submit or a racing answer acts
-    once: returns the Slack ids of the partners who were told, or None when the
-    enrollment had already left (the second of two confirmations).
-    """
-    person = enrollment.person
-    team_id = enrollment.program.team_id
-    if not _mark_left(session, enrollment, now):
-        return None
-    privacy.forget(session, person, privacy.traces_of(session, person, enrollment))
-    told = _end_mentorships(session, person, team_id, now)
-    _close_requests(session, person, now)
-
-    enrollment.goals = enrollment.bio = None
-    enrollment.topics = []
-    enrollment.capacity = 0
-    enrollment.active_mentee_count = 0
-    person.real_name = person.title = person.org_team = None
-    person.display_name = ""
-    audit.record(
-        session,
-        team_id=team_id,
-        actor=person.slack_user_id,
-        action="enrollment.left",
-        subject_type="enrollment",
-        subject_id=enrollment.id,
-        now=now,
-        detail={"mentorships_ended": len(told)},
-    )
-    return told
-
-
-def _mark_left(session: Session, enrollment: Enrollment, now: datetime) -> bool:
-    """ACTIVE/PAUSED -> LEFT; False when another request moved it first.
-
-    On PostgreSQL the second of two racing leaves waits here for the first to
-    commit, then finds the row LEFT and does nothing.
-    """
-    return move(
-        session,
-        Enrollment,
-        enrollment.id,
-        source=(EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED),
-        target=EnrollmentStatus.LEFT,
-        left_at=now,
-        paused_at=None,
-        waiting_since=None,
-    )
-
-
-def _end_mentorships(session: Session, person: Person, team_id: str, now: datetime) -> list[str]:
-    told: list[str] = []
-    for mentorship in active_mentorships(session, person):
-        partner = mentorship.mentee if mentorship.mentor_id == person.id else mentorship.mentor
-        if not mentorships.end(session, mentorship, reason=EndReason.LEFT_PROGRAM, now=now):
-            continue  # ended by someone else a moment ago
-        outbox.enqueue(
-            session,
-            team_id=team_id,
-            key=keys.once(Kind.PARTNER_LEFT, mentorship.id),
-            method="chat.postMessage",
-            payload={
-                "channel": partner.slack_user_id,
-                "text": partner_left_text(
-                    person.slack_user_id, partner_was_mentor=mentorship.mentor_id == partner.id
-                ),
-            },
-            not_before=now,
-        )
-        told.append(partner.slack_user_id)
-    return told
-
-
-def _close_requests(session: Session, person: Person, now: datetime) -> None:
-    """Nobody may accept a mentee who left; a mentor who left is skipped for the next choice."""
-    open_requests = session.scalars(
-        select(MentorshipRequest)
-        .where(
-            (MentorshipRequest.mentee_id == person.id) | (MentorshipRequest.mentor_id == person.id),
-            MentorshipRequest.status.in_(OPEN_REQUEST_STATUSES),
-        )
-        .order_by(MentorshipRequest.id)
-    ).all()
-    for request in open_requests:
-        was = request.status
-        if request.mentor_id == person.id and was is RequestStatus.PENDING:
-            notice = _mentor_left_notice(person.slack_user_id)
-            mentorship_requests.mentor_left(session, request, notice, now)
-        elif _cancel(session, request, was, now) and was is RequestStatus.PENDING:
-            _withdraw_request_dm(session, request, person, now)
-
-
-def _cancel(
-    session: Session, request: MentorshipRequest, was: RequestStatus, now: datetime
-) -> bool:
-    """QUEUED or PENDING -> CANCELLED, guarded on the state it was read in."""
-    return move(
-        session,
-        MentorshipRequest,
-        request.id,
-        source=was,
-        target=RequestStatus.CANCELLED,
-        responded_at=now,
-    )
-
-
-def _mentor_left_notice(mentor_user_id: str) -> mentorship_requests.Notice:
-    def notice(next_mentor: Person | None) -> tuple[str, list[Block]]:
-        text = mentor_left_text(mentor_user_id, next_mentor.slack_user_id if next_mentor else None)
-        return text, [SectionBlock(text=MarkdownTextObject(text=text))]
-
-    return notice
-
-
-def _withdraw_request_dm(
-    session: Session, request: MentorshipRequest, mentee: Person, now: datetime
-) -> None:
-    """Take the buttons and the mentee's profile off the mentor's request DM, if delivered."""
-    text = request_withdrawn_text(mentee.slack_user_id)
-    blocks = [SectionBlock(text=MarkdownTextObject(text=text))]
-    mentorship_requests.rewrite_request_dm(
-        session, request, Kind.REQUEST_WITHDRAWN, text, blocks, now
     )
 
 

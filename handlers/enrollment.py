@@ -1,302 +1,265 @@
-"""Enrollment: join, profile, pause, resume, leave; from `/mentor` and the App Home."""
+"""Enrollment: join, profile, pause, resume, leave; from `/mentor` and the App Home.
+
+Each listener reads the payload, calls one step of bot.onboarding in a unit of work,
+renders a view from bot/views and answers. A `/mentor` subcommand answers in the
+channel (ephemeral); a Home button has no reply to carry a sentence, so it says it
+by DM through the outbox.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from slack_sdk.models.views import View
 
-from bot import keys, outbox
-from bot.db.models import Program
 from bot.deps import Deps
-from bot.enrollment import (
-    EnrollmentError,
-    active_mentorships,
-    enrollment_of,
-    form_context,
-    set_paused,
+from bot.enrollment import EnrollmentError
+from bot.onboarding import (
+    SLACK_BUSY,
+    confirm_leave,
+    guide_role,
+    leave_prompt,
+    open_form,
+    pause_or_resume,
+    submit_form,
+    tell,
 )
-from bot.enrollment_form import parse_submission
-from bot.keys import Kind
-from bot.onboarding import leave_program, refresh_home, submit_profile
-from bot.people import SlackProfile, find_person, upsert_person, why_not_eligible
-from bot.programs import current_program, topic_labels
-from bot.text_input import row_id
+from bot.people import SlackProfile
 from bot.views.enrollment import EnrollmentIds, enrollment_modal, leave_confirmation_modal
 from bot.views.home import HomeIds, guide_modal
+from handlers.context import deps_of
 from handlers.errors import guarded
 from handlers.invocation import Invocation, Route
-from handlers.payloads import team_of
+from handlers.payloads import row_id, team_of
 
 log = logging.getLogger(__name__)
 
-SLACK_BUSY = "Slack is busy right now and I couldn't open the form. Please try again in a moment."
 # The domain names a form field; the view knows which block shows it.
 FIELD_BLOCKS = {"role": EnrollmentIds.ROLE_BLOCK, "capacity": EnrollmentIds.CAPACITY_BLOCK}
-NOT_ENROLLED = "You're not in the mentorship program yet. Type `/mentor join` to join."
+
+Reply = Callable[[str], None]
 
 
-def register(app: App, deps: Deps) -> dict[str, Route]:
-    """Register the modal and Home listeners; return the `/mentor` subcommand routes."""
+# --- /mentor subcommands ------------------------------------------------------------------
 
-    def tell(team_id: str, user_id: str, text: str, reply: Callable[[str], Any] | None) -> None:
-        """Answer where the person is: the slash command's reply, or a DM."""
-        if reply is not None:
-            reply(text)
-            return
-        with deps.sessions() as session:
-            now = deps.clock()
-            outbox.enqueue(
-                session,
+
+def join(call: Invocation) -> None:
+    """`/mentor join` and `/mentor profile`: the form, pre-filled for a member."""
+    call.ack()
+    _open_form(
+        call.deps, call.client, call.team_id, call.user_id, call.trigger_id, _ephemeral(call)
+    )
+
+
+def leave(call: Invocation) -> None:
+    call.ack()
+    _open_leave(
+        call.deps, call.client, call.team_id, call.user_id, call.trigger_id, _ephemeral(call)
+    )
+
+
+def pause(call: Invocation) -> None:
+    text = _pause_or_resume(call.deps, call.team_id, call.user_id, paused=True)
+    call.ack(response_type="ephemeral", text=text)
+
+
+def resume(call: Invocation) -> None:
+    text = _pause_or_resume(call.deps, call.team_id, call.user_id, paused=False)
+    call.ack(response_type="ephemeral", text=text)
+
+
+COMMANDS: dict[str, Route] = {
+    "join": join,
+    "profile": join,
+    "pause": pause,
+    "resume": resume,
+    "leave": leave,
+}
+
+
+# --- App Home buttons ---------------------------------------------------------------------
+
+
+@guarded
+def on_home_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Join (a newcomer) or Edit profile (a member): the same form."""
+    ack()
+    deps, team_id, user_id = deps_of(context), team_of(body), body["user"]["id"]
+    _open_form(deps, client, team_id, user_id, body["trigger_id"], _by_dm(deps, team_id, user_id))
+
+
+@guarded
+def on_home_leave(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    deps, team_id, user_id = deps_of(context), team_of(body), body["user"]["id"]
+    _open_leave(deps, client, team_id, user_id, body["trigger_id"], _by_dm(deps, team_id, user_id))
+
+
+@guarded
+def on_home_pause(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()  # the refreshed Home shows the change; no sentence needed
+    _pause_or_resume(deps_of(context), team_of(body), body["user"]["id"], paused=True)
+
+
+@guarded
+def on_home_resume(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    _pause_or_resume(deps_of(context), team_of(body), body["user"]["id"], paused=False)
+
+
+@guarded
+def on_home_guide(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.uow() as uow:
+        role = guide_role(
+            uow.session, team_id=team_of(body), user_id=body["user"]["id"], now=deps.clock()
+        )
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=guide_modal(role))
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+
+
+# --- modal submissions --------------------------------------------------------------------
+
+
+@guarded
+def on_profile_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    deps = deps_of(context)
+    try:
+        errors = submit_form(
+            deps.uow,
+            deps.settings,
+            team_id=team_of(body),
+            user_id=body["user"]["id"],
+            program_id=row_id(view.get("private_metadata")),
+            values=view["state"]["values"],
+            now=deps.clock(),
+        )
+    except EnrollmentError as exc:
+        errors = {FIELD_BLOCKS.get(exc.field or "", EnrollmentIds.ROLE_BLOCK): str(exc)}
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+
+
+@guarded
+def on_leave_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    deps = deps_of(context)
+    with deps.uow() as uow:
+        confirm_leave(
+            uow.session,
+            deps.settings,
+            team_id=team_of(body),
+            user_id=body["user"]["id"],
+            now=deps.clock(),
+        )
+    ack()
+
+
+def register(app: App, deps: Deps | None = None) -> dict[str, Route]:
+    """Wire the Home buttons and the modal submissions.
+
+    Returns COMMANDS for today's handlers/__init__.py, which merges the flows' routes;
+    once the command table is static, `deps` and the return value can go.
+    """
+    app.action(HomeIds.JOIN)(on_home_form)
+    app.action(HomeIds.EDIT)(on_home_form)
+    app.action(HomeIds.LEAVE)(on_home_leave)
+    app.action(HomeIds.PAUSE)(on_home_pause)
+    app.action(HomeIds.RESUME)(on_home_resume)
+    app.action(HomeIds.GUIDE)(on_home_guide)
+    app.view(EnrollmentIds.CALLBACK)(on_profile_submitted)
+    app.view(EnrollmentIds.LEAVE_CALLBACK)(on_leave_confirmed)
+    return COMMANDS
+
+
+# --- shared by the command and the button -------------------------------------------------
+
+
+def _open_form(
+    deps: Deps, client: WebClient, team_id: str, user_id: str, trigger_id: str, reply: Reply
+) -> None:
+    """Check the person may enroll, then open the pre-filled form within the trigger window."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        log.warning("users.info failed: %s", exc.response.get("error"))
+        reply(SLACK_BUSY)
+        return
+    try:
+        with deps.uow() as uow:
+            form = open_form(
+                uow.session,
+                deps.settings,
                 team_id=team_id,
-                key=keys.each(Kind.NOTICE, user_id, at=now),
-                method="chat.postMessage",
-                payload={"channel": user_id, "text": text},
-                not_before=now,
+                slack=SlackProfile.from_users_info(user),
+                now=deps.clock(),
             )
-            session.commit()
-        deps.wake()
+    except EnrollmentError as exc:
+        reply(str(exc))
+        return
+    view = enrollment_modal(
+        topics=form.topics,
+        profile=form.profile,
+        defaults=form.defaults,
+        editing=form.profile is not None,
+        private_metadata=str(form.program_id),
+    )
+    _views_open(client, trigger_id, view, reply)
 
-    def open_form(
-        client: WebClient,
-        *,
-        team_id: str,
-        user_id: str,
-        trigger_id: str,
-        reply: Callable[[str], Any] | None,
-    ) -> None:
-        """Check the person may enroll, then open the pre-filled form within the trigger window."""
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except SlackApiError as exc:
-            log.warning("users.info failed: %s", exc.response.get("error"))
-            tell(team_id, user_id, SLACK_BUSY, reply)
-            return
-        slack_profile = SlackProfile.from_users_info(user)
-        refusal = why_not_eligible(slack_profile)
-        if refusal is not None:
-            tell(team_id, user_id, refusal, reply)
-            return
-        with deps.sessions() as session:
-            person = upsert_person(session, team_id, slack_profile)
-            context = form_context(
-                session, person, default_timezone=deps.settings.timezone, now=deps.clock()
+
+def _open_leave(
+    deps: Deps, client: WebClient, team_id: str, user_id: str, trigger_id: str, reply: Reply
+) -> None:
+    try:
+        with deps.uow() as uow:
+            ongoing = leave_prompt(uow.session, team_id=team_id, user_id=user_id, now=deps.clock())
+    except EnrollmentError as exc:
+        reply(str(exc))
+        return
+    _views_open(client, trigger_id, leave_confirmation_modal(active_mentorships=ongoing), reply)
+
+
+def _views_open(client: WebClient, trigger_id: str, view: View, reply: Reply) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        reply(SLACK_BUSY)
+
+
+def _pause_or_resume(deps: Deps, team_id: str, user_id: str, *, paused: bool) -> str:
+    try:
+        with deps.uow() as uow:
+            return pause_or_resume(
+                uow.session,
+                deps.settings,
+                team_id=team_id,
+                user_id=user_id,
+                paused=paused,
+                now=deps.clock(),
             )
-            session.commit()
-        view = enrollment_modal(
-            topics=context.topics,
-            profile=context.profile,
-            defaults=context.defaults,
-            editing=context.profile is not None,
-            private_metadata=str(context.program_id),
-        )
-        try:
-            client.views_open(trigger_id=trigger_id, view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            tell(team_id, user_id, SLACK_BUSY, reply)
-
-    def open_leave(
-        client: WebClient, *, team_id: str, user_id: str, trigger_id: str, reply: Callable | None
-    ) -> None:
-        with deps.sessions() as session:
-            enrollment = enrollment_of(session, team_id, user_id, deps.clock())
-            if enrollment is None:
-                tell(team_id, user_id, NOT_ENROLLED, reply)
-                return
-            ongoing = len(active_mentorships(session, enrollment.person))
-        try:
-            client.views_open(
-                trigger_id=trigger_id,
-                view=leave_confirmation_modal(active_mentorships=ongoing),
-            )
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            tell(team_id, user_id, SLACK_BUSY, reply)
-
-    def pause_or_resume(team_id: str, user_id: str, *, paused: bool) -> str:
-        with deps.sessions() as session:
-            enrollment = enrollment_of(session, team_id, user_id, deps.clock())
-            if enrollment is None:
-                return NOT_ENROLLED
-            try:
-                changed = set_paused(session, enrollment, paused=paused, now=deps.clock())
-            except EnrollmentError as exc:
-                return str(exc)
-            cause = "pause" if paused else "resume"
-            refresh_home(session, deps.settings, enrollment.person, cause=cause, now=deps.clock())
-            session.commit()
-        deps.wake()
-        if paused:
-            return (
-                "Paused: you won't get new mentee requests until you type `/mentor resume`. "
-                "Your current mentorships carry on as before."
-                if changed
-                else "You're already paused. Type `/mentor resume` when you're ready again."
-            )
-        return (
-            "Welcome back: you can get new mentee requests again."
-            if changed
-            else "You're already open to new mentees."
-        )
-
-    # --- /mentor subcommands ------------------------------------------------------------
-
-    def ephemeral(call: Invocation) -> Callable[[str], Any]:
-        return lambda text: call.respond(text=text, response_type="ephemeral")
-
-    def opening(opener: Callable[..., None]) -> Route:
-        """A subcommand that acknowledges, then opens a modal with the command's trigger."""
-
-        def route(call: Invocation) -> None:
-            call.ack()
-            opener(
-                call.client,
-                team_id=call.team_id,
-                user_id=call.user_id,
-                trigger_id=call.trigger_id,
-                reply=ephemeral(call),
-            )
-
-        return route
-
-    join_or_profile = opening(open_form)
-    leave_command = opening(open_leave)
-
-    def pause(call: Invocation) -> None:
-        call.ack(
-            response_type="ephemeral", text=pause_or_resume(call.team_id, call.user_id, paused=True)
-        )
-
-    def resume(call: Invocation) -> None:
-        call.ack(
-            response_type="ephemeral",
-            text=pause_or_resume(call.team_id, call.user_id, paused=False),
-        )
-
-    # --- App Home buttons ------------------------------------------------------------
-
-    def home_button(opener: Callable[..., None]) -> Callable[..., None]:
-        @guarded
-        def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-            ack()
-            opener(
-                client,
-                team_id=team_of(body),
-                user_id=body["user"]["id"],
-                trigger_id=body["trigger_id"],
-                reply=None,
-            )
-
-        on_click.__name__ = f"home_{opener.__name__}"
-        return on_click
-
-    app.action(HomeIds.JOIN)(home_button(open_form))
-    app.action(HomeIds.EDIT)(home_button(open_form))
-    app.action(HomeIds.LEAVE)(home_button(open_leave))
-
-    @app.action(HomeIds.PAUSE)
-    @guarded
-    def on_home_pause(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        pause_or_resume(team_of(body), body["user"]["id"], paused=True)
-
-    @app.action(HomeIds.RESUME)
-    @guarded
-    def on_home_resume(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        pause_or_resume(team_of(body), body["user"]["id"], paused=False)
-
-    @app.action(HomeIds.GUIDE)
-    @guarded
-    def on_home_guide(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id, user_id = team_of(body), body["user"]["id"]
-        with deps.sessions() as session:
-            enrollment = enrollment_of(session, team_id, user_id, deps.clock())
-            role = enrollment.role if enrollment else None
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=guide_modal(role))
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-
-    # --- modal submissions -------------------------------------------------------------
-
-    @app.view(EnrollmentIds.CALLBACK)
-    @guarded
-    def on_profile_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = team_of(body), body["user"]["id"]
-        # Two quick submissions may race to create the enrollment; the loser retries as an update.
-        for attempt in (1, 2):
-            try:
-                errors = _save_submission(team_id, user_id, view)
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        deps.wake()
-
-    def _save_submission(team_id: str, user_id: str, view: dict[str, Any]) -> dict[str, str]:
-        """Errors by block id, or {} once saved."""
-        now = deps.clock()
-        with deps.sessions() as session:
-            program = _program_of(session, view, team_id, now)
-            parsed = parse_submission(view["state"]["values"], topic_labels(program))
-            if isinstance(parsed, dict):
-                return parsed
-            # Not body["user"]["name"] (the raw user name): the id stands in until the next
-            # users.info, as for a roster row.
-            person = find_person(session, team_id, user_id) or upsert_person(
-                session, team_id, SlackProfile(user_id, display_name=user_id)
-            )
-            try:
-                submit_profile(
-                    session, deps.settings, program=program, person=person, profile=parsed, now=now
-                )
-            except EnrollmentError as exc:
-                return {FIELD_BLOCKS.get(exc.field or "", EnrollmentIds.ROLE_BLOCK): str(exc)}
-            session.commit()
-        return {}
-
-    @app.view(EnrollmentIds.LEAVE_CALLBACK)
-    @guarded
-    def on_leave_confirmed(ack: Ack, body: dict[str, Any]) -> None:
-        team_id, user_id = team_of(body), body["user"]["id"]
-        now = deps.clock()
-        with deps.sessions() as session:
-            enrollment = enrollment_of(session, team_id, user_id, now)
-            if enrollment is not None:  # a second click finds them already gone
-                leave_program(session, deps.settings, enrollment, now=now)
-                session.commit()
-        ack()
-        deps.wake()
-
-    return {
-        "join": join_or_profile,
-        "profile": join_or_profile,
-        "pause": pause,
-        "resume": resume,
-        "leave": leave_command,
-    }
+    except EnrollmentError as exc:
+        return str(exc)
 
 
-def _program_of(session: Session, view: dict[str, Any], team_id: str, now: datetime) -> Program:
-    """The program the form was opened for (a new cohort may have started meanwhile)."""
-    # private_metadata comes back from the client: it may name no program, or an id too
-    # large for the database's integer.
-    program_id = row_id(view.get("private_metadata"))
-    program = session.get(Program, program_id) if program_id is not None else None
-    if program is None or program.team_id != team_id:
-        program = current_program(session, team_id, now)
-    return program
+def _ephemeral(call: Invocation) -> Reply:
+    return lambda text: call.respond(text=text, response_type="ephemeral")
+
+
+def _by_dm(deps: Deps, team_id: str, user_id: str) -> Reply:
+    def reply(text: str) -> None:
+        with deps.uow() as uow:
+            tell(uow.session, team_id=team_id, user_id=user_id, text=text, now=deps.clock())
+
+    return reply
