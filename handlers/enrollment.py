@@ -30,12 +30,13 @@ from bot.onboarding import (
     tell,
 )
 from bot.people import SlackProfile
+from bot.text_input import row_id  # bounded to the id column, unlike handlers.payloads'
 from bot.views.enrollment import EnrollmentIds, enrollment_modal, leave_confirmation_modal
 from bot.views.home import HomeIds, guide_modal
 from handlers.context import deps_of
 from handlers.errors import guarded
 from handlers.invocation import Invocation, Route
-from handlers.payloads import row_id, team_of
+from handlers.payloads import team_of
 
 log = logging.getLogger(__name__)
 

@@ -180,6 +180,20 @@ def test_a_valid_submission_enrolls_and_queues_one_welcome(
     assert "Thanks for joining" in welcome
 
 
+def test_a_form_naming_no_real_program_saves_to_the_current_one(
+    deps: Deps, context: dict[str, Any]
+) -> None:
+    profile = Profile(role=EnrollmentRole.MENTEE, topics=("NLP",), goals=GOALS)
+    for metadata in ("2147483648", "999", "not a number"):  # past int4, no such row, junk
+        ack = Recorder()
+        sent = submission(ANA, profile)
+        sent["view"]["private_metadata"] = metadata
+        listeners.on_profile_submitted(ack=ack, context=context, **sent)
+        assert ack.calls == [{}]
+
+    assert status_of(deps, ANA) is EnrollmentStatus.ACTIVE
+
+
 def test_an_incomplete_submission_is_answered_beside_the_fields(
     deps: Deps, context: dict[str, Any]
 ) -> None:
