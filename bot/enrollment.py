@@ -57,16 +57,25 @@ class Saved:
 
 
 def enrollment_in(
-    session: Session, program_id: int, person_id: int, *, for_update: bool = False
+    session: Session,
+    program_id: int,
+    person_id: int,
+    *,
+    current: bool = False,
+    for_update: bool = False,
 ) -> Enrollment | None:
-    """The person's enrollment row in the program, whatever its status (LEFT included).
+    """The person's enrollment in the program: the one statement of this query.
 
-    At most one exists (unique per program and person). `for_update` locks it on
-    PostgreSQL, so a save and a racing leave or pause take turns.
+    At most one row exists (unique per program and person). Someone who left keeps
+    theirs, emptied, for anonymous counts: `current` leaves it out, as everyone but
+    a rejoin should. `for_update` locks the row on PostgreSQL, so a save and a racing
+    leave or pause take turns.
     """
     query = select(Enrollment).where(
         Enrollment.program_id == program_id, Enrollment.person_id == person_id
     )
+    if current:
+        query = query.where(Enrollment.status != EnrollmentStatus.LEFT)
     return session.scalar(query.with_for_update() if for_update else query)
 
 
@@ -76,7 +85,7 @@ def enrollment_of(session: Session, team_id: str, user_id: str, now: datetime) -
     if person is None:
         return None
     program = current_program(session, team_id, now)
-    return _unless_left(enrollment_in(session, program.id, person.id))
+    return enrollment_in(session, program.id, person.id, current=True)
 
 
 def require_enrollment(session: Session, team_id: str, user_id: str, now: datetime) -> Enrollment:
@@ -84,13 +93,6 @@ def require_enrollment(session: Session, team_id: str, user_id: str, now: dateti
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
         raise NotEnrolled()
-    return enrollment
-
-
-def _unless_left(enrollment: Enrollment | None) -> Enrollment | None:
-    # A LEFT row is kept, emptied, for anonymous counts: to everyone else they are gone.
-    if enrollment is None or enrollment.status is EnrollmentStatus.LEFT:
-        return None
     return enrollment
 
 
@@ -108,7 +110,7 @@ def form_context(
     session: Session, person: Person, *, default_timezone: str, now: datetime
 ) -> FormContext:
     program = current_program(session, person.team_id, now)
-    enrollment = _unless_left(enrollment_in(session, program.id, person.id))
+    enrollment = enrollment_in(session, program.id, person.id, current=True)
     return FormContext(
         program_id=program.id,
         topics=tuple(topic_labels(program)),
