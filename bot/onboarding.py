@@ -107,16 +107,17 @@ def submit_form(
     Raises EnrollmentError (its `field` names the form field) when the profile breaks
     a rule of the program, e.g. dropping the mentor role while mentoring someone.
     """
-    # Two quick submissions may race to create the enrollment; the loser retries as an
-    # update, in a fresh transaction that sees the winner's row.
-    for attempt in (1, 2):
-        try:
-            with units() as uow:
-                return _save_form(uow.session, settings, team_id, user_id, program_id, values, now)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # the loop returns or raises
+
+    def save() -> dict[str, str]:
+        with units() as uow:
+            return _save_form(uow.session, settings, team_id, user_id, program_id, values, now)
+
+    try:
+        return save()
+    except IntegrityError:
+        # Two quick submissions raced to create the enrollment: the loser saves again,
+        # as an update, in a fresh transaction that sees the winner's row.
+        return save()
 
 
 def pause_or_resume(
