@@ -1,4 +1,8 @@
-"""Thin Bolt listeners, one module per flow: parse, call bot/, render, return."""
+"""Thin Bolt listeners, one module per flow: parse, call bot/, render, return.
+
+`register` only wires: one middleware puts Deps in every request's context, and each
+flow's module-level listeners are attached by its own `register(app)`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from handlers import (
     find,
     home,
     middleware,
-    program,
     requests,
     rounds,
 )
@@ -25,9 +28,6 @@ def register(app: App, deps: Deps) -> None:
     app.middleware(middleware.act_once_per_event)
     app.event("app_home_opened")(home.on_home_opened)
     app.event("message")(direct_messages.on_message)
-    routes = enrollment.register(app, deps) | program.register(app, deps)
-    routes |= rounds.register(app, deps)
-    routes |= find.register(app, deps, join=routes["join"])
-    commands.register(app, deps, routes)
-    requests.register(app, deps)
-    checkins.register(app)
+    commands.register(app)
+    for flow in (enrollment, find, requests, rounds, checkins):
+        flow.register(app)

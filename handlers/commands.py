@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import audit
 from bot.commands import COMMAND, Audience, available_to, parse
-from bot.deps import Deps
 from bot.views.help import help_blocks, help_text
+from handlers import enrollment, find, program, rounds
+from handlers.context import deps_of
 from handlers.errors import guarded
 from handlers.invocation import Invocation, Route
 
@@ -21,54 +21,66 @@ REFUSAL = (
 )
 
 
-def register(app: App, deps: Deps, routes: Mapping[str, Route]) -> None:
+def show_help(call: Invocation) -> None:
+    mine = available_to(call.deps.settings.is_coordinator(call.user_id))
+    unknown = call.parsed.name if call.parsed.subcommand is None else None
+    call.ack(
+        response_type="ephemeral",
+        text=help_text(mine, unknown),
+        blocks=help_blocks(mine, unknown),
+    )
 
-    def show_help(call: Invocation) -> None:
-        mine = available_to(deps.settings.is_coordinator(call.user_id))
-        unknown = call.parsed.name if call.parsed.subcommand is None else None
-        call.ack(
-            response_type="ephemeral",
-            text=help_text(mine, unknown),
-            blocks=help_blocks(mine, unknown),
-        )
 
-    table: dict[str, Route] = {"help": show_help, **routes}
+# Every subcommand, by the flow that owns it.
+ROUTES: dict[str, Route] = {
+    "help": show_help,
+    **enrollment.COMMANDS,
+    **program.COMMANDS,
+    **find.COMMANDS,
+    **rounds.COMMANDS,
+}
 
-    @app.command(COMMAND)
-    @guarded
-    def on_mentor(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        parsed = parse(command.get("text") or "")
-        call = Invocation(
-            ack=ack,
-            respond=respond,
-            client=client,
-            parsed=parsed,
-            team_id=command.get("team_id", ""),
-            user_id=command["user_id"],
-            trigger_id=command.get("trigger_id", ""),
-            deps=deps,
-        )
-        route = table.get(parsed.name or "help")
-        sub = parsed.subcommand
-        if route is None:
-            show_help(call)
-        elif (
-            sub is not None
-            and sub.audience is Audience.COORDINATORS
-            and not (deps.settings.is_coordinator(call.user_id))
-        ):
-            ack(response_type="ephemeral", text=REFUSAL.format(usage=sub.usage))
-            with deps.sessions() as session:
-                audit.refused(
-                    session,
-                    team_id=call.team_id,
-                    actor=call.user_id,
-                    action=f"command.{sub.name}",
-                    subject_type="command",
-                    subject_id=sub.name,
-                    now=deps.clock(),
-                    why="not a coordinator",
-                )
-                session.commit()
-        else:
-            route(call)
+
+@guarded
+def on_mentor(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    deps = deps_of(context)
+    parsed = parse(command.get("text") or "")
+    call = Invocation(
+        ack=ack,
+        respond=respond,
+        client=client,
+        parsed=parsed,
+        team_id=command.get("team_id", ""),
+        user_id=command["user_id"],
+        trigger_id=command.get("trigger_id", ""),
+        deps=deps,
+    )
+    route = ROUTES.get(parsed.name or "help")
+    sub = parsed.subcommand
+    if route is None:
+        show_help(call)
+    elif (
+        sub is not None
+        and sub.audience is Audience.COORDINATORS
+        and not deps.settings.is_coordinator(call.user_id)
+    ):
+        ack(response_type="ephemeral", text=REFUSAL.format(usage=sub.usage))
+        with deps.uow() as uow:
+            audit.refused(
+                uow.session,
+                team_id=call.team_id,
+                actor=call.user_id,
+                action=f"command.{sub.name}",
+                subject_type="command",
+                subject_id=sub.name,
+                now=deps.clock(),
+                why="not a coordinator",
+            )
+    else:
+        route(call)
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(on_mentor)

@@ -167,12 +167,8 @@ def on_leave_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
     ack()
 
 
-def register(app: App, deps: Deps | None = None) -> dict[str, Route]:
-    """Wire the Home buttons and the modal submissions.
-
-    Returns COMMANDS for today's handlers/__init__.py, which merges the flows' routes;
-    once the command table is static, `deps` and the return value can go.
-    """
+def register(app: App) -> None:
+    """Wire the flow's listeners (its subcommands are in COMMANDS)."""
     app.action(HomeIds.JOIN)(on_home_form)
     app.action(HomeIds.EDIT)(on_home_form)
     app.action(HomeIds.LEAVE)(on_home_leave)
@@ -181,7 +177,6 @@ def register(app: App, deps: Deps | None = None) -> dict[str, Route]:
     app.action(HomeIds.GUIDE)(on_home_guide)
     app.view(EnrollmentIds.CALLBACK)(on_profile_submitted)
     app.view(EnrollmentIds.LEAVE_CALLBACK)(on_leave_confirmed)
-    return COMMANDS
 
 
 # --- shared by the command and the button -------------------------------------------------

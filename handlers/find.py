@@ -24,6 +24,7 @@ from bot.views.find import (
 )
 from bot.views.home import HomeIds
 from handlers.context import deps_of
+from handlers.enrollment import join
 from handlers.errors import SLACK_UNREACHABLE, guarded
 from handlers.invocation import Invocation, Route
 from handlers.payloads import row_id, team_of
@@ -31,11 +32,6 @@ from handlers.payloads import row_id, team_of
 log = logging.getLogger(__name__)
 
 SLACK_BUSY = "Slack is busy right now; please try `/mentor find` again in a moment."
-
-# Someone who never joined is shown the join form instead: finding a mentor starts with
-# saying what you're looking for. Set by `register` until the lead wires
-# `handlers.enrollment`'s `join` route here directly.
-_join: Route | None = None
 
 Reply = Callable[[str], None]
 
@@ -58,8 +54,7 @@ def find_mentor(call: Invocation) -> None:
         call.respond(text=str(exc), response_type="ephemeral")
         return
     if spec is None:
-        assert _join is not None
-        _join(call)
+        join(call)  # finding a mentor starts with saying what you're looking for
         return
     call.ack()
 
@@ -256,19 +251,11 @@ def _refuse(
         )
 
 
-def register(app: App, deps: Deps | None = None, *, join: Route | None = None) -> dict[str, Route]:
-    """Wire the find flow's listeners; returns its `/mentor` routes.
-
-    `deps` and `join` are the shim for today's `handlers/__init__.py`: `join` is where
-    `/mentor find` sends someone who never joined.
-    """
-    global _join
-    if join is not None:
-        _join = join
+def register(app: App) -> None:
+    """Wire the flow's listeners (its subcommand is in COMMANDS)."""
     app.action(HomeIds.FIND)(on_find_button)
     app.action(FindIds.FIND_AGAIN)(on_find_button)
     for action_id in EDITS:
         app.action(action_id)(on_click)
     app.view(FindIds.SUGGESTIONS_CALLBACK)(on_next)
     app.view(FindIds.NOTE_CALLBACK)(on_send)
-    return COMMANDS

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
-from bot.deps import Deps
 from bot.programs import ExpiryError, TopicError, expiry_command, topics_command
 from handlers.invocation import Invocation, Route
 
@@ -30,12 +27,3 @@ def expiry(call: Invocation) -> None:
 
 
 COMMANDS: dict[str, Route] = {"topics": topics, "expiry": expiry}
-
-
-def register(app: App, deps: Deps | None = None) -> dict[str, Route]:
-    """No listeners of its own: only `/mentor` subcommands.
-
-    Returns COMMANDS for today's handlers/__init__.py, which merges the flows' routes;
-    once the command table is static, `deps` and the return value can go.
-    """
-    return COMMANDS

@@ -136,7 +136,7 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def register(app: App, deps: Deps | None = None) -> None:
+def register(app: App) -> None:
     """Wire the request listeners (`deps` is the shim for today's `handlers/__init__.py`)."""
     app.action(RequestIds.ACCEPT)(on_accept)
     app.action(RequestIds.DECLINE)(on_decline_clicked)

@@ -13,7 +13,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps
 from bot.rounds import (
     RoundAction,
     UnknownCohort,
@@ -103,7 +102,7 @@ def on_approve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         approve_round(uow.session, deps.settings, _action(body), deps.clock())
 
 
-def register(app: App, _deps: Deps | None = None) -> dict[str, Route]:
+def register(app: App) -> None:
     """Wire the round's listeners. (`_deps` and the returned COMMANDS serve today's
     handlers/__init__.py; once it reads COMMANDS itself this returns None.)"""
     app.action(RoundIds.DROP)(on_drop)
@@ -111,7 +110,6 @@ def register(app: App, _deps: Deps | None = None) -> dict[str, Route]:
     app.action(RoundIds.SWAP_B)(on_pick_pair)
     app.action(RoundIds.SWAP)(on_swap)
     app.view(RoundIds.CALLBACK)(on_approve)
-    return COMMANDS
 
 
 def _action(body: dict[str, Any]) -> RoundAction:
