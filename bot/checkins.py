@@ -31,6 +31,7 @@ from bot.cadence import Workday, day_label, pair_due, period_day
 from bot.db.enums import CheckInStatus, MentorshipStatus, OutboxStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
+from bot.enrollment import enrollment_in
 from bot.keys import Kind
 from bot.people import workday_of
 from bot.transitions import move_all
@@ -206,7 +207,7 @@ def _open_period(
 
 
 def _goals(session: Session, mentorship: Mentorship) -> str:
-    enrollment = mentorships.enrollment_in(session, mentorship.program_id, mentorship.mentee_id)
+    enrollment = enrollment_in(session, mentorship.program_id, mentorship.mentee_id)
     return (enrollment.goals or "") if enrollment else ""
 
 

@@ -30,9 +30,10 @@ from bot.enrollment import enrollment_of
 from bot.keys import Kind
 from bot.limits import MAX_CHOICES, QUERY_MAX
 from bot.matching import Suggestion
-from bot.matchmaking import MENTEE_ROLES, MENTOR_ROLES, PoolCache, ProgramPeople, suggest_in
+from bot.matchmaking import PoolCache, ProgramPeople, suggest_in
 from bot.notices import notify
 from bot.people import find_person
+from bot.profile import MENTEE_ROLES, MENTOR_ROLES
 from bot.requests import Choice, open_chain
 from bot.views.find import (
     MentorCard,

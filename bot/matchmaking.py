@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db.enums import EnrollmentRole, EnrollmentStatus, ExperienceLevel, RequestStatus
+from bot.db.enums import EnrollmentStatus, ExperienceLevel, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.matching import (
     Candidate,
@@ -29,9 +29,7 @@ from bot.matching import (
     solve_round,
     suggest,
 )
-
-MENTOR_ROLES = (EnrollmentRole.MENTOR, EnrollmentRole.BOTH)
-MENTEE_ROLES = (EnrollmentRole.MENTEE, EnrollmentRole.BOTH)
+from bot.profile import MENTEE_ROLES, MENTOR_ROLES
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from bot import keys, outbox
 from bot.cadence import day_label, next_checkin, pair_due, period_day
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
 from bot.db.models import Enrollment, Mentorship, Person, Program
+from bot.enrollment import enrollment_in
 from bot.keys import Kind
 from bot.notices import queue_message
 from bot.people import workday_of
@@ -28,14 +29,6 @@ from bot.views.mentorships import intro_message
 # Where a person's zone is unknown here (no Settings in reach); the due-work job
 # recomputes every later check-in with MENTORBOT_TIMEZONE (bot/checkins).
 UNKNOWN_ZONE = "UTC"
-
-
-def enrollment_in(session: Session, program_id: int, person_id: int) -> Enrollment | None:
-    return session.scalar(
-        select(Enrollment).where(
-            Enrollment.program_id == program_id, Enrollment.person_id == person_id
-        )
-    )
 
 
 def start(

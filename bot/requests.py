@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot import audit, keys, mentorships
 from bot.db.enums import EnrollmentStatus, RequestStatus
 from bot.db.models import Enrollment, MentorshipRequest, OutboxMessage, Person, Program
+from bot.enrollment import enrollment_in
 from bot.keys import Kind
 from bot.limits import DECLINE_REASON_MAX, MAX_CHOICES, NOTE_MAX
 from bot.notices import dm, local_day, queue_message
@@ -377,7 +378,7 @@ def _ask_next(
         .order_by(MentorshipRequest.rank)
     ).all()
     for request in queued:
-        mentor_enrollment = mentorships.enrollment_in(session, program.id, request.mentor_id)
+        mentor_enrollment = enrollment_in(session, program.id, request.mentor_id)
         if (
             mentor_enrollment is None
             or mentor_enrollment.status is not EnrollmentStatus.ACTIVE
@@ -450,7 +451,7 @@ def _move_on(
         now,
     )
     if asked is None:
-        mentee_enrollment = mentorships.enrollment_in(session, program.id, mentee.id)
+        mentee_enrollment = enrollment_in(session, program.id, mentee.id)
         if mentee_enrollment is not None and mentee_enrollment.waiting_since is None:
             mentee_enrollment.waiting_since = now
 
@@ -461,7 +462,7 @@ def _send_request_dm(
     mentee = session.get(Person, request.mentee_id)
     program = session.get(Program, request.program_id)
     assert mentee is not None and program is not None
-    mentee_enrollment = mentorships.enrollment_in(session, program.id, mentee.id)
+    mentee_enrollment = enrollment_in(session, program.id, mentee.id)
     mentor = mentor_enrollment.person
     assert request.expires_at is not None
     text, blocks = request_message(
