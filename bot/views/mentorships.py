@@ -66,8 +66,8 @@ def intro_message(
     )
     tip = (
         ":bulb: Meetings count most with a short agenda: progress since last time, your "
-        "questions, and one challenge. And if it doesn't click, that's fine: ask for a "
-        "rematch, no explanation needed."
+        "questions, and one challenge. And if it doesn't click, that's fine: ask your program "
+        "coordinator for a rematch, no explanation needed."
     )
 
     blocks: list[Block] = [section(MentorshipIds.INTRO_HELLO_BLOCK, hello)]
