@@ -23,10 +23,10 @@ from bot.db.enums import Cadence, EnrollmentRole, ExperienceLevel
 from bot.db.migrate import upgrade
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.render import render_blocks
-from bot.enrollment_form import submission_values
 from bot.profile import Profile
 from bot.runtime import build_runtime
 from bot.server import build_asgi, serving_in_thread
+from bot.views.enrollment import submission_values
 from bot.views.find import FindIds
 from bot.views.requests import RequestIds
 from scheduling.due import run_due

@@ -32,15 +32,8 @@ from bot.profile import (
     Profile,
 )
 from bot.text_input import UnreadableText, clean_text
-from bot.views.enrollment import (
-    CADENCE_LABELS,
-    EXPERIENCE_LABELS,
-    FORMAT_LABELS,
-    MENTORS_WANTED_LABELS,
-    ROLE_LABELS,
-    EnrollmentIds,
-    capacity_label,
-)
+from bot.views.enrollment import EnrollmentIds
+from bot.views.text import clip
 
 Ids = EnrollmentIds
 MAX_ERROR = 150  # keeps each message readable beside its field
@@ -141,63 +134,6 @@ def parse_submission(
     )
 
 
-def submission_values(profile: Profile) -> dict[str, dict[str, dict[str, Any]]]:
-    """The `view.state.values` a submission of `profile` carries (for tests and the demo)."""
-
-    def one(kind: str, value: str, text: str) -> dict[str, Any]:
-        return {"type": kind, "selected_option": _option(value, text)}
-
-    def typed(value: str) -> dict[str, Any]:
-        # Slack sends null, not "", for an input left empty.
-        return {"type": "plain_text_input", "value": value or None}
-
-    by_block: dict[str, tuple[str, dict[str, Any]]] = {
-        Ids.ROLE_BLOCK: (
-            Ids.ROLE_ACTION,
-            one("radio_buttons", profile.role.value, ROLE_LABELS[profile.role]),
-        ),
-        Ids.TOPICS_BLOCK: (
-            Ids.TOPICS_ACTION,
-            {
-                "type": "multi_static_select",
-                "selected_options": [_option(t, t) for t in profile.topics],
-            },
-        ),
-        Ids.GOALS_BLOCK: (Ids.GOALS_ACTION, typed(profile.goals)),
-        Ids.BIO_BLOCK: (Ids.BIO_ACTION, typed(profile.bio)),
-        Ids.EXPERIENCE_BLOCK: (
-            Ids.EXPERIENCE_ACTION,
-            one("static_select", profile.experience.value, EXPERIENCE_LABELS[profile.experience]),
-        ),
-        Ids.CAPACITY_BLOCK: (
-            Ids.CAPACITY_ACTION,
-            one("static_select", str(profile.capacity), capacity_label(profile.capacity)),
-        ),
-        Ids.MENTORS_WANTED_BLOCK: (
-            Ids.MENTORS_WANTED_ACTION,
-            one(
-                "static_select",
-                str(profile.mentors_wanted),
-                MENTORS_WANTED_LABELS.get(profile.mentors_wanted, str(profile.mentors_wanted)),
-            ),
-        ),
-        Ids.CADENCE_BLOCK: (
-            Ids.CADENCE_ACTION,
-            one("static_select", profile.cadence.value, CADENCE_LABELS[profile.cadence]),
-        ),
-        Ids.FORMAT_BLOCK: (
-            Ids.FORMAT_ACTION,
-            one(
-                "radio_buttons",
-                profile.meeting_format.value,
-                FORMAT_LABELS[profile.meeting_format],
-            ),
-        ),
-        Ids.TIMEZONE_BLOCK: (Ids.TIMEZONE_ACTION, typed(profile.timezone)),
-    }
-    return {block: {action: state} for block, (action, state) in by_block.items()}
-
-
 def canonical_timezone(text: str) -> str | None:
     """The IANA name for `text` ("europe/paris", "America/New York"), or None if unknown."""
     key = _tz_key(text)
@@ -271,7 +207,7 @@ def _topics(chosen: list[str], offered: Sequence[str]) -> tuple[tuple[str, ...],
     listed = set(offered)
     unknown = [t for t in chosen if t not in listed]
     if len(unknown) == 1:
-        return (), f"“{_clip(unknown[0], 60)}” is no longer on the list. Please remove it."
+        return (), f"“{clip(unknown[0], 60)}” is no longer on the list. Please remove it."
     if unknown:
         return (), f"{len(unknown)} of your topics are no longer on the list. Please pick again."
     if not chosen and offered:
@@ -284,7 +220,7 @@ def _topics(chosen: list[str], offered: Sequence[str]) -> tuple[tuple[str, ...],
 def _timezone_error(text: str) -> str:
     if not text:
         return "Add your time zone, such as Europe/Paris."
-    shown = _clip(text, 40)
+    shown = clip(text, 40)
     suggestion = _suggest_timezone(text)
     if suggestion:
         return f"We don't know the time zone “{shown}”. Did you mean {suggestion}?"
@@ -321,13 +257,5 @@ def _zones_by_key() -> dict[str, str]:
     }
 
 
-def _option(value: str, text: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text, "emoji": True}, "value": value}
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _limit(message: str) -> str:
-    return _clip(message, MAX_ERROR)
+    return clip(message, MAX_ERROR)

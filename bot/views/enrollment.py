@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -450,3 +451,64 @@ def _offer_topics(topics: Sequence[str], wanted: Sequence[str]) -> tuple[list[st
 
 def _find(options: Sequence[Option], value: str) -> Option | None:
     return next((o for o in options if o.value == value), None)
+
+
+def submission_values(profile: Profile) -> dict[str, dict[str, dict[str, Any]]]:
+    """The `view.state.values` a submission of `profile` carries (for tests and the demo)."""
+
+    def one(kind: str, value: str, text: str) -> dict[str, Any]:
+        return {"type": kind, "selected_option": _state_option(value, text)}
+
+    def typed(value: str) -> dict[str, Any]:
+        # Slack sends null, not "", for an input left empty.
+        return {"type": "plain_text_input", "value": value or None}
+
+    by_block: dict[str, tuple[str, dict[str, Any]]] = {
+        EnrollmentIds.ROLE_BLOCK: (
+            EnrollmentIds.ROLE_ACTION,
+            one("radio_buttons", profile.role.value, ROLE_LABELS[profile.role]),
+        ),
+        EnrollmentIds.TOPICS_BLOCK: (
+            EnrollmentIds.TOPICS_ACTION,
+            {
+                "type": "multi_static_select",
+                "selected_options": [_state_option(t, t) for t in profile.topics],
+            },
+        ),
+        EnrollmentIds.GOALS_BLOCK: (EnrollmentIds.GOALS_ACTION, typed(profile.goals)),
+        EnrollmentIds.BIO_BLOCK: (EnrollmentIds.BIO_ACTION, typed(profile.bio)),
+        EnrollmentIds.EXPERIENCE_BLOCK: (
+            EnrollmentIds.EXPERIENCE_ACTION,
+            one("static_select", profile.experience.value, EXPERIENCE_LABELS[profile.experience]),
+        ),
+        EnrollmentIds.CAPACITY_BLOCK: (
+            EnrollmentIds.CAPACITY_ACTION,
+            one("static_select", str(profile.capacity), capacity_label(profile.capacity)),
+        ),
+        EnrollmentIds.MENTORS_WANTED_BLOCK: (
+            EnrollmentIds.MENTORS_WANTED_ACTION,
+            one(
+                "static_select",
+                str(profile.mentors_wanted),
+                MENTORS_WANTED_LABELS.get(profile.mentors_wanted, str(profile.mentors_wanted)),
+            ),
+        ),
+        EnrollmentIds.CADENCE_BLOCK: (
+            EnrollmentIds.CADENCE_ACTION,
+            one("static_select", profile.cadence.value, CADENCE_LABELS[profile.cadence]),
+        ),
+        EnrollmentIds.FORMAT_BLOCK: (
+            EnrollmentIds.FORMAT_ACTION,
+            one(
+                "radio_buttons",
+                profile.meeting_format.value,
+                FORMAT_LABELS[profile.meeting_format],
+            ),
+        ),
+        EnrollmentIds.TIMEZONE_BLOCK: (EnrollmentIds.TIMEZONE_ACTION, typed(profile.timezone)),
+    }
+    return {block: {action: state} for block, (action, state) in by_block.items()}
+
+
+def _state_option(value: str, text: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text, "emoji": True}, "value": value}

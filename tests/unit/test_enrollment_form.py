@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.db.enums import Cadence, EnrollmentRole, ExperienceLevel, MeetingFormat
-from bot.enrollment_form import canonical_timezone, parse_submission, submission_values
+from bot.enrollment_form import canonical_timezone, parse_submission
 from bot.profile import (
     BIO_MAX,
     CAPACITY_RANGE,
@@ -24,6 +24,7 @@ from bot.profile import (
     Profile,
 )
 from bot.views.enrollment import EnrollmentIds as Ids
+from bot.views.enrollment import submission_values
 
 # The program's list: the defaults plus labels that exercise unicode and the length limit.
 TOPICS: tuple[str, ...] = (

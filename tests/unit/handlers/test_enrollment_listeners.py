@@ -15,12 +15,12 @@ from bot.db.models import Enrollment, OutboxMessage, Person
 from bot.deps import Deps
 from bot.emulator import SlackEmulator
 from bot.enrollment import save_profile
-from bot.enrollment_form import submission_values
 from bot.onboarding import LEFT_TEXT, SLACK_BUSY
 from bot.people import SlackProfile, upsert_person
 from bot.profile import Profile
 from bot.programs import current_program
 from bot.views.enrollment import EnrollmentIds as Ids
+from bot.views.enrollment import submission_values
 from handlers import enrollment as listeners
 from tests.storage import add_mentorship
 from tests.unit.handlers.enrollment_kit import (  # noqa: F401 (fixtures)
