@@ -26,7 +26,7 @@ from bot.db.enums import (
 )
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.db.models import SuggestionImpression as Impression
-from bot.enrollment import enrollment_of
+from bot.enrollment import enrollment_in, enrollment_of
 from bot.keys import Kind
 from bot.limits import MAX_CHOICES, QUERY_MAX
 from bot.matching import Suggestion
@@ -302,11 +302,7 @@ def check_pick(session: Session, program: Program, mentee: Person, mentor_id: in
     Suggestions never include oneself, a non-mentor, a current mentor, or someone who
     already said no to this mentee: such a pick comes from a forged payload.
     """
-    enrollment = session.scalar(
-        select(Enrollment).where(
-            Enrollment.program_id == program.id, Enrollment.person_id == mentor_id
-        )
-    )
+    enrollment = enrollment_in(session, program.id, mentor_id)
     if mentor_id == mentee.id or enrollment is None or enrollment.role not in MENTOR_ROLES:
         raise PickRefused("a pick who is not a mentor of this program", mentor_id)
     said_no = session.scalar(
@@ -369,11 +365,7 @@ def _search(
         _remember_shown(session, program, mentee, page.items, now)
     nobody_fits = page.total == 0 and not spec.query
     if nobody_fits:
-        enrollment = session.scalar(
-            select(Enrollment).where(
-                Enrollment.program_id == program.id, Enrollment.person_id == mentee.id
-            )
-        )
+        enrollment = enrollment_in(session, program.id, mentee.id)
         if enrollment is not None and enrollment.waiting_since is None:
             enrollment.waiting_since = now
     return SuggestionsState(
