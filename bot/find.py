@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,6 @@ from bot.db.models import SuggestionImpression as Impression
 from bot.enrollment import enrollment_in, enrollment_of
 from bot.keys import Kind
 from bot.limits import MAX_CHOICES, QUERY_MAX
-from bot.matching import Suggestion
 from bot.matchmaking import PoolCache, ProgramPeople, suggest_in
 from bot.notices import notify
 from bot.people import find_person
@@ -41,6 +41,9 @@ from bot.views.find import (
     mentor_available_message,
     unavailable_notice,
 )
+
+if TYPE_CHECKING:  # the matcher loads with the first search, not at start-up
+    from bot.matching import Suggestion
 
 PAGE_SIZE = 3
 # The query's share of private_metadata (Slack allows 3,000 characters in all), counted

@@ -12,24 +12,20 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import matching
 from bot.db.enums import EnrollmentStatus, ExperienceLevel, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
-from bot.matching import (
-    Candidate,
-    Pool,
-    Round,
-    SuggestionPage,
-    Weights,
-    reporting_chain,
-    solve_round,
-    suggest,
-)
+from bot.matching import Candidate, Weights, reporting_chain
 from bot.profile import MENTEE_ROLES, MENTOR_ROLES
+
+if TYPE_CHECKING:  # numpy and scipy load with the first pool, not at start-up
+    from bot.matching import Pool, Round, SuggestionPage
 
 
 @dataclass(frozen=True)
@@ -134,7 +130,7 @@ def suggest_in(
 ) -> SuggestionPage:
     """`suggest` under this program's matching settings."""
     settings = MatcherSettings.of(program)
-    return suggest(
+    return matching.suggest(
         mentee,
         pool,
         k,
@@ -157,7 +153,7 @@ def solve_in(
 ) -> Round:
     """`solve_round` under this program's matching settings."""
     settings = MatcherSettings.of(program)
-    return solve_round(
+    return matching.solve_round(
         mentees,
         pool,
         history=history,
@@ -189,7 +185,7 @@ class PoolCache:
         if cached is not None and cached[0] == stamp:
             return cached[1], cached[2]
         people = load_people(session, program, now)
-        pool = Pool(people.mentors.values())
+        pool = matching.Pool(people.mentors.values())
         with self._lock:
             self._pools[program.id] = (stamp, people, pool)
         return people, pool

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,12 +30,14 @@ from bot.db.models import (
     Program,
 )
 from bot.keys import Kind
-from bot.matching import Candidate, Pool, Round, Suggestion
 from bot.matchmaking import PoolCache, ProgramPeople, solve_in, suggest_in
 from bot.notices import notify
 from bot.programs import current_program, program_named, program_names
 from bot.transitions import move
 from bot.views.rounds import Preview, Proposal, ProposedPair, Unmatched, approved_text
+
+if TYPE_CHECKING:  # the matcher loads with the first search, not at start-up
+    from bot.matching import Candidate, Pool, Round, Suggestion
 
 log = logging.getLogger(__name__)
 

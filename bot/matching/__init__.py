@@ -18,20 +18,63 @@ calls in the background once it listens, so start-up does not wait for them and 
 first search does not pay for them.
 """
 
-from bot.matching.assign import DEFAULT_K, solve_round
-from bot.matching.baselines import exact_round, greedy_round
-from bot.matching.candidates import Candidate, reporting_chain
-from bot.matching.pool import MenteeBatch, Pool
-from bot.matching.results import Pair, Round, RoundStats, Suggestion, SuggestionPage, Unmatched
-from bot.matching.suggest import suggest
-from bot.matching.text import TextModel, TextModelFactory, TfidfTextModel
-from bot.matching.weights import Weights
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Where each name lives. The package loads a module on first use of one of its names
+# (PEP 562), so importing `Candidate` costs nothing and numpy/scipy load with the first
+# pool or search, or with `warm()`, not at start-up.
+_HOME = {
+    "DEFAULT_K": "assign",
+    "solve_round": "assign",
+    "exact_round": "baselines",
+    "greedy_round": "baselines",
+    "Candidate": "candidates",
+    "reporting_chain": "candidates",
+    "MenteeBatch": "pool",
+    "Pool": "pool",
+    "Pair": "results",
+    "Round": "results",
+    "RoundStats": "results",
+    "Suggestion": "results",
+    "SuggestionPage": "results",
+    "Unmatched": "results",
+    "suggest": "suggest",
+    "TextModel": "text",
+    "TextModelFactory": "text",
+    "TfidfTextModel": "text",
+    "Weights": "weights",
+}
+
+if TYPE_CHECKING:
+    from bot.matching.assign import DEFAULT_K, solve_round
+    from bot.matching.baselines import exact_round, greedy_round
+    from bot.matching.candidates import Candidate, reporting_chain
+    from bot.matching.pool import MenteeBatch, Pool
+    from bot.matching.results import Pair, Round, RoundStats, Suggestion, SuggestionPage, Unmatched
+    from bot.matching.suggest import suggest
+    from bot.matching.text import TextModel, TextModelFactory, TfidfTextModel
+    from bot.matching.weights import Weights
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'bot.matching' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"bot.matching.{_HOME[name]}"), name)
+    # Bound here, after the import: importing a submodule sets the package attribute of
+    # its name to the module, and `suggest` is both a module and its function.
+    globals()[name] = value
+    return value
 
 
 def warm() -> None:
-    """Import what the first fit and the first round would otherwise import."""
+    """Import what the first search and the first round would otherwise import."""
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching  # noqa: F401
 
+    # Through the package, so each name is bound to what it names (the function
+    # `suggest`, not the module of the same name).
+    for name in _HOME:
+        __getattr__(name)
     from bot.matching.text import stop_words
 
     stop_words()

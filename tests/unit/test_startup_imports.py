@@ -1,4 +1,5 @@
-"""Start-up serves first: building the app loads no scikit-learn; `warm()` loads it after."""
+"""Start-up serves first: building the app loads none of the matcher's numeric libraries;
+`warm()` loads them after, and binds every name the matcher exports to what it names."""
 
 from __future__ import annotations
 
@@ -6,16 +7,30 @@ import subprocess
 import sys
 
 
-def _loaded_after(code: str) -> str:
-    probe = f"import sys; {code}; print('sklearn' in sys.modules)"
+def _loaded_after(code: str, module: str = "sklearn") -> str:
+    probe = f"import sys; {code}; print({module!r} in sys.modules)"
     return subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
 
 
-def test_loading_the_bot_and_its_listeners_does_not_import_scikit_learn() -> None:
-    assert _loaded_after("import bot.app, bot.cli, handlers, scheduling.scheduler") == "False"
+def test_loading_the_bot_and_its_listeners_imports_no_numeric_library() -> None:
+    start = "import bot.app, bot.cli, handlers, scheduling.scheduler"
+    for module in ("sklearn", "scipy", "numpy"):
+        assert _loaded_after(start, module) == "False", module
 
 
 def test_warming_the_matcher_imports_what_the_first_search_needs() -> None:
     assert _loaded_after("import bot.matching; bot.matching.warm()") == "True"
+
+
+def test_after_warming_every_exported_name_is_what_it_names_not_a_module() -> None:
+    # `suggest` is both a submodule and the function it exports.
+    probe = (
+        "import types, bot.matching as m; m.warm(); "
+        "print([n for n in m.__all__ if isinstance(getattr(m, n), types.ModuleType)])"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"
