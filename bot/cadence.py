@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.db.enums import Cadence
 
+PERIOD_WORDS = {Cadence.WEEKLY: "a week", Cadence.BIWEEKLY: "two weeks", Cadence.MONTHLY: "a month"}
 CHECKIN_HOUR = time(10, 0)  # mid-morning: after the inbox, before the day fills up
 _PERIOD = {
     Cadence.WEEKLY: relativedelta(weeks=1),
@@ -95,7 +96,18 @@ def period_day(kickoff: datetime, cadence: Cadence, period: int, tz: str) -> dat
     if period < 1:
         raise ValueError("periods are counted from 1")
     start = kickoff.astimezone(ZoneInfo(tz)).date()
-    return _weekday_on_or_after(start + _PERIOD[cadence] * period)
+    return periods_after(start, cadence, period)
+
+
+def periods_after(start: date, cadence: Cadence, periods: int) -> date:
+    """`start` plus `periods` cadence periods, moved off a weekend to the Monday: the day
+    of a check-in counted from an earlier one (a kickoff, or a day the pair moved one to)."""
+    return _weekday_on_or_after(start + _PERIOD[cadence] * periods)
+
+
+def one_period_later(day: date, cadence: Cadence) -> date:
+    """`day` plus one cadence period, weekend or not: where a period that starts on `day` ends."""
+    return day + _PERIOD[cadence]
 
 
 def pair_due(

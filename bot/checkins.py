@@ -14,12 +14,24 @@ day (`not_before`), or, when that has passed, until they are next at work.
 One answer counts for the pair: "We met" or "Skip this time" moves the CheckIn from
 prompted (or missed) with `bot.transitions.move`, so two people answering at once
 record one meeting; both prompts are then rewritten where they were delivered.
+
+"Reschedule" moves the open period's meeting to a day the person picks, from today to
+one period ahead on their calendar. The schedule then follows from that day: period
+n moved to day D makes period n+k fall on D plus k cadence periods (off a weekend),
+for both of the pair, until another move. `checkins.moved_to` is that anchor; the
+pair's `next_checkin_at` moves with a conditional UPDATE on the value read, so a move
+and a due-work tick, or two moves at once, cannot both win. The partner is told by DM
+(in their working hours) and both prompts say where the meeting went, buttons kept.
+
+"Need help" sends what the person wrote (optional, clipped to HELP_MAX) to every
+coordinator (`MENTORBOT_ADMINS`) by DM, names the pair, never tells the partner, and
+tells the person it was passed on; an audit entry `checkin.help` records it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from slack_sdk.models.blocks import Block
@@ -27,22 +39,39 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, keys, mentorships, outbox
-from bot.cadence import Workday, day_label, pair_due, period_day
+from bot.cadence import (
+    PERIOD_WORDS,
+    Workday,
+    day_label,
+    one_period_later,
+    period_day,
+    periods_after,
+)
 from bot.db.enums import CheckInStatus, MentorshipStatus, OutboxStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
 from bot.enrollment import enrollment_in
 from bot.keys import Kind
+from bot.notices import dm, notify
 from bot.people import workday_of
+from bot.text_input import UnreadableText, clean_text
 from bot.transitions import move_all
 from bot.views.checkins import (
+    HELP_MAX,
     NOTES_MAX,
     THANKS_MAX,
     USEFULNESS,
+    HelpAlert,
+    HelpForm,
     LogForm,
+    Moved,
+    MoveForm,
     PromptState,
+    help_alert,
+    help_sent_notice,
     logged_by_partner_message,
     logged_by_you_message,
+    moved_notice,
     prompt_message,
     skipped_message,
 )
@@ -64,15 +93,27 @@ class _Pair:
     mentee: Person
     mentor_day: Workday
     mentee_day: Workday
+    moved: tuple[int, date] | None = None  # (period, day) of the pair's latest move
 
     @property
     def anchor_tz(self) -> str:
         return self.mentee_day.tz  # periods are counted on the mentee's calendar
 
-    def due(self, period: int) -> datetime:
+    def day(self, period: int) -> date:
+        """The calendar day of check-in `period`: from the kickoff, or from the latest move
+        at or before it (see the module's docstring)."""
         m = self.mentorship
-        workdays = (self.mentor_day, self.mentee_day)
-        return pair_due(m.started_at, m.cadence, period, self.anchor_tz, workdays)
+        if self.moved is None or period < self.moved[0]:
+            return period_day(m.started_at, m.cadence, period, self.anchor_tz)
+        moved_period, moved_day = self.moved
+        if period == moved_period:
+            return moved_day
+        return periods_after(moved_day, m.cadence, period - moved_period)
+
+    def due(self, period: int) -> datetime:
+        """When check-in `period` starts: the earlier of the two prompt times that day."""
+        day = self.day(period)
+        return min(workday.prompt_at(day) for workday in (self.mentor_day, self.mentee_day))
 
     def sides(self) -> tuple[tuple[Person, Workday, Person, bool], ...]:
         """(person, their hours, their partner, is the mentee) for each of the two."""
@@ -105,8 +146,19 @@ def _pair(session: Session, mentorship: Mentorship, default_tz: str) -> _Pair:
     mentor = session.get(Person, mentorship.mentor_id)
     mentee = session.get(Person, mentorship.mentee_id)
     assert mentor is not None and mentee is not None
+    moved = session.execute(
+        select(CheckIn.period, CheckIn.moved_to)
+        .where(CheckIn.mentorship_id == mentorship.id, CheckIn.moved_to.is_not(None))
+        .order_by(CheckIn.period.desc())
+        .limit(1)
+    ).first()
     return _Pair(
-        mentorship, mentor, mentee, workday_of(mentor, default_tz), workday_of(mentee, default_tz)
+        mentorship,
+        mentor,
+        mentee,
+        workday_of(mentor, default_tz),
+        workday_of(mentee, default_tz),
+        moved=(moved.period, moved.moved_to) if moved else None,
     )
 
 
@@ -126,15 +178,10 @@ def _prompt_pair(session: Session, pair: _Pair, now: datetime) -> bool:
     checkin_id = _open_period(session, m.id, period, pair.due(period), now)
     if checkin_id is None:
         return False
-    day = period_day(m.started_at, m.cadence, period, pair.anchor_tz)
+    day = pair.day(period)
+    goals = _goals(session, m)
     for person, workday, partner, is_mentee in pair.sides():
-        state = PromptState(
-            checkin_id=checkin_id,
-            partner_user_id=partner.slack_user_id,
-            is_mentee=is_mentee,
-            goals=_goals(session, m),
-            day=day_label(day),
-        )
+        state = PromptState(checkin_id, partner.slack_user_id, is_mentee, goals, day_label(day))
         text, blocks = prompt_message(state)
         when = workday.next_open(max(workday.prompt_at(day), now))
         key = keys.once(Kind.CHECKIN_PROMPT, m.id, period, person.id)
@@ -234,7 +281,11 @@ class Outcome(StrEnum):
     OPEN = "open"  # not answered yet: the log form may open
     LOGGED = "logged"
     SKIPPED = "skipped"
+    MOVED = "moved"
+    HELP_SENT = "help_sent"
     ALREADY = "already"  # settled before: met or skipped, by `by_user_id`
+    STALE = "stale"  # a newer period has begun, or the pair is paused: it cannot move
+    NO_COORDINATORS = "no_coordinators"  # nobody to ask for help
     NOT_IN_PAIR = "not_in_pair"
     GONE = "gone"  # no such check-in, or the pair has ended
 
@@ -242,7 +293,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Result:
     outcome: Outcome
-    form: LogForm | None = None
+    form: LogForm | MoveForm | HelpForm | None = None
     status: CheckInStatus | None = None  # for ALREADY: met or skipped
     by_user_id: str | None = None  # for ALREADY: who settled it
 
@@ -266,6 +317,8 @@ class MeetingLog:
 class Field(StrEnum):
     DATE = "date"
     USEFULNESS = "usefulness"
+    MOVE_DATE = "move_date"
+    HELP_TEXT = "help_text"
 
 
 class LogError(Exception):
@@ -362,12 +415,136 @@ def skip(
     )
     if not moved:
         return _already(session, found.checkin.id)
-    following = _next_day(session, found, default_tz)
+    following = _next_day(session, found.mentorship, default_tz)
     mine = skipped_message(by_user_id=None, next_day=following)
     theirs = skipped_message(by_user_id=found.me.slack_user_id, next_day=following)
     _rewrite_prompts(session, found, mine, theirs, now)
     _audit(session, found, "checkin.skipped", now, {})
     return Result(Outcome.SKIPPED)
+
+
+def move_form(
+    session: Session, checkin_id: int | None, *, actor: Actor, now: datetime, default_tz: str
+) -> Result:
+    """May `actor` move this check-in now? Then what the date picker allows; else why not."""
+    found = _context(session, checkin_id, actor, "checkin.reschedule", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    if not _movable(found):
+        return Result(Outcome.STALE)
+    _, latest = _move_window(found, now)
+    form = MoveForm(
+        checkin_id=found.checkin.id,
+        partner_user_id=found.partner.slack_user_id,
+        latest=day_label(latest),
+        every=PERIOD_WORDS[found.mentorship.cadence],
+    )
+    return Result(Outcome.OPEN, form=form)
+
+
+def reschedule(
+    session: Session,
+    checkin_id: int | None,
+    day: date | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    default_tz: str,
+) -> Result:
+    """Move the open period's meeting to `day`: the pair's next check-in follows from it,
+    the partner is told, both prompts say so. Raises LogError for a day outside the window
+    or when the pair's schedule changed under us (then nothing is kept)."""
+    found = _context(session, checkin_id, actor, "checkin.reschedule", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    if not _movable(found):
+        return Result(Outcome.STALE)
+    moved_to = _checked_move(day, found, now)
+    m, period = found.mentorship, found.checkin.period
+    marked = session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == found.checkin.id, CheckIn.status == CheckInStatus.PROMPTED)
+        .values(moved_to=moved_to)
+    ).rowcount
+    if not marked:
+        return _already(session, found.checkin.id)
+    pair = _pair(session, m, default_tz)  # now anchored on the new day
+    expected = m.next_checkin_at
+    if expected is None or not mentorships.advance_checkin(
+        session, m.id, due=expected, following=pair.due(period + 1)
+    ):
+        raise LogError(Field.MOVE_DATE, CHANGED)  # rolls the mark back too
+    _tell_moved(session, found, pair, moved_to, now)
+    detail = {"to": moved_to.isoformat(), "next": pair.day(period + 1).isoformat()}
+    _audit(session, found, "checkin.moved", now, detail)
+    return Result(Outcome.MOVED)
+
+
+CHANGED = "This check-in changed a moment ago. Close this and have a look at your message."
+
+
+def help_form(
+    session: Session,
+    checkin_id: int | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    default_tz: str,
+    coordinators: frozenset[str],
+) -> Result:
+    """May `actor` ask for help from this prompt? Then the form; else why not."""
+    found = _context(session, checkin_id, actor, "checkin.help", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    if not coordinators:
+        return Result(Outcome.NO_COORDINATORS)
+    return Result(Outcome.OPEN, form=HelpForm(found.checkin.id, found.partner.slack_user_id))
+
+
+def ask_help(
+    session: Session,
+    checkin_id: int | None,
+    text: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    default_tz: str,
+    coordinators: frozenset[str],
+) -> Result:
+    """DM every coordinator what `actor` wrote about their pair, and tell `actor` it was
+    passed on. Raises LogError for text that cannot be read."""
+    found = _context(session, checkin_id, actor, "checkin.help", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    if not coordinators:
+        return Result(Outcome.NO_COORDINATORS)
+    try:
+        words = clean_text(text).strip()[:HELP_MAX]
+    except UnreadableText as exc:
+        raise LogError(Field.HELP_TEXT, str(exc)) from None
+    alert = HelpAlert(
+        asker_user_id=found.me.slack_user_id,
+        partner_user_id=found.partner.slack_user_id,
+        asker_is_mentee=found.is_mentee,
+        day=day_label(_pair(session, found.mentorship, default_tz).day(found.checkin.period)),
+        text=words,
+    )
+    message, blocks = help_alert(alert)
+    team = found.mentorship.team_id
+    told = sorted(coordinators)
+    for coordinator in told:
+        key = keys.each(Kind.CHECKIN_HELP, found.checkin.id, coordinator, at=now)
+        dm(session, team, coordinator, key, message, blocks, now)
+    notify(
+        session,
+        team_id=team,
+        user_id=found.me.slack_user_id,
+        text=help_sent_notice(told),
+        key=keys.each(Kind.CHECKIN_HELP_SENT, found.checkin.id, found.me.id, at=now),
+        now=now,
+    )
+    _audit(session, found, "checkin.help", now, {"text": words, "coordinators": told})
+    return Result(Outcome.HELP_SENT)
 
 
 # --- steps --------------------------------------------------------------------------------
@@ -465,14 +642,21 @@ def _rewrite_prompts(
     now: datetime,
 ) -> None:
     for person, (text, blocks) in ((found.me, mine), (found.partner, theirs)):
-        _rewrite_prompt(session, found, person, text, blocks, now)
+        key = keys.once(Kind.CHECKIN_CLOSED, found.checkin.id, person.id)
+        _rewrite_prompt(session, found, person, (text, blocks), key, now)
 
 
 def _rewrite_prompt(
-    session: Session, found: _Context, person: Person, text: str, blocks: list[Block], now: datetime
+    session: Session,
+    found: _Context,
+    person: Person,
+    message: tuple[str, list[Block]],
+    key: str,
+    now: datetime,
 ) -> None:
     """Replace a person's prompt (buttons and all) where the outbox delivered it; if it
-    has not gone out yet, send the settled words in its place instead of the question."""
+    has not gone out yet, send the new words in its place. `key` names this rewrite."""
+    text, blocks = message
     prompt_key = keys.once(
         Kind.CHECKIN_PROMPT, found.mentorship.id, found.checkin.period, person.id
     )
@@ -491,7 +675,6 @@ def _rewrite_prompt(
     if sent is None or not sent.result or "ts" not in sent.result:
         return  # never prompted (or in flight this instant): nothing to rewrite
     where = {"channel": sent.result["channel"], "ts": sent.result["ts"]}
-    key = keys.once(Kind.CHECKIN_CLOSED, found.checkin.id, person.id)
     _queue(session, found.mentorship.team_id, key, "chat.update", where, text, blocks, now)
 
 
@@ -510,10 +693,71 @@ def _audit(
     )
 
 
-def _next_day(session: Session, found: _Context, default_tz: str) -> str:
+def _next_day(session: Session, mentorship: Mentorship, default_tz: str) -> str:
     """The calendar day of the pair's next check-in period (the same day for both)."""
-    m = found.mentorship
-    last = session.scalar(select(func.max(CheckIn.period)).where(CheckIn.mentorship_id == m.id))
-    mentee = session.get(Person, m.mentee_id)
-    assert mentee is not None
-    return day_label(period_day(m.started_at, m.cadence, (last or 0) + 1, mentee.tz or default_tz))
+    last = session.scalar(
+        select(func.max(CheckIn.period)).where(CheckIn.mentorship_id == mentorship.id)
+    )
+    return day_label(_pair(session, mentorship, default_tz).day((last or 0) + 1))
+
+
+def _movable(found: _Context) -> bool:
+    """Only the pair's current period moves (a newer one closes it), and only while active."""
+    return (
+        found.checkin.status is CheckInStatus.PROMPTED
+        and found.mentorship.status is MentorshipStatus.ACTIVE
+    )
+
+
+def _move_window(found: _Context, now: datetime) -> tuple[date, date]:
+    """The days a meeting may move to: today to one period ahead, on the mover's calendar."""
+    today = now.astimezone(found.my_day.zone).date()
+    return today, one_period_later(today, found.mentorship.cadence) - timedelta(days=1)
+
+
+def _checked_move(day: date | None, found: _Context, now: datetime) -> date:
+    earliest, latest = _move_window(found, now)
+    if day is None:
+        raise LogError(Field.MOVE_DATE, "Please pick the day you'll meet.")
+    if day < earliest:
+        raise LogError(Field.MOVE_DATE, "That day has passed: pick today or a later day.")
+    if day > latest:
+        every = PERIOD_WORDS[found.mentorship.cadence]
+        raise LogError(
+            Field.MOVE_DATE, f"That's more than {every} away: pick a day up to {day_label(latest)}."
+        )
+    return day
+
+
+def _tell_moved(
+    session: Session, found: _Context, pair: _Pair, moved_to: date, now: datetime
+) -> None:
+    """Both prompts say where the meeting went (buttons kept); the partner gets a DM in
+    their working hours."""
+    m, period = found.mentorship, found.checkin.period
+    goals, day = _goals(session, m), day_label(moved_to)
+    for person, partner, by in (
+        (found.me, found.partner, None),
+        (found.partner, found.me, found.me),
+    ):
+        state = PromptState(
+            found.checkin.id,
+            partner.slack_user_id,
+            person.id == m.mentee_id,
+            goals,
+            day,
+            moved=Moved(day, by.slack_user_id if by else None),
+        )
+        key = keys.each(Kind.CHECKIN_MOVED, found.checkin.id, person.id, at=now)
+        _rewrite_prompt(session, found, person, prompt_message(state), key, now)
+    partner_day = pair.mentee_day if found.partner.id == m.mentee_id else pair.mentor_day
+    notify(
+        session,
+        team_id=m.team_id,
+        user_id=found.partner.slack_user_id,
+        text=moved_notice(
+            by_user_id=found.me.slack_user_id, day=day, next_day=day_label(pair.day(period + 1))
+        ),
+        key=keys.each(Kind.CHECKIN_MOVED_DM, found.checkin.id, found.partner.id, at=now),
+        now=partner_day.next_open(now),
+    )

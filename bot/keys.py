@@ -37,6 +37,10 @@ class Kind(StrEnum):
     # check-ins
     CHECKIN_PROMPT = "checkin-prompt"  # once per mentorship, period and person
     CHECKIN_CLOSED = "checkin-closed"  # a prompt rewritten: met or skipped, once per person
+    CHECKIN_MOVED = "checkin-moved"  # a prompt rewritten for a move, each move and person
+    CHECKIN_MOVED_DM = "checkin-moved-dm"  # the partner told of a move
+    CHECKIN_HELP = "checkin-help"  # a coordinator told someone asked for help
+    CHECKIN_HELP_SENT = "checkin-help-sent"  # the asker told it was passed on
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

@@ -1,36 +1,63 @@
-"""Answering a check-in prompt: "We met" (a small log modal) and "Skip this time"."""
+"""Answering a check-in prompt: "We met" (a small log modal), "Reschedule" (a date
+picker), "Skip this time", and "Need help" (a note to the coordinators)."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from bot import checkins
 from bot.checkins import Actor, Field, LogError, MeetingLog, Outcome, Result
 from bot.db.enums import CheckInStatus
-from bot.views.checkins import USEFULNESS, CheckinIds, log_modal, notice_modal
+from bot.text_input import row_id  # bounded to the id column, unlike handlers.payloads'
+from bot.views.checkins import (
+    HELP_TITLE,
+    MOVE_TITLE,
+    NO_COORDINATORS,
+    USEFULNESS,
+    CheckinIds,
+    help_modal,
+    log_modal,
+    move_modal,
+    notice_modal,
+)
 from handlers.context import deps_of
 from handlers.errors import guarded
-from handlers.payloads import row_id, team_of
+from handlers.payloads import team_of
 
 log = logging.getLogger(__name__)
 
 RATINGS = frozenset(str(n) for n in USEFULNESS)
-FIELD_BLOCKS = {Field.DATE: CheckinIds.DATE_BLOCK, Field.USEFULNESS: CheckinIds.USEFUL_BLOCK}
+FIELD_BLOCKS = {
+    Field.DATE: CheckinIds.DATE_BLOCK,
+    Field.USEFULNESS: CheckinIds.USEFUL_BLOCK,
+    Field.MOVE_DATE: CheckinIds.MOVE_DATE_BLOCK,
+    Field.HELP_TEXT: CheckinIds.HELP_BLOCK,
+}
 GONE = "This check-in is no longer open: the pair has ended."
 NOT_YOURS = "This check-in belongs to another pair, so I can't record it for you."
+STALE = (
+    "This check-in can't be moved any more: a newer one has begun, or your pairing is "
+    "paused. Reschedule from your latest check-in message."
+)
 
 
 def register(app: App) -> None:
     app.action(CheckinIds.MET)(on_met)
     app.action(CheckinIds.SKIP)(on_skip)
+    app.action(CheckinIds.RESCHEDULE)(on_reschedule)
+    app.action(CheckinIds.HELP)(on_help)
     app.view(CheckinIds.LOG_CALLBACK)(on_log_submitted)
+    app.view(CheckinIds.MOVE_CALLBACK)(on_move_submitted)
+    app.view(CheckinIds.HELP_CALLBACK)(on_help_submitted)
 
 
 @guarded
@@ -53,16 +80,52 @@ def on_met(
             now=deps.clock(),
             default_tz=deps.settings.timezone,
         )
-    if result.form is None:
-        _tell(respond, explain(result))
-        return
-    metadata = json.dumps({"checkin": result.form.checkin_id})
-    try:
-        client.views_open(
-            trigger_id=body["trigger_id"], view=log_modal(result.form, private_metadata=metadata)
+    _open(result, log_modal, body, client, respond)
+
+
+@guarded
+def on_reschedule(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.uow() as uow:
+        result = checkins.move_form(
+            uow.session,
+            row_id(action.get("value")),
+            actor=_actor(body),
+            now=deps.clock(),
+            default_tz=deps.settings.timezone,
         )
-    except SlackApiError as exc:  # an expired trigger: the prompt stays, they can click again
-        log.warning("views.open failed: %s", exc.response.get("error"))
+    _open(result, move_modal, body, client, respond)
+
+
+@guarded
+def on_help(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.uow() as uow:
+        result = checkins.help_form(
+            uow.session,
+            row_id(action.get("value")),
+            actor=_actor(body),
+            now=deps.clock(),
+            default_tz=deps.settings.timezone,
+            coordinators=deps.settings.admins,
+        )
+    _open(result, help_modal, body, client, respond)
 
 
 @guarded
@@ -93,7 +156,7 @@ def on_log_submitted(
         with deps.uow() as uow:
             result = checkins.log_meeting(
                 uow.session,
-                row_id(_metadata(view).get("checkin")),
+                _checkin_of(view),
                 read_log(view),
                 actor=_actor(body),
                 now=deps.clock(),
@@ -108,10 +171,65 @@ def on_log_submitted(
         ack(response_action="update", view=notice_modal(explain(result)))
 
 
+@guarded
+def on_move_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    deps = deps_of(context)
+    picked = _field(view, CheckinIds.MOVE_DATE_BLOCK, CheckinIds.MOVE_DATE_ACTION)
+    try:
+        with deps.uow() as uow:
+            result = checkins.reschedule(
+                uow.session,
+                _checkin_of(view),
+                _date(picked.get("selected_date")),
+                actor=_actor(body),
+                now=deps.clock(),
+                default_tz=deps.settings.timezone,
+            )
+    except LogError as error:
+        ack(response_action="errors", errors={FIELD_BLOCKS[error.field]: error.message})
+        return
+    if result.outcome is Outcome.MOVED:
+        ack()  # the partner's DM and both prompts go through the outbox
+    else:
+        ack(response_action="update", view=notice_modal(explain(result), title=MOVE_TITLE))
+
+
+@guarded
+def on_help_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    deps = deps_of(context)
+    typed = _field(view, CheckinIds.HELP_BLOCK, CheckinIds.HELP_ACTION).get("value")
+    try:
+        with deps.uow() as uow:
+            result = checkins.ask_help(
+                uow.session,
+                _checkin_of(view),
+                typed if isinstance(typed, str) else "",
+                actor=_actor(body),
+                now=deps.clock(),
+                default_tz=deps.settings.timezone,
+                coordinators=deps.settings.admins,
+            )
+    except LogError as error:
+        ack(response_action="errors", errors={FIELD_BLOCKS[error.field]: error.message})
+        return
+    if result.outcome is Outcome.HELP_SENT:
+        ack()  # the coordinators' DMs and the asker's confirmation go through the outbox
+    else:
+        ack(response_action="update", view=notice_modal(explain(result), title=HELP_TITLE))
+
+
 def explain(result: Result) -> str:
     """Why a click or a log changed nothing, in a sentence for the person."""
     if result.outcome is Outcome.NOT_IN_PAIR:
         return NOT_YOURS
+    if result.outcome is Outcome.STALE:
+        return STALE
+    if result.outcome is Outcome.NO_COORDINATORS:
+        return NO_COORDINATORS
     if result.outcome is Outcome.ALREADY:
         who = f"<@{result.by_user_id}>" if result.by_user_id else "Someone"
         if result.status is CheckInStatus.SKIPPED:
@@ -122,21 +240,45 @@ def explain(result: Result) -> str:
 
 def read_log(view: dict[str, Any]) -> MeetingLog:
     """The modal's fields as typed; a forged or missing value reads as None."""
-    values = view.get("state", {}).get("values", {})
-
-    def field(block: str, action: str) -> dict[str, Any]:
-        found = values.get(block, {}).get(action)
-        return found if isinstance(found, dict) else {}
-
-    picked = field(CheckinIds.DATE_BLOCK, CheckinIds.DATE_ACTION).get("selected_date")
-    option = field(CheckinIds.USEFUL_BLOCK, CheckinIds.USEFUL_ACTION).get("selected_option")
+    picked = _field(view, CheckinIds.DATE_BLOCK, CheckinIds.DATE_ACTION).get("selected_date")
+    option = _field(view, CheckinIds.USEFUL_BLOCK, CheckinIds.USEFUL_ACTION).get("selected_option")
     rating = (option or {}).get("value") if isinstance(option, dict) else None
+    notes = _field(view, CheckinIds.NOTES_BLOCK, CheckinIds.NOTES_ACTION).get("value")
+    thanks = _field(view, CheckinIds.THANKS_BLOCK, CheckinIds.THANKS_ACTION).get("value")
     return MeetingLog(
         met_on=_date(picked),
         usefulness=int(rating) if rating in RATINGS else None,
-        notes=str(field(CheckinIds.NOTES_BLOCK, CheckinIds.NOTES_ACTION).get("value") or ""),
-        thanks=str(field(CheckinIds.THANKS_BLOCK, CheckinIds.THANKS_ACTION).get("value") or ""),
+        notes=str(notes or ""),
+        thanks=str(thanks or ""),
     )
+
+
+def _field(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
+    """One input's state in a submitted modal; {} when missing or forged."""
+    values = view.get("state", {}).get("values", {})
+    inputs = values.get(block) if isinstance(values, dict) else None
+    found = inputs.get(action) if isinstance(inputs, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _open(
+    result: Result,
+    build: Callable[..., View],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """Open the modal `build` makes from the result's form; or say why there is none."""
+    if result.form is None:
+        _tell(respond, explain(result))
+        return
+    metadata = json.dumps({"checkin": result.form.checkin_id})
+    try:
+        client.views_open(
+            trigger_id=body["trigger_id"], view=build(result.form, private_metadata=metadata)
+        )
+    except SlackApiError as exc:  # an expired trigger: the prompt stays, they can click again
+        log.warning("views.open failed: %s", exc.response.get("error"))
 
 
 def _date(value: object) -> date | None:
@@ -155,6 +297,13 @@ def _tell(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
     except (SlackApiError, OSError) as exc:
         log.warning("could not answer a check-in click: %s", exc)
+
+
+def _checkin_of(view: dict[str, Any]) -> int | None:
+    """The check-in a modal is about: our private_metadata holds its id as a number."""
+    value = _metadata(view).get("checkin")
+    is_number = isinstance(value, int) and not isinstance(value, bool)
+    return row_id(str(value) if is_number else value)
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -326,6 +326,7 @@ class CheckIn(Base):
     UNIQUE(mentorship_id, period) makes each period's prompt at most once. When one
     of the two logs the meeting it counts for both: `responded_by_id` says who,
     `met_on` and `usefulness` what they said; private notes are in CheckInNote.
+    `moved_to` is the day one of them moved the meeting to: later periods count from it.
     """
 
     __tablename__ = "checkins"
@@ -358,6 +359,7 @@ class CheckIn(Base):
     met_on: Mapped[date | None]
     usefulness: Mapped[int | None]  # 1-5, from whoever logged the meeting
     thanks: Mapped[str | None] = mapped_column(sa.Text)  # the mentee's words to the mentor
+    moved_to: Mapped[date | None]  # rescheduled to this day (the pair's calendar)
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="checkins")
 

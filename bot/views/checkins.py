@@ -4,9 +4,11 @@ Pure builders: state in, Block Kit out. The handlers read clicks and fields by t
 in `CheckinIds`, so the two change together. Whatever a person wrote (goals, a
 thank-you) is escaped and clipped; dates are ours and passed through as given.
 
-The prompt offers only what works today: "We met" (one log counts for the pair) and
-"Skip this time". Its agenda follows the advice in the program's reading: come with
-topics, your questions, progress on each goal, and one specific challenge.
+The prompt offers "We met" (one log counts for the pair), "Reschedule" (a day within the
+next period; the partner is told), "Skip this time" and "Need help" (a note to the
+program's coordinators, never to the partner). Its agenda follows the advice in the
+program's reading: come with topics, your questions, progress on each goal, and one
+specific challenge.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ GOALS_SHOWN = 600
 THANKS_SHOWN = 500
 NOTES_MAX = 2000
 THANKS_MAX = 500
+HELP_MAX = 1000  # what the coordinators read in one DM; longer is clipped
 USEFULNESS = {
     5: "5 - Very useful",
     4: "4 - Useful",
@@ -47,7 +50,9 @@ USEFULNESS = {
 class CheckinIds:
     # the prompt
     MET = "checkin.met"
+    RESCHEDULE = "checkin.reschedule"
     SKIP = "checkin.skip"
+    HELP = "checkin.help"
     HELLO_BLOCK = "checkin.hello"
     AGENDA_BLOCK = "checkin.agenda"
     GOALS_BLOCK = "checkin.goals"
@@ -66,6 +71,23 @@ class CheckinIds:
     THANKS_BLOCK = "checkin.thanks"
     THANKS_ACTION = "checkin.thanks_input"
     NOTICE_BLOCK = "checkin.notice_text"
+    # the "Reschedule" modal
+    MOVE_CALLBACK = "checkin.move"
+    MOVE_DATE_BLOCK = "checkin.move_date"
+    MOVE_DATE_ACTION = "checkin.move_date_input"
+    MOVE_RULE_BLOCK = "checkin.move_rule"
+    # the "Need help" modal
+    HELP_CALLBACK = "checkin.help_form"
+    HELP_BLOCK = "checkin.help_text"
+    HELP_ACTION = "checkin.help_text_input"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The check-in was moved: to `day`, by `by_user_id` (None: by the reader)."""
+
+    day: str
+    by_user_id: str | None
 
 
 @dataclass(frozen=True)
@@ -75,15 +97,13 @@ class PromptState:
     is_mentee: bool
     goals: str  # the mentee's goals, in their own words
     day: str  # "Monday 3 March" on the reader's calendar
+    moved: Moved | None = None
 
 
 def prompt_message(state: PromptState) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the DM that asks one of the two how their check-in went."""
     partner = f"<@{state.partner_user_id}>"
-    hello = (
-        f":wave: It's check-in time with {partner}! If you haven't met yet, now is a good "
-        "moment to find half an hour together this week."
-    )
+    hello = _hello(partner, state.moved)
     ask = (
         "Questions you'd like your mentor's view on"
         if state.is_mentee
@@ -119,12 +139,31 @@ def prompt_message(state: PromptState) -> tuple[str, list[Block]]:
                     style="primary",
                 ),
                 ButtonElement(
+                    text="Reschedule", action_id=CheckinIds.RESCHEDULE, value=str(state.checkin_id)
+                ),
+                ButtonElement(
                     text="Skip this time", action_id=CheckinIds.SKIP, value=str(state.checkin_id)
+                ),
+                ButtonElement(
+                    text="Need help", action_id=CheckinIds.HELP, value=str(state.checkin_id)
                 ),
             ],
         ),
     ]
+    if state.moved is not None:
+        return f"Your check-in with {partner} moved to {state.moved.day}", blocks
     return f"Check-in time with {partner} ({state.day})", blocks
+
+
+def _hello(partner: str, moved: Moved | None) -> str:
+    if moved is None:
+        return (
+            f":wave: It's check-in time with {partner}! If you haven't met yet, now is a good "
+            "moment to find half an hour together this week."
+        )
+    if moved.by_user_id is None:
+        return f":calendar: You moved your check-in with {partner} to *{moved.day}*."
+    return f":calendar: <@{moved.by_user_id}> moved your check-in to *{moved.day}*."
 
 
 # --- what replaces a prompt once the period is settled ------------------------------------
@@ -228,15 +267,148 @@ def log_modal(form: LogForm, *, private_metadata: str) -> View:
     )
 
 
-def notice_modal(text: str) -> View:
-    """Replaces the modal when the log could not be saved as asked, saying why (our words)."""
+def notice_modal(text: str, *, title: str = "Log your check-in") -> View:
+    """Replaces a modal whose answer could not be saved as asked, saying why (our words)."""
     return View(
         type="modal",
         callback_id=CheckinIds.NOTICE_CALLBACK,
-        title="Log your check-in",
+        title=title,
         close="Close",
         blocks=[_section(CheckinIds.NOTICE_BLOCK, text)],
     )
+
+
+# --- "Reschedule" ------------------------------------------------------------------------
+
+MOVE_TITLE = "Move your check-in"
+
+
+@dataclass(frozen=True)
+class MoveForm:
+    checkin_id: int
+    partner_user_id: str
+    latest: str  # the last day they may pick: one period from today, on their calendar
+    every: str  # the pair's period in words: "two weeks"
+
+
+def move_modal(form: MoveForm, *, private_metadata: str) -> View:
+    check_metadata(private_metadata)
+    rule = (
+        f"Pick a day from today to {form.latest} (within {form.every}). "
+        f"I'll tell <@{form.partner_user_id}>, and your next check-in will follow "
+        f"{form.every} after the new day."
+    )
+    return View(
+        type="modal",
+        callback_id=CheckinIds.MOVE_CALLBACK,
+        title=MOVE_TITLE,
+        submit="Move it",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=[
+            InputBlock(
+                block_id=CheckinIds.MOVE_DATE_BLOCK,
+                label="Which day will you meet?",
+                element=DatePickerElement(
+                    action_id=CheckinIds.MOVE_DATE_ACTION, placeholder="Pick a day"
+                ),
+            ),
+            ContextBlock(
+                block_id=CheckinIds.MOVE_RULE_BLOCK, elements=[MarkdownTextObject(text=rule)]
+            ),
+        ],
+    )
+
+
+def moved_notice(*, by_user_id: str, day: str, next_day: str) -> str:
+    """The DM that tells the partner their check-in moved."""
+    return (
+        f":calendar: <@{by_user_id}> moved your check-in to *{day}*. Your check-in message "
+        f"says so too, and I'll check in with you both again around {next_day}."
+    )
+
+
+# --- "Need help" --------------------------------------------------------------------------
+
+HELP_TITLE = "Ask for help"
+
+
+@dataclass(frozen=True)
+class HelpForm:
+    checkin_id: int
+    partner_user_id: str
+
+
+def help_modal(form: HelpForm, *, private_metadata: str) -> View:
+    check_metadata(private_metadata)
+    return View(
+        type="modal",
+        callback_id=CheckinIds.HELP_CALLBACK,
+        title=HELP_TITLE,
+        submit="Send",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=[
+            InputBlock(
+                block_id=CheckinIds.HELP_BLOCK,
+                label="What's wrong? (optional)",
+                optional=True,
+                hint=(
+                    "This goes to the program's coordinators only; "
+                    f"<@{form.partner_user_id}> isn't told. Up to {HELP_MAX:,} characters."
+                ),
+                element=PlainTextInputElement(
+                    action_id=CheckinIds.HELP_ACTION, multiline=True, max_length=HELP_MAX
+                ),
+            )
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class HelpAlert:
+    asker_user_id: str
+    partner_user_id: str
+    asker_is_mentee: bool
+    day: str  # the check-in's day
+    text: str  # what they wrote (may be empty), ours to escape
+
+
+def help_alert(alert: HelpAlert) -> tuple[str, list[Block]]:
+    """The DM each coordinator gets when someone in a pair asks for help."""
+    asker, partner = f"<@{alert.asker_user_id}>", f"<@{alert.partner_user_id}>"
+    mentor, mentee = (partner, asker) if alert.asker_is_mentee else (asker, partner)
+    head = (
+        f":sos: {asker} asked for help with their mentorship "
+        f"({mentor} mentoring {mentee}), from their check-in of {alert.day}."
+    )
+    words = clip(escape(alert.text.strip()), HELP_MAX)
+    quoted = "\n".join(f">{line}" for line in words.splitlines())
+    said = (
+        f"They wrote:\n{quoted}"
+        if quoted
+        else "They didn't say more: a short message to them is the best start."
+    )
+    blocks: list[Block] = [
+        _section(CheckinIds.HELLO_BLOCK, head),
+        _section(CheckinIds.HELP_BLOCK, said),
+    ]
+    return f"{asker} asked for help with their mentorship with {partner}", blocks
+
+
+def help_sent_notice(coordinators: list[str]) -> str:
+    """The DM that tells the person who asked that the coordinators were told."""
+    names = ", ".join(f"<@{user}>" for user in coordinators)
+    return (
+        f":raising_hand: I've passed your message on to the program's coordinators ({names}). "
+        "One of them will be in touch. Your partner hasn't been told."
+    )
+
+
+NO_COORDINATORS = (
+    "I couldn't pass this on: no coordinator is set up for this workspace yet. "
+    "Please tell whoever runs the mentorship program."
+)
 
 
 def _section(block_id: str, text: str) -> SectionBlock:
