@@ -79,6 +79,8 @@ from bot.views.checkins import (
 PROMPT_BATCH = 200  # pairs claimed per transaction; the job loops until none are due
 MAX_CATCH_UP = 5000  # periods looked through after downtime (weekly: about a century)
 _OPEN = (CheckInStatus.PROMPTED, CheckInStatus.MISSED)  # may still be answered
+# A move lost to another move (or to the due-work job) a moment ago: nothing was kept.
+CHANGED = "This check-in changed a moment ago. Close this and have a look at your message."
 
 
 # --- prompting ----------------------------------------------------------------------------
@@ -478,9 +480,6 @@ def reschedule(
     detail = {"to": moved_to.isoformat(), "next": pair.day(period + 1).isoformat()}
     _audit(session, found, "checkin.moved", now, detail)
     return Result(Outcome.MOVED)
-
-
-CHANGED = "This check-in changed a moment ago. Close this and have a look at your message."
 
 
 def help_form(
