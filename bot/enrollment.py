@@ -115,7 +115,11 @@ def form_context(
         program_id=program.id,
         topics=tuple(topic_labels(program)),
         profile=profile_of(enrollment, default_timezone) if enrollment else None,
-        defaults=FormDefaults(timezone=person.tz or default_timezone),
+        defaults=FormDefaults(
+            timezone=person.tz or default_timezone,
+            workday_start=person.workday_start,
+            workday_end=person.workday_end,
+        ),
     )
 
 
@@ -131,6 +135,8 @@ def profile_of(enrollment: Enrollment, default_timezone: str) -> Profile:
         cadence=enrollment.cadence or DEFAULT_CADENCE,
         meeting_format=enrollment.meeting_format or DEFAULT_FORMAT,
         timezone=enrollment.person.tz or default_timezone,
+        workday_start=enrollment.person.workday_start,
+        workday_end=enrollment.person.workday_end,
     )
 
 
@@ -147,6 +153,10 @@ def save_profile(
             f"You're mentoring {_people(mentees_now)} right now, so keep a mentor role "
             "until those mentorships end.",
             field="role",
+        )
+    if not profile.workday_start < profile.workday_end:
+        raise EnrollmentError(
+            "Choose an end of your working day later than its start.", field="workday_end"
         )
     if mentees_now > capacity:
         raise EnrollmentError(
@@ -186,6 +196,8 @@ def save_profile(
     )
     enrollment.updated_at = now
     person.tz = profile.timezone
+    person.workday_start = profile.workday_start
+    person.workday_end = profile.workday_end
     session.flush()
     audit.record(
         session,

@@ -15,6 +15,7 @@ import functools
 import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
+from datetime import time
 from typing import Any, TypeVar
 
 from bot.db.enums import Cadence, EnrollmentRole, ExperienceLevel, MeetingFormat
@@ -40,6 +41,7 @@ MAX_ERROR = 150  # keeps each message readable beside its field
 # Present in tz databases but not places a person lives in.
 _NOT_PERSONAL_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 _DIGITS = re.compile(r"[0-9]{1,3}")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")  # HH:mm, as Slack's timepicker sends
 # The typed fields, read (and checked for unreadable text) in this order.
 _TYPED = (
     (Ids.GOALS_BLOCK, Ids.GOALS_ACTION),
@@ -114,12 +116,15 @@ def parse_submission(
     if timezone is None:
         errors.setdefault(Ids.TIMEZONE_BLOCK, _timezone_error(tz_text))
 
+    start, end = _workday(values, errors)
+
     if errors:
         return {block: _limit(message) for block, message in errors.items()}
     # Every None above produced an error; the asserts tell the type checker so.
     assert role is not None and experience is not None and timezone is not None
     assert cadence is not None and meeting_format is not None
     assert capacity is not None and mentors_wanted is not None
+    assert start is not None and end is not None
     return Profile(
         role=role,
         topics=chosen,
@@ -131,6 +136,8 @@ def parse_submission(
         cadence=cadence,
         meeting_format=meeting_format,
         timezone=timezone,
+        workday_start=start,
+        workday_end=end,
     )
 
 
@@ -175,6 +182,15 @@ def _selected_many(values: Mapping[str, Any], block_id: str, action_id: str) -> 
     return list(dict.fromkeys(v for v in picked if isinstance(v, str)))  # unique, in order
 
 
+def _clock(values: Mapping[str, Any], block_id: str, action_id: str) -> time | str | None:
+    """The picked time; the raw value when it is not HH:mm; None when nothing was picked."""
+    value = _state(values, block_id, action_id).get("selected_time")
+    if value is None or value == "":
+        return None
+    match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    return time(int(match[1]), int(match[2])) if match else str(value)
+
+
 def _enum(values: Mapping[str, Any], block_id: str, action_id: str, kind: type[E]) -> E | None:
     value = _selected(values, block_id, action_id)
     try:
@@ -201,6 +217,27 @@ def _goals_error(goals: str) -> str | None:
     if len(goals) > GOALS_MAX:
         return f"Please keep your goals under {GOALS_MAX} characters (they're {len(goals)} now)."
     return None
+
+
+def _workday(values: Mapping[str, Any], errors: dict[str, str]) -> tuple[time | None, time | None]:
+    """The working day's start and end; an error beside each that is missing or wrong."""
+    start = _clock(values, Ids.WORKDAY_START_BLOCK, Ids.WORKDAY_START_ACTION)
+    end = _clock(values, Ids.WORKDAY_END_BLOCK, Ids.WORKDAY_END_ACTION)
+    for block, value, what in (
+        (Ids.WORKDAY_START_BLOCK, start, "starts"),
+        (Ids.WORKDAY_END_BLOCK, end, "ends"),
+    ):
+        if value is None:
+            errors[block] = f"Choose when your working day {what}, such as 09:00."
+        elif not isinstance(value, time):
+            errors[block] = f"“{clip(value, 20)}” isn't a time: choose one such as 09:00."
+    if isinstance(start, time) and isinstance(end, time) and end <= start:
+        errors[Ids.WORKDAY_END_BLOCK] = (
+            f"Choose an end later than your start ({start:%H:%M}), on the same day."
+        )
+    if not (isinstance(start, time) and isinstance(end, time)):
+        return None, None
+    return start, end
 
 
 def _topics(chosen: list[str], offered: Sequence[str]) -> tuple[tuple[str, ...], str | None]:

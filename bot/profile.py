@@ -7,7 +7,9 @@ so a field's limits and defaults are stated once, here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
+from bot.cadence import DEFAULT_WORKDAY_END, DEFAULT_WORKDAY_START
 from bot.db.enums import Cadence, EnrollmentRole, ExperienceLevel, MeetingFormat
 
 GOALS_MAX = 1500
@@ -59,6 +61,9 @@ class Profile:
     cadence: Cadence = DEFAULT_CADENCE
     meeting_format: MeetingFormat = DEFAULT_FORMAT
     timezone: str = "UTC"
+    # Their working day on their own clock (weekdays): check-in prompts land inside it.
+    workday_start: time = DEFAULT_WORKDAY_START
+    workday_end: time = DEFAULT_WORKDAY_END
 
     @property
     def mentors(self) -> bool:
@@ -71,7 +76,10 @@ class Profile:
 
 @dataclass(frozen=True)
 class FormDefaults:
-    """What a new person's form starts with (time zone from their Slack profile)."""
+    """What a new person's form starts with (time zone from their Slack profile, working
+    hours as stored for them: 09:00-17:00 unless they set others)."""
 
     timezone: str
     topics: tuple[str, ...] = field(default=())
+    workday_start: time = DEFAULT_WORKDAY_START
+    workday_end: time = DEFAULT_WORKDAY_END

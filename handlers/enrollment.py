@@ -41,7 +41,11 @@ from handlers.payloads import team_of
 log = logging.getLogger(__name__)
 
 # The domain names a form field; the view knows which block shows it.
-FIELD_BLOCKS = {"role": EnrollmentIds.ROLE_BLOCK, "capacity": EnrollmentIds.CAPACITY_BLOCK}
+FIELD_BLOCKS = {
+    "role": EnrollmentIds.ROLE_BLOCK,
+    "capacity": EnrollmentIds.CAPACITY_BLOCK,
+    "workday_end": EnrollmentIds.WORKDAY_END_BLOCK,
+}
 
 Reply = Callable[[str], None]
 

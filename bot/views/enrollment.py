@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import time
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,6 +30,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
+    TimePickerElement,
 )
 from slack_sdk.models.views import View
 
@@ -86,6 +88,10 @@ class EnrollmentIds:
     FORMAT_ACTION = "enrollment.format.input"
     TIMEZONE_BLOCK = "enrollment.timezone"
     TIMEZONE_ACTION = "enrollment.timezone.input"
+    WORKDAY_START_BLOCK = "enrollment.workday_start"
+    WORKDAY_START_ACTION = "enrollment.workday_start.input"
+    WORKDAY_END_BLOCK = "enrollment.workday_end"
+    WORKDAY_END_ACTION = "enrollment.workday_end.input"
 
 
 # Option texts. The parser reads only values; the texts live here so
@@ -138,6 +144,14 @@ BIO_PLACEHOLDER = (
     "models. Happy to help with MLOps and career moves."
 )
 TIMEZONE_HINT = "An IANA time zone such as Europe/Paris; prompts arrive in your working hours"
+WORKDAY_HINT = (
+    "On weekdays, in your time zone. Check-in reminders reach you an hour after your day starts."
+)
+
+
+def clock(value: time) -> str:
+    """HH:mm, the form Slack's timepicker shows and sends."""
+    return f"{value:%H:%M}"
 
 
 def enrollment_modal(
@@ -245,6 +259,20 @@ def enrollment_modal(
             max_length=TIMEZONE_MAX,
             multiline=False,
             optional=False,
+        ),
+        _time_block(
+            block_id=EnrollmentIds.WORKDAY_START_BLOCK,
+            action_id=EnrollmentIds.WORKDAY_START_ACTION,
+            label="Your working day starts at",
+            hint=WORKDAY_HINT,
+            value=profile.workday_start if profile else defaults.workday_start,
+        ),
+        _time_block(
+            block_id=EnrollmentIds.WORKDAY_END_BLOCK,
+            action_id=EnrollmentIds.WORKDAY_END_ACTION,
+            label="Your working day ends at",
+            hint=None,
+            value=profile.workday_end if profile else defaults.workday_end,
         ),
     ]
     return View(
@@ -395,6 +423,19 @@ def _text_block(
     )
 
 
+def _time_block(
+    *, block_id: str, action_id: str, label: str, hint: str | None, value: time
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        hint=hint,
+        element=TimePickerElement(
+            action_id=action_id, placeholder="Choose a time", initial_time=clock(value)
+        ),
+    )
+
+
 def _topics_block(offered: list[str], chosen: list[str]) -> InputBlock:
     options: list[Option] | None = None
     groups: list[OptionGroup] | None = None
@@ -506,6 +547,14 @@ def submission_values(profile: Profile) -> dict[str, dict[str, dict[str, Any]]]:
             ),
         ),
         EnrollmentIds.TIMEZONE_BLOCK: (EnrollmentIds.TIMEZONE_ACTION, typed(profile.timezone)),
+        EnrollmentIds.WORKDAY_START_BLOCK: (
+            EnrollmentIds.WORKDAY_START_ACTION,
+            {"type": "timepicker", "selected_time": clock(profile.workday_start)},
+        ),
+        EnrollmentIds.WORKDAY_END_BLOCK: (
+            EnrollmentIds.WORKDAY_END_ACTION,
+            {"type": "timepicker", "selected_time": clock(profile.workday_end)},
+        ),
     }
     return {block: {action: state} for block, (action, state) in by_block.items()}
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import replace
+from datetime import time
 from typing import Any
 
 import pytest
@@ -45,6 +47,8 @@ FORM_BLOCKS = {
     Ids.CADENCE_BLOCK,
     Ids.FORMAT_BLOCK,
     Ids.TIMEZONE_BLOCK,
+    Ids.WORKDAY_START_BLOCK,
+    Ids.WORKDAY_END_BLOCK,
 }
 
 # --- strategies (also used by the modal tests) ------------------------------------------
@@ -81,6 +85,22 @@ def profiles(topics: tuple[str, ...] = TOPICS) -> st.SearchStrategy[Profile]:
         cadence=st.sampled_from(Cadence),
         meeting_format=st.sampled_from(MeetingFormat),
         timezone=st.sampled_from(sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})),
+    ).flatmap(_with_workday)
+
+
+def _with_workday(profile: Profile) -> st.SearchStrategy[Profile]:
+    """Any working day the timepicker can express (whole minutes), ending after it starts."""
+    minutes = st.integers(0, 24 * 60 - 1)
+    return (
+        st.tuples(minutes, minutes)
+        .filter(lambda p: p[0] != p[1])
+        .map(
+            lambda p: replace(
+                profile,
+                workday_start=time(*divmod(min(p), 60)),
+                workday_end=time(*divmod(max(p), 60)),
+            )
+        )
     )
 
 
@@ -115,6 +135,10 @@ def picked(value: str | None) -> dict[str, Any]:
         None if value is None else {"text": {"type": "plain_text", "text": value}, "value": value}
     )
     return {"type": "static_select", "selected_option": option}
+
+
+def clock(value: Any) -> dict[str, Any]:
+    return {"type": "timepicker", "selected_time": value}
 
 
 def picked_many(*values: str) -> dict[str, Any]:
@@ -370,6 +394,42 @@ def test_names_that_are_not_a_place_are_refused(name: str) -> None:
 
 def test_a_very_long_time_zone_still_gives_a_short_message() -> None:
     assert Ids.TIMEZONE_BLOCK in errors_for(**{Ids.TIMEZONE_BLOCK: text("x" * 3000)})
+
+
+# --- working hours ------------------------------------------------------------------------
+
+
+def test_working_hours_default_to_nine_to_five() -> None:
+    assert (VALID.workday_start, VALID.workday_end) == (time(9, 0), time(17, 0))
+    state = submission_values(VALID)[Ids.WORKDAY_START_BLOCK][Ids.WORKDAY_START_ACTION]
+    assert state == clock("09:00")
+
+
+def test_working_hours_are_read_from_the_timepickers() -> None:
+    profile = parsed(
+        **{Ids.WORKDAY_START_BLOCK: clock("07:30"), Ids.WORKDAY_END_BLOCK: clock("15:45")}
+    )
+    assert (profile.workday_start, profile.workday_end) == (time(7, 30), time(15, 45))
+
+
+@pytest.mark.parametrize("end", ["09:00", "08:59", "00:00"])
+def test_an_end_not_after_the_start_is_refused_beside_the_end(end: str) -> None:
+    errors = errors_for(**{Ids.WORKDAY_END_BLOCK: clock(end)})
+    assert set(errors) == {Ids.WORKDAY_END_BLOCK}
+    assert "later than your start (09:00)" in errors[Ids.WORKDAY_END_BLOCK]
+
+
+@pytest.mark.parametrize("value", ["9:00", "24:00", "09:60", "09:00:00", "nine", " 09:00", 900])
+def test_a_malformed_time_is_refused_beside_its_field(value: Any) -> None:
+    errors = errors_for(**{Ids.WORKDAY_START_BLOCK: clock(value)})
+    assert set(errors) == {Ids.WORKDAY_START_BLOCK}
+    assert "isn't a time" in errors[Ids.WORKDAY_START_BLOCK]
+
+
+@pytest.mark.parametrize("state", [None, clock(None), clock(""), {"type": "timepicker"}])
+def test_a_missing_time_asks_for_one(state: dict[str, Any] | None) -> None:
+    errors = errors_for(**{Ids.WORKDAY_END_BLOCK: state})
+    assert errors == {Ids.WORKDAY_END_BLOCK: "Choose when your working day ends, such as 09:00."}
 
 
 # --- what Slack leaves out ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
@@ -41,6 +42,8 @@ STORED = Profile(
     cadence=Cadence.MONTHLY,
     meeting_format=MeetingFormat.IN_PERSON,
     timezone="America/Argentina/Buenos_Aires",
+    workday_start=time(7, 30),
+    workday_end=time(16, 15),
 )
 
 
@@ -78,6 +81,8 @@ def initial(view: dict[str, Any], block_id: str) -> Any:
         return [o["value"] for o in el["initial_options"]]
     if "initial_option" in el:
         return el["initial_option"]["value"]
+    if el["type"] == "timepicker":
+        return el.get("initial_time")
     return el.get("initial_value")
 
 
@@ -98,6 +103,8 @@ def submitted_unchanged(view: dict[str, Any]) -> dict[str, Any]:
             state = {"value": el.get("initial_value")}
         elif el["type"].startswith("multi_"):
             state = {"selected_options": el.get("initial_options", [])}
+        elif el["type"] == "timepicker":
+            state = {"selected_time": el.get("initial_time")}
         else:
             state = {"selected_option": el.get("initial_option")}
         values[b["block_id"]] = {el["action_id"]: {"type": el["type"], **state}}
@@ -141,6 +148,8 @@ def test_every_field_has_its_block_and_action_ids() -> None:
         Ids.CADENCE_BLOCK: Ids.CADENCE_ACTION,
         Ids.FORMAT_BLOCK: Ids.FORMAT_ACTION,
         Ids.TIMEZONE_BLOCK: Ids.TIMEZONE_ACTION,
+        Ids.WORKDAY_START_BLOCK: Ids.WORKDAY_START_ACTION,
+        Ids.WORKDAY_END_BLOCK: Ids.WORKDAY_END_ACTION,
     }
     inputs = {
         b["block_id"]: b["element"]["action_id"] for b in view["blocks"] if b["type"] == "input"
@@ -233,6 +242,25 @@ def test_a_new_person_starts_from_sensible_defaults() -> None:
     assert initial(view, Ids.CADENCE_BLOCK) == "biweekly"
     assert initial(view, Ids.FORMAT_BLOCK) == "video"
     assert initial(view, Ids.TIMEZONE_BLOCK) == "Asia/Tokyo"
+    assert (initial(view, Ids.WORKDAY_START_BLOCK), initial(view, Ids.WORKDAY_END_BLOCK)) == (
+        "09:00",
+        "17:00",
+    )
+
+
+def test_a_newcomer_whose_hours_are_stored_sees_them() -> None:
+    stored = FormDefaults(timezone="Asia/Tokyo", workday_start=time(6), workday_end=time(14))
+    view = modal(defaults=stored)
+    assert initial(view, Ids.WORKDAY_START_BLOCK) == "06:00"
+    assert initial(view, Ids.WORKDAY_END_BLOCK) == "14:00"
+
+
+def test_working_hours_are_timepickers_that_say_what_they_are_for() -> None:
+    view = modal()
+    start, end = block(view, Ids.WORKDAY_START_BLOCK), block(view, Ids.WORKDAY_END_BLOCK)
+    assert start["element"]["type"] == end["element"]["type"] == "timepicker"
+    assert "optional" not in start and "optional" not in end
+    assert "an hour after your day starts" in start["hint"]["text"]
 
 
 def test_no_default_topics_means_none_preselected() -> None:
@@ -251,6 +279,8 @@ def test_an_editor_sees_exactly_their_stored_profile() -> None:
     assert initial(view, Ids.CADENCE_BLOCK) == "monthly"
     assert initial(view, Ids.FORMAT_BLOCK) == "in_person"
     assert initial(view, Ids.TIMEZONE_BLOCK) == "America/Argentina/Buenos_Aires"
+    assert initial(view, Ids.WORKDAY_START_BLOCK) == "07:30"
+    assert initial(view, Ids.WORKDAY_END_BLOCK) == "16:15"
 
 
 def test_submitting_the_form_untouched_saves_the_same_profile() -> None:
