@@ -45,7 +45,7 @@ from bot.home import queue_home_publish
 from bot.keys import Kind
 from bot.messages import mentor_left_text, partner_left_text, request_withdrawn_text
 from bot.notices import notify
-from bot.people import SlackProfile, find_person, upsert_person, why_not_eligible
+from bot.people import SlackProfile, find_person, upsert_person, why_not_eligible, workday_of
 from bot.profile import Profile
 from bot.programs import current_program, topic_labels
 from bot.transitions import move
@@ -207,8 +207,14 @@ def submit_profile(
     profile: Profile,
     now: datetime,
 ) -> Saved:
-    """Save the form; a newcomer gets the welcome DM with their role's guide, once."""
+    """Save the form; a newcomer gets the welcome DM with their role's guide, once.
+
+    New working hours (or a new zone) move their pairs' next prompts with them.
+    """
+    hours_before = workday_of(person, settings.timezone)
     saved = save_profile(session, program=program, person=person, profile=profile, now=now)
+    if workday_of(person, settings.timezone) != hours_before:
+        mentorships.hours_changed(session, person, default_tz=settings.timezone)
     if saved.joined:
         first_name = person.real_name.split()[0] if person.real_name else None
         text, blocks = welcome_dm(profile, first_name=first_name)
