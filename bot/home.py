@@ -1,16 +1,24 @@
-"""Keeping each person's App Home current: read their state, render, queue the publish."""
+"""Keeping each person's App Home current: read their state, render, queue the publish.
+
+The meeting log (last met, meetings so far) and the thank-you notes are counted in SQL:
+one grouped query for all of a person's pairs, one for the newest notes.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import keys, outbox
 from bot.config import Settings
+from bot.db.enums import CheckInStatus
+from bot.db.models import CheckIn, Mentorship, Person
 from bot.enrollment import active_mentorships, enrollment_of, profile_of
 from bot.keys import Kind
-from bot.views.home import HomeState, Partner, home_view
+from bot.views.home import THANKS_SHOWN, HomeState, Partner, Thanks, home_view
 
 
 def home_state(
@@ -21,12 +29,10 @@ def home_state(
     if enrollment is None:
         return HomeState(user_id=user_id, is_coordinator=is_coordinator)
     person = enrollment.person
-    partners = tuple(
-        Partner(user_id=m.mentor.slack_user_id, is_my_mentor=True)
-        if m.mentee_id == person.id
-        else Partner(user_id=m.mentee.slack_user_id, is_my_mentor=False)
-        for m in active_mentorships(session, person)
-    )
+    pairs = active_mentorships(session, person)
+    met = meetings_by_pair(session, [m.id for m in pairs])
+    partners = tuple(_partner(m, person, *met.get(m.id, (None, 0))) for m in pairs)
+    notes, notes_count = thanks_for(session, person)
     return HomeState(
         user_id=user_id,
         is_coordinator=is_coordinator,
@@ -34,7 +40,62 @@ def home_state(
         status=enrollment.status,
         partners=partners,
         mentees_now=enrollment.active_mentee_count,
+        thanks=notes,
+        thanks_count=notes_count,
     )
+
+
+def _partner(mentorship: Mentorship, me: Person, last_met: date | None, meetings: int) -> Partner:
+    mine = mentorship.mentee_id == me.id  # they mentor me
+    other = mentorship.mentor if mine else mentorship.mentee
+    return Partner(
+        user_id=other.slack_user_id, is_my_mentor=mine, last_met=last_met, meetings=meetings
+    )
+
+
+def meetings_by_pair(
+    session: Session, mentorship_ids: Sequence[int]
+) -> dict[int, tuple[date | None, int]]:
+    """{pair: (the day they last met, meetings logged)} for the pairs that logged any."""
+    if not mentorship_ids:
+        return {}
+    rows = session.execute(
+        select(CheckIn.mentorship_id, func.max(CheckIn.met_on), func.count(CheckIn.id))
+        .where(CheckIn.mentorship_id.in_(mentorship_ids), CheckIn.status == CheckInStatus.MET)
+        .group_by(CheckIn.mentorship_id)
+    )
+    return {pair: (last, count) for pair, last, count in rows}
+
+
+def thanks_for(session: Session, mentor: Person) -> tuple[tuple[Thanks, ...], int]:
+    """The newest thank-you notes the mentor's mentees left (any of their pairs, past ones
+    too), and how many there are in all."""
+    left = (
+        CheckIn.status == CheckInStatus.MET,
+        CheckIn.thanks.is_not(None),
+        CheckIn.thanks != "",
+        Mentorship.mentor_id == mentor.id,
+    )
+    total = session.scalar(
+        select(func.count(CheckIn.id))
+        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+        .where(*left)
+    )
+    if not total:
+        return (), 0
+    rows = session.execute(
+        select(Person.slack_user_id, CheckIn.thanks, CheckIn.met_on)
+        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+        .join(Person, Person.id == Mentorship.mentee_id)
+        .where(*left)
+        .order_by(CheckIn.responded_at.desc(), CheckIn.id.desc())
+        .limit(THANKS_SHOWN)
+    )
+    notes = tuple(
+        Thanks(from_user_id=user_id, text=text or "", met_on=met_on)
+        for user_id, text, met_on in rows
+    )
+    return notes, total
 
 
 def queue_home_publish(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -20,8 +21,11 @@ from bot.commands import COMMAND
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
+from bot.views.text import excerpt
 
 GOALS_SHOWN = 280  # the Home shows the start of the goals; the form has them all
+THANKS_SHOWN = 3  # the newest thank-you notes on a mentor's Home
+THANK_SHOWN = 600  # of each, escaped, in UTF-16 units: three stay far under a section's 3000
 
 
 class HomeIds:
@@ -33,6 +37,8 @@ class HomeIds:
     GUIDE = "home.guide"
     LEAVE = "home.leave"
     ACTIONS_BLOCK = "home.actions"
+    MEETINGS_BLOCK = "home.meetings"
+    THANKS_BLOCK = "home.thanks"
     GUIDE_MODAL = "home.guide_modal"
 
 
@@ -40,6 +46,17 @@ class HomeIds:
 class Partner:
     user_id: str
     is_my_mentor: bool  # False: I mentor them
+    last_met: date | None = None  # the latest meeting logged by either of the pair
+    meetings: int = 0  # meetings logged so far
+
+
+@dataclass(frozen=True)
+class Thanks:
+    """A thank-you a mentee left with a meeting log, for their mentor's Home."""
+
+    from_user_id: str
+    text: str
+    met_on: date | None
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,8 @@ class HomeState:
     status: EnrollmentStatus | None = None
     partners: tuple[Partner, ...] = ()
     mentees_now: int = 0
+    thanks: tuple[Thanks, ...] = ()  # the newest, at most THANKS_SHOWN
+    thanks_count: int = 0  # all of them
 
 
 def home_view(state: HomeState) -> View:
@@ -107,6 +126,22 @@ def _member_blocks(state: HomeState) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(block_id="home.header", text="Your mentorship"),
         SectionBlock(block_id="home.status", text=MarkdownTextObject(text=_status_text(state))),
+    ]
+    if state.partners:
+        blocks.append(
+            SectionBlock(
+                block_id=HomeIds.MEETINGS_BLOCK,
+                text=MarkdownTextObject(text=_meetings_text(state.partners)),
+            )
+        )
+    if state.thanks:
+        blocks.append(
+            SectionBlock(
+                block_id=HomeIds.THANKS_BLOCK,
+                text=MarkdownTextObject(text=_thanks_text(state.thanks, state.thanks_count)),
+            )
+        )
+    blocks += [
         SectionBlock(
             block_id="home.profile",
             fields=[MarkdownTextObject(text=f) for f in _profile_fields(state)],
@@ -168,6 +203,34 @@ def _status_text(state: HomeState) -> str:
     return "\n".join(lines)
 
 
+def _meetings_text(partners: tuple[Partner, ...]) -> str:
+    lines = ["*Your meetings*"]
+    for p in partners:
+        who = f"<@{p.user_id}> (your {'mentor' if p.is_my_mentor else 'mentee'})"
+        if p.meetings and p.last_met:
+            count = "1 meeting" if p.meetings == 1 else f"{p.meetings} meetings"
+            lines.append(f"• {who}: last met {_day(p.last_met)}, {count} so far")
+        else:
+            lines.append(f"• {who}: no meeting logged yet")
+    return "\n".join(lines)
+
+
+def _thanks_text(notes: tuple[Thanks, ...], count: int) -> str:
+    lines = [":sparkling_heart: *Thank-you notes from your mentees*"]
+    for note in notes[:THANKS_SHOWN]:
+        when = f", {_day(note.met_on)}" if note.met_on else ""
+        lines.append(f">{excerpt(note.text, THANK_SHOWN, one_line=True)}")
+        lines.append(f"— <@{note.from_user_id}>{when}")
+    more = count - min(len(notes), THANKS_SHOWN)
+    if more > 0:
+        lines.append(f"_and {more} more before these_")
+    return "\n".join(lines)
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def _profile_fields(state: HomeState) -> list[str]:
     profile = state.profile
     assert profile is not None
@@ -178,6 +241,7 @@ def _profile_fields(state: HomeState) -> list[str]:
         f"*Topics*\n{topics}"[:2000],
         f"*Meetings*\n{CADENCE_PHRASES[profile.cadence]}, {FORMAT_PHRASES[profile.meeting_format]}",
         f"*Time zone*\n{profile.timezone}",
+        f"*Working hours*\n{profile.workday_start:%H:%M}-{profile.workday_end:%H:%M}, weekdays",
     ]
 
 
