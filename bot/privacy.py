@@ -44,6 +44,7 @@ from bot.db.enums import OutboxStatus, RoundStatus
 from bot.db.models import (
     AuditEntry,
     CheckIn,
+    CheckInNote,
     Enrollment,
     Feedback,
     Goal,
@@ -117,7 +118,13 @@ def traces_of(session: Session, person: Person, enrollment: Enrollment) -> Trace
         select(MatchRoundPair.reasons).where(_involves(MatchRoundPair, person))
     ):
         texts += _quotes(reasons)
-    texts += session.scalars(select(CheckIn.notes).where(CheckIn.mentorship_id.in_(pair_ids)))
+    for notes, thanks in session.execute(
+        select(CheckIn.notes, CheckIn.thanks).where(CheckIn.mentorship_id.in_(pair_ids))
+    ):
+        texts += [notes, thanks]
+    texts += session.scalars(
+        select(CheckInNote.body).where(CheckInNote.checkin_id.in_(_checkins_of(pair_ids)))
+    )
     texts += session.scalars(select(Feedback.comment).where(Feedback.mentorship_id.in_(pair_ids)))
     for title, detail in session.execute(
         select(Goal.title, Goal.detail).where(Goal.mentorship_id.in_(pair_ids))
@@ -149,7 +156,13 @@ def forget(session: Session, person: Person, traces: Traces) -> None:
     session.execute(
         update(CheckIn)
         .where(CheckIn.mentorship_id.in_(pair_ids) | (CheckIn.responded_by_id == person.id))
-        .values(notes=None)
+        .values(notes=None, thanks=None)
+    )
+    session.execute(
+        delete(CheckInNote).where(
+            CheckInNote.checkin_id.in_(_checkins_of(pair_ids))
+            | (CheckInNote.person_id == person.id)
+        )
     )
     session.execute(
         update(Feedback)
@@ -261,6 +274,10 @@ def _forget_audit(session: Session, person: Person, traces: Traces) -> None:
 
 def _pairs_of(session: Session, person: Person) -> list[int]:
     return list(session.scalars(select(Mentorship.id).where(_involves(Mentorship, person))))
+
+
+def _checkins_of(pair_ids: list[int]) -> Any:
+    return select(CheckIn.id).where(CheckIn.mentorship_id.in_(pair_ids))
 
 
 def _involves(model: Any, person: Person) -> Any:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot import mentorships
 from bot.db.enums import CheckInStatus, EnrollmentRole
-from bot.db.models import CheckIn, Mentorship, Person
+from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
 from bot.emulator import validate_view
 from bot.profile import CAPACITY_RANGE, GOALS_MAX
 from bot.programs import current_program
@@ -74,7 +74,7 @@ def block_text(view: dict[str, Any], block_id: str) -> str | None:
     return found[0]["text"]["text"] if found else None
 
 
-def log_meeting(rig: Rig, user: str, thanks: str = "") -> None:
+def log_meeting(rig: Rig, user: str, thanks: str = "", notes: str = "") -> None:
     """`user` answers their prompt with "We met" (today, rated 4) through the modal."""
     [prompt] = [m for m in rig.emulator.messages_for(user) if CheckinIds.MET in str(m)]
     rig.slack.block_action(user, CheckinIds.MET, message=prompt)
@@ -82,6 +82,8 @@ def log_meeting(rig: Rig, user: str, thanks: str = "") -> None:
     values: dict[str, Any] = {CheckinIds.USEFUL_BLOCK: {CheckinIds.USEFUL_ACTION: "4"}}
     if thanks:
         values[CheckinIds.THANKS_BLOCK] = {CheckinIds.THANKS_ACTION: thanks}
+    if notes:
+        values[CheckinIds.NOTES_BLOCK] = {CheckinIds.NOTES_ACTION: notes}
     answer = rig.slack.view_submission(user, values=values)
     assert answer.status == 200 and not answer.text.strip()
 
@@ -210,3 +212,29 @@ def test_a_home_at_every_maximum_is_still_valid_block_kit(rig: Rig) -> None:
     assert thanks.count("— <@U0MTE") == THANKS_SHOWN and f"and {2 * most - 3} more" in thanks
     with rig.runtime.deps.sessions() as session:
         assert len(session.scalars(select(Mentorship)).all()) == most + 3
+
+
+# --- leaving ------------------------------------------------------------------------------
+
+
+def test_a_mentee_who_leaves_takes_their_thanks_and_private_notes_with_them(rig: Rig) -> None:
+    now = datetime.now(UTC)
+    pair(rig, BEN, ANA, now - timedelta(days=20))
+    rig.run_due(now)
+    rig.run_due(now + timedelta(days=4))
+    log_meeting(rig, ANA, thanks="Thanks for the gribblewick tips!", notes="Ask about zorblax.")
+    rig.run_due(now + timedelta(days=4, minutes=1))  # Ben's prompt rewritten with the thanks
+    assert "gribblewick" in (block_text(home(rig, BEN), HomeIds.THANKS_BLOCK) or "")
+
+    rig.slack.slash_command(ANA, "leave")
+    rig.emulator.wait_for("views.open", predicate=lambda c: c.ok)
+    assert rig.slack.view_submission(ANA).status == 200
+    rig.settle()
+    rig.run_due()
+
+    assert block_text(home(rig, BEN), HomeIds.THANKS_BLOCK) is None
+    with rig.runtime.deps.sessions() as session:
+        assert session.scalars(select(CheckIn.thanks)).all() == [None]
+        assert session.scalars(select(CheckInNote)).all() == []
+        payloads = [str(m.payload) for m in session.scalars(select(OutboxMessage))]
+    assert not [p for p in payloads if "gribblewick" in p or "zorblax" in p]
