@@ -150,7 +150,7 @@ KNOWN_BLOCK_TYPES = _sdk_block_types() | {
 }
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")  # HH:mm, 24-hour
 
 
 def validate_blocks(
@@ -546,7 +546,7 @@ class _Checker:
 
     def element_timepicker(self, element: dict[str, Any], ptr: str) -> None:
         value = element.get("initial_time")
-        if value is not None and not (isinstance(value, str) and _TIME.match(value)):
+        if value is not None and not (isinstance(value, str) and _TIME.fullmatch(value)):
             self.fail("must be a time in the format HH:mm", f"{ptr}/initial_time")
 
     def element_plain_text_input(self, element: dict[str, Any], ptr: str) -> None:

@@ -355,3 +355,22 @@ def test_surface_must_be_known() -> None:
 @given(st.text(min_size=1, max_size=3100))
 def test_section_text_is_valid_exactly_up_to_3000_characters(text: str) -> None:
     assert (validate_blocks([section(text)]) == []) == (len(text) <= 3000)
+
+
+def _timepicker(initial_time: Any) -> list[dict[str, Any]]:
+    element = {"type": "timepicker", "action_id": "start", "initial_time": initial_time}
+    label = {"type": "plain_text", "text": "Your working day starts at"}
+    return [{"type": "input", "block_id": "start", "label": label, "element": element}]
+
+
+@pytest.mark.parametrize("value", ["00:00", "09:00", "23:59"])
+def test_a_timepicker_takes_a_24_hour_hh_mm_initial_time(value: str) -> None:
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Hours"}}
+    view |= {"submit": {"type": "plain_text", "text": "Save"}, "blocks": _timepicker(value)}
+    assert validate_view(view) == []
+
+
+@pytest.mark.parametrize("value", ["9:00", "24:00", "09:60", "09:00:00", "09:00\n", "9am", 900])
+def test_a_timepicker_refuses_any_other_initial_time(value: Any) -> None:
+    errors = validate_blocks(_timepicker(value), surface="modal")
+    assert errors and "initial_time" in errors[0]
