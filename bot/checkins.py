@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select, update
@@ -161,6 +162,41 @@ def _pair(session: Session, mentorship: Mentorship, default_tz: str) -> _Pair:
         workday_of(mentor, default_tz),
         workday_of(mentee, default_tz),
         moved=(moved.period, moved.moved_to) if moved else None,
+    )
+
+
+def hours_changed(session: Session, person: Person, *, default_tz: str) -> int:
+    """Their working hours or zone changed: bring each of their active pairs' next
+    check-in forward to the new first prompt time when that is sooner; returns how many.
+
+    The day comes from the same rule the scheduler uses (the kickoff, or the pair's latest
+    move). A later time needs nothing here: the due-work job re-aims a pair it finds early.
+    Each move is guarded on the value read, like the job's own.
+    """
+    rows = session.execute(
+        select(Mentorship, _last_period()).where(
+            (Mentorship.mentor_id == person.id) | (Mentorship.mentee_id == person.id),
+            Mentorship.status == MentorshipStatus.ACTIVE,
+            Mentorship.next_checkin_at.is_not(None),
+        )
+    ).all()
+    moved = 0
+    for mentorship, last in rows:
+        sooner = _pair(session, mentorship, default_tz).due((last or 0) + 1)
+        stored = mentorship.next_checkin_at
+        if stored is not None and sooner < stored:
+            moved += mentorships.advance_checkin(
+                session, mentorship.id, due=stored, following=sooner
+            )
+    return moved
+
+
+def _last_period() -> Any:
+    return (
+        select(func.max(CheckIn.period))
+        .where(CheckIn.mentorship_id == Mentorship.id)
+        .correlate(Mentorship)
+        .scalar_subquery()
     )
 
 

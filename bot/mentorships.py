@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import keys, outbox
 from bot.cadence import day_label, next_checkin, pair_due, period_day
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
-from bot.db.models import CheckIn, Enrollment, Mentorship, Person, Program
+from bot.db.models import Enrollment, Mentorship, Person, Program
 from bot.enrollment import enrollment_in
 from bot.keys import Kind
 from bot.notices import queue_message
@@ -151,40 +151,6 @@ def advance_checkin(
         .execution_options(synchronize_session="fetch")
     )
     return moved.rowcount == 1
-
-
-def hours_changed(session: Session, person: Person, *, default_tz: str) -> int:
-    """Their working hours or zone changed: bring each of their active pairs' next
-    check-in forward to the new first prompt time when that is sooner; returns how many.
-
-    A later one needs nothing here: the due-work job re-aims a pair it finds early
-    (bot/checkins). Each move is guarded on the value read, like the job's own.
-    """
-    last_period = (
-        select(func.max(CheckIn.period))
-        .where(CheckIn.mentorship_id == Mentorship.id)
-        .correlate(Mentorship)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(Mentorship, last_period).where(
-            (Mentorship.mentor_id == person.id) | (Mentorship.mentee_id == person.id),
-            Mentorship.status == MentorshipStatus.ACTIVE,
-            Mentorship.next_checkin_at.is_not(None),
-        )
-    ).all()
-    moved = 0
-    for mentorship, last in rows:
-        mentor = session.get(Person, mentorship.mentor_id)
-        mentee = session.get(Person, mentorship.mentee_id)
-        assert mentor is not None and mentee is not None
-        days = [workday_of(mentor, default_tz), workday_of(mentee, default_tz)]
-        anchor = mentee.tz or default_tz
-        sooner = pair_due(mentorship.started_at, mentorship.cadence, (last or 0) + 1, anchor, days)
-        stored = mentorship.next_checkin_at
-        if stored is not None and sooner < stored:
-            moved += advance_checkin(session, mentorship.id, due=stored, following=sooner)
-    return moved
 
 
 def _introduce(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, keys, mentorships, outbox, privacy
+from bot import audit, checkins, keys, mentorships, outbox, privacy
 from bot import requests as mentorship_requests
 from bot.config import Settings
 from bot.db.enums import (
@@ -214,7 +214,7 @@ def submit_profile(
     hours_before = workday_of(person, settings.timezone)
     saved = save_profile(session, program=program, person=person, profile=profile, now=now)
     if workday_of(person, settings.timezone) != hours_before:
-        mentorships.hours_changed(session, person, default_tz=settings.timezone)
+        checkins.hours_changed(session, person, default_tz=settings.timezone)
     if saved.joined:
         first_name = person.real_name.split()[0] if person.real_name else None
         text, blocks = welcome_dm(profile, first_name=first_name)
