@@ -13,10 +13,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
+from sqlalchemy.orm import Session
 
 from bot import checkins
 from bot.checkins import Actor, Field, LogError, MeetingLog, Outcome, Result
 from bot.db.enums import CheckInStatus
+from bot.deps import Deps
 from bot.text_input import row_id  # bounded to the id column, unlike handlers.payloads'
 from bot.views.checkins import (
     HELP_TITLE,
@@ -51,17 +53,33 @@ STALE = (
 
 
 def register(app: App) -> None:
-    app.action(CheckinIds.MET)(on_met)
+    for action_id in FORMS:
+        app.action(action_id)(on_open_form)
     app.action(CheckinIds.SKIP)(on_skip)
-    app.action(CheckinIds.RESCHEDULE)(on_reschedule)
-    app.action(CheckinIds.HELP)(on_help)
     app.view(CheckinIds.LOG_CALLBACK)(on_log_submitted)
     app.view(CheckinIds.MOVE_CALLBACK)(on_move_submitted)
     app.view(CheckinIds.HELP_CALLBACK)(on_help_submitted)
 
 
+def _help_form(session: Session, checkin_id: int | None, *, deps: Deps, **common: Any) -> Result:
+    return checkins.help_form(session, checkin_id, coordinators=deps.settings.admins, **common)
+
+
+def _form(service: Callable[..., Result]) -> Callable[..., Result]:
+    return lambda session, checkin_id, *, deps, **common: service(session, checkin_id, **common)
+
+
+# Each button that opens a form: the service that checks the click (and fills the form in),
+# and the modal it opens.
+FORMS: dict[str, tuple[Callable[..., Result], Callable[..., View]]] = {
+    CheckinIds.MET: (_form(checkins.log_form), log_modal),
+    CheckinIds.RESCHEDULE: (_form(checkins.move_form), move_modal),
+    CheckinIds.HELP: (_help_form, help_modal),
+}
+
+
 @guarded
-def on_met(
+def on_open_form(
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -71,61 +89,17 @@ def on_met(
 ) -> None:
     ack()
     deps = deps_of(context)
-    checkin_id = row_id(action.get("value"))
+    service, modal = FORMS[action["action_id"]]
     with deps.uow() as uow:
-        result = checkins.log_form(
-            uow.session,
-            checkin_id,
-            actor=_actor(body),
-            now=deps.clock(),
-            default_tz=deps.settings.timezone,
-        )
-    _open(result, log_modal, body, client, respond)
-
-
-@guarded
-def on_reschedule(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    ack()
-    deps = deps_of(context)
-    with deps.uow() as uow:
-        result = checkins.move_form(
+        result = service(
             uow.session,
             row_id(action.get("value")),
+            deps=deps,
             actor=_actor(body),
             now=deps.clock(),
             default_tz=deps.settings.timezone,
         )
-    _open(result, move_modal, body, client, respond)
-
-
-@guarded
-def on_help(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    ack()
-    deps = deps_of(context)
-    with deps.uow() as uow:
-        result = checkins.help_form(
-            uow.session,
-            row_id(action.get("value")),
-            actor=_actor(body),
-            now=deps.clock(),
-            default_tz=deps.settings.timezone,
-            coordinators=deps.settings.admins,
-        )
-    _open(result, help_modal, body, client, respond)
+    _open(result, modal, body, client, respond)
 
 
 @guarded

@@ -67,7 +67,7 @@ def test_need_help_with_no_coordinator_set_up_says_so_instead_of_opening_a_form(
     ack, respond = Recorder(), Recorder()
     click = {"action_id": CheckinIds.HELP, "value": str(checkin)}
 
-    listeners.on_help(
+    listeners.on_open_form(
         ack=ack,
         body=body(ANA, trigger_id="1.2.3"),
         action=click,
