@@ -19,7 +19,7 @@ from bot import checkins
 from bot.checkins import Actor, Field, LogError, MeetingLog, Outcome, Result
 from bot.db.enums import CheckInStatus
 from bot.deps import Deps
-from bot.text_input import row_id  # bounded to the id column, unlike handlers.payloads'
+from bot.text_input import row_id
 from bot.views.checkins import (
     HELP_TITLE,
     MOVE_TITLE,
@@ -33,7 +33,7 @@ from bot.views.checkins import (
 )
 from handlers.context import deps_of
 from handlers.errors import guarded
-from handlers.payloads import team_of
+from handlers.payloads import metadata_id, team_of
 
 log = logging.getLogger(__name__)
 
@@ -275,9 +275,7 @@ def _tell(respond: Respond, text: str) -> None:
 
 def _checkin_of(view: dict[str, Any]) -> int | None:
     """The check-in a modal is about: our private_metadata holds its id as a number."""
-    value = _metadata(view).get("checkin")
-    is_number = isinstance(value, int) and not isinstance(value, bool)
-    return row_id(str(value) if is_number else value)
+    return metadata_id(_metadata(view).get("checkin"))
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

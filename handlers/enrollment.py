@@ -30,7 +30,7 @@ from bot.onboarding import (
     tell,
 )
 from bot.people import SlackProfile
-from bot.text_input import row_id  # bounded to the id column, unlike handlers.payloads'
+from bot.text_input import row_id
 from bot.views.enrollment import EnrollmentIds, enrollment_modal, leave_confirmation_modal
 from bot.views.home import HomeIds, guide_modal
 from handlers.context import deps_of

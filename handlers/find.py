@@ -14,6 +14,7 @@ from bot import find
 from bot.deps import Deps
 from bot.find import Click, Edit, FindError, PickRefused, PicksUnavailable, Search, Shown
 from bot.requests import RequestError
+from bot.text_input import row_id
 from bot.views.find import (
     FindIds,
     find_failed_modal,
@@ -27,7 +28,7 @@ from handlers.context import deps_of
 from handlers.enrollment import join
 from handlers.errors import SLACK_UNREACHABLE, guarded
 from handlers.invocation import Invocation, Route
-from handlers.payloads import row_id, team_of
+from handlers.payloads import team_of
 
 log = logging.getLogger(__name__)
 

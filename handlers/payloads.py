@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.text_input import row_id
+
 
 def team_of(body: dict[str, Any]) -> str:
     """The workspace of an interaction payload (block action or view submission)."""
     return (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
 
 
-MAX_ID_DIGITS = 18  # a row id; longer is a forged payload, and PostgreSQL would overflow
-
-
-def row_id(value: object) -> int | None:
-    """A row id from a payload field (a button value, private_metadata), or None."""
-    raw = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS and int(raw) > 0:
-        return int(raw)
-    return None
+def metadata_id(value: object) -> int | None:
+    """A row id from our own JSON private_metadata (a number there), bounded like any id
+    a client sends: the metadata comes back through the client."""
+    is_number = isinstance(value, int) and not isinstance(value, bool)
+    return row_id(str(value) if is_number else value)

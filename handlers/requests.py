@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import requests
 from bot.deps import Deps
 from bot.requests import Answer, Outcome
+from bot.text_input import row_id
 from bot.uow import UnitOfWork
 from bot.views.requests import (
     NOT_DONE,
@@ -23,7 +24,7 @@ from bot.views.requests import (
 )
 from handlers.context import deps_of
 from handlers.errors import guarded
-from handlers.payloads import row_id, team_of
+from handlers.payloads import metadata_id, team_of
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def on_decline_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     deps = deps_of(context)
-    request_id = row_id(_metadata(view).get("request"))
+    request_id = metadata_id(_metadata(view).get("request"))
     field = view["state"]["values"].get(RequestIds.REASON_BLOCK, {}).get(RequestIds.REASON_ACTION)
     reason = ((field or {}).get("value") or "").strip()
     with deps.uow() as uow:

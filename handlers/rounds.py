@@ -22,6 +22,7 @@ from bot.rounds import (
     propose_round,
     swap_in_round,
 )
+from bot.text_input import row_id
 from bot.views.rounds import (
     SLACK_BUSY,
     Proposal,
@@ -33,7 +34,7 @@ from bot.views.rounds import (
 from handlers.context import deps_of
 from handlers.errors import guarded
 from handlers.invocation import Invocation, Route
-from handlers.payloads import row_id, team_of
+from handlers.payloads import team_of
 
 log = logging.getLogger(__name__)
 
