@@ -94,7 +94,10 @@ class EndReason(StrEnum):
 
 
 class GoalStatus(StrEnum):
-    OPEN = "open"
+    """Where a goal stands, in the mentee's words from the monthly update or a meeting log."""
+
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
     DONE = "done"
     DROPPED = "dropped"
 

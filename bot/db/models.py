@@ -38,11 +38,14 @@ __all__ = [
     "Announcement",
     "AuditEntry",
     "Base",
+    "CalendarEvent",
     "CheckIn",
     "CheckInNote",
     "Enrollment",
     "Feedback",
     "Goal",
+    "GoalUpdate",
+    "HelpRequest",
     "MatchRound",
     "MatchRoundPair",
     "Mentorship",
@@ -87,6 +90,10 @@ class Person(Base):
     workday_end: Mapped[time] = mapped_column(
         default=time(17, 0), server_default=sa.text("'17:00:00'")
     )
+    # `/mentor snooze`: their prompts and follow-ups wait until then (None = not snoozed).
+    snoozed_until: Mapped[datetime | None]
+    # The bot's DM channel with them (D...), learnt once from conversations.open.
+    dm_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
@@ -276,6 +283,18 @@ class Mentorship(Base):
     match_reasons: Mapped[list[str]] = mapped_column(json_type(), default=list)
     # The scheduler claims due rows by this column.
     next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A cadence change re-anchors the schedule: period `anchor_period` falls on
+    # `anchor_on`, later ones follow from it at the (new) cadence. None = the kickoff.
+    anchor_period: Mapped[int | None]
+    anchor_on: Mapped[date | None]
+    # Set when the coordinators were told the pair stopped meeting; a logged meeting clears it.
+    at_risk_since: Mapped[datetime | None] = mapped_column(index=True)
+    # The mentee's next monthly goal update is due then (None = no goals to ask about).
+    goals_review_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The current term (1, 2, ...) ends on this day; the end-of-term survey goes out then.
+    term: Mapped[int] = mapped_column(default=1, server_default="1")
+    term_ends_on: Mapped[date | None] = mapped_column(index=True)
+    term_asked_at: Mapped[datetime | None]  # survey sent for the current term
     created_at: Mapped[datetime] = created_at_column()
 
     program: Mapped[Program] = relationship()
@@ -296,6 +315,8 @@ class Mentorship(Base):
 
 
 class Goal(Base):
+    """One of a pair's 1-3 goals (a title and an optional target date)."""
+
     __tablename__ = "goals"
     __table_args__ = (NO_ID_REUSE,)
 
@@ -305,17 +326,81 @@ class Goal(Base):
     detail: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[GoalStatus] = mapped_column(
         enum_type(GoalStatus, "status"),
-        default=GoalStatus.OPEN,
-        server_default=GoalStatus.OPEN.value,
+        default=GoalStatus.NOT_STARTED,
+        server_default=GoalStatus.NOT_STARTED.value,
     )
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("people.id", ondelete="SET NULL")
     )
     due_on: Mapped[date | None]
     created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
     completed_at: Mapped[datetime | None]
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="goals")
+
+
+class GoalUpdate(Base):
+    """A goal's status as someone reported it: from a meeting log or the monthly update."""
+
+    __tablename__ = "goal_updates"
+    __table_args__ = (NO_ID_REUSE,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(_cascade("goals.id"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkins.id", ondelete="SET NULL")
+    )
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus, "status"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class HelpRequest(Base):
+    """Someone in a pair asked the coordinators for help ("Need help" on a prompt).
+
+    Open until a coordinator marks it handled; the coordinators' App Home lists open ones.
+    """
+
+    __tablename__ = "help_requests"
+    __table_args__ = (sa.Index(None, "team_id", "handled_at"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(SLACK_ID)
+    mentorship_id: Mapped[int] = mapped_column(_cascade("mentorships.id"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkins.id", ondelete="SET NULL")
+    )
+    asker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = created_at_column()
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[str | None] = mapped_column(SLACK_ID)
+
+
+class CalendarEvent(Base):
+    """The .ics event proposed for one check-in period of a pair.
+
+    The UID stays the same for the period; each change (a reschedule) raises `sequence`
+    so calendar apps update the event instead of adding a second one (RFC 5545).
+    `starts_at` is None when the two have no working hours in common that day.
+    """
+
+    __tablename__ = "calendar_events"
+    __table_args__ = (
+        sa.UniqueConstraint("mentorship_id", "period"),
+        sa.CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(_cascade("mentorships.id"))
+    period: Mapped[int]
+    uid: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    starts_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
 
 
 class CheckIn(Base):
@@ -378,9 +463,15 @@ class CheckInNote(Base):
 
 
 class Feedback(Base):
+    """A rating or comment on a pair; kind CLOSING is the end-of-term survey (one per
+    author per term: `rating` is usefulness, `fit` the fit, `comment` for coordinators only,
+    `continue_term` their choice)."""
+
     __tablename__ = "feedback"
     __table_args__ = (
         sa.CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        sa.CheckConstraint("fit IS NULL OR (fit >= 1 AND fit <= 5)", name="fit_range"),
+        sa.UniqueConstraint("mentorship_id", "author_id", "kind", "term"),
         NO_ID_REUSE,
     )
 
@@ -390,6 +481,9 @@ class Feedback(Base):
     rating: Mapped[int | None]  # NULL passes the CHECK: a comment alone is fine
     comment: Mapped[str | None] = mapped_column(sa.Text)
     kind: Mapped[FeedbackKind] = mapped_column(enum_type(FeedbackKind, "kind"))
+    fit: Mapped[int | None]
+    term: Mapped[int | None]  # the mentorship's term this answers (CLOSING)
+    continue_term: Mapped[bool | None]
     created_at: Mapped[datetime] = created_at_column()
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="feedback")
