@@ -1,5 +1,5 @@
 """A mentorship's life: started (with its introduction), paused, resumed, ended with a
-reason, and its next check-in advanced.
+reason, its next check-in advanced, and the day its term ends.
 
 Every status change goes through `bot.transitions.move`, so two requests or two
 processes cannot both end (and so both free the slot of) the same pair. A mentor's
@@ -9,8 +9,10 @@ enrollment's counter decides a race for the last one.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +31,7 @@ from bot.views.mentorships import intro_message
 # Where a person's zone is unknown here (no Settings in reach); the due-work job
 # recomputes every later check-in with MENTORBOT_TIMEZONE (bot/checkins).
 UNKNOWN_ZONE = "UTC"
+TERM = relativedelta(months=6)  # a term, when the program has no end date (or it has passed)
 
 
 def start(
@@ -66,6 +69,7 @@ def start(
         match_score=score,
         match_reasons=reasons,
         next_checkin_at=pair_due(now, cadence, 1, mentee.tz or UNKNOWN_ZONE, pair),
+        term_ends_on=first_term_end(now, program.ends_on, mentee.tz or UNKNOWN_ZONE),
         created_at=now,
     )
     session.add(mentorship)
@@ -74,6 +78,23 @@ def start(
         mentee_enrollment.waiting_since = None
     _introduce(session, mentorship, mentor, mentee, mentee_enrollment, now)
     return mentorship
+
+
+def first_term_end(started_at: datetime, program_ends_on: date | None, tz: str) -> date:
+    """The day a pair's first term ends, on the mentee's calendar: the program's end when
+    it has one after the start, else six months after the start."""
+    started = started_at.astimezone(ZoneInfo(tz)).date()
+    if program_ends_on is not None and program_ends_on > started:
+        return program_ends_on
+    return started + TERM
+
+
+def next_term_end(term_ends_on: date, program_ends_on: date | None) -> date:
+    """The day a renewed term ends: six months on, or the program's end if that is later."""
+    following = term_ends_on + TERM
+    if program_ends_on is not None and program_ends_on > following:
+        return program_ends_on
+    return following
 
 
 def end(session: Session, mentorship: Mentorship, *, reason: EndReason, now: datetime) -> bool:
