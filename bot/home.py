@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import keys, outbox
+from bot import keys, outbox, term
 from bot.config import Settings
 from bot.db.enums import CheckInStatus
 from bot.db.models import CheckIn, Mentorship, Person
@@ -25,9 +25,10 @@ def home_state(
     session: Session, settings: Settings, *, team_id: str, user_id: str, now: datetime
 ) -> HomeState:
     is_coordinator = settings.is_coordinator(user_id)
+    term_answers = term.answer_counts(session, team_id) if is_coordinator else None
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
-        return HomeState(user_id=user_id, is_coordinator=is_coordinator)
+        return HomeState(user_id=user_id, is_coordinator=is_coordinator, term_answers=term_answers)
     person = enrollment.person
     pairs = active_mentorships(session, person)
     met = meetings_by_pair(session, [m.id for m in pairs])
@@ -42,6 +43,7 @@ def home_state(
         mentees_now=enrollment.active_mentee_count,
         thanks=notes,
         thanks_count=notes_count,
+        term_answers=term_answers,
     )
 
 

@@ -19,6 +19,7 @@ from handlers import (
     middleware,
     requests,
     rounds,
+    term,
 )
 from handlers.context import ProvideDeps
 
@@ -29,5 +30,5 @@ def register(app: App, deps: Deps) -> None:
     app.event("app_home_opened")(home.on_home_opened)
     app.event("message")(direct_messages.on_message)
     commands.register(app)
-    for flow in (enrollment, find, requests, rounds, checkins):
+    for flow in (enrollment, find, requests, rounds, checkins, term):
         flow.register(app)

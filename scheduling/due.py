@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import checkins, events, find, outbox, requests
+from bot import checkins, events, find, outbox, requests, term
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -29,6 +29,8 @@ class DueReport:
     expired_requests: int = 0
     told_waiting: int = 0
     prompted_pairs: int = 0
+    term_surveys: int = 0  # pairs asked how their term went
+    renewed_terms: int = 0  # terms rolled over because nobody closed them in time
 
     def summary(self) -> str:
         d = self.delivered
@@ -36,6 +38,8 @@ class DueReport:
             f"expired {self.expired_requests} request(s); "
             f"told {self.told_waiting} waiting mentee(s) a mentor has room; "
             f"prompted {self.prompted_pairs} pair(s) to check in; "
+            f"asked {self.term_surveys} pair(s) how their term went, "
+            f"renewed {self.renewed_terms} term(s) by default; "
             f"sent {d.sent} message(s), {d.retrying} to retry, {d.failed} failed; "
             f"forgot {self.forgotten_events} old event id(s)"
         )
@@ -50,6 +54,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         told_waiting = find.notify_waiting(session, runtime.deps.pools, now)
         session.commit()
     prompted = _prompt_checkins(runtime, now)
+    surveyed, renewed = _end_terms(runtime, now)
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
@@ -63,9 +68,15 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         if batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH or runtime.sender.stopping:
             break
     report = DueReport(
-        DeliveryReport(sent, retrying, failed), forgotten, expired, told_waiting, prompted
+        DeliveryReport(sent, retrying, failed),
+        forgotten,
+        expired,
+        told_waiting,
+        prompted,
+        term_surveys=surveyed,
+        renewed_terms=renewed,
     )
-    if sent or retrying or failed or expired or told_waiting or prompted:
+    if sent or retrying or failed or expired or told_waiting or prompted or surveyed or renewed:
         log.info("due work as of %s: %s", now.isoformat(), report.summary())
     return report
 
@@ -80,3 +91,24 @@ def _prompt_checkins(runtime: Runtime, now: datetime) -> int:
         if batch.seen < checkins.PROMPT_BATCH:
             break
     return prompted
+
+
+def _end_terms(runtime: Runtime, now: datetime) -> tuple[int, int]:
+    """End of term: fill in missing end days, ask the pairs whose term ended, and roll
+    over the terms nobody closed in time; a batch per transaction. (asked, renewed)"""
+    tz = runtime.deps.settings.timezone
+    counts = []
+    for step in (
+        lambda session: term.fill_term_ends(session, default_tz=tz),
+        lambda session: term.survey_due(session, now, default_tz=tz),
+        lambda session: term.renew_unanswered(session, now, default_tz=tz),
+    ):
+        done = 0
+        for _ in range(MAX_BATCHES_PER_RUN):
+            with runtime.deps.uow() as uow:
+                batch = step(uow.session)
+            done += batch.done
+            if batch.seen < term.TERM_BATCH:
+                break
+        counts.append(done)
+    return counts[1], counts[2]

@@ -21,6 +21,7 @@ from bot.commands import COMMAND
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
+from bot.views.term import TermCounts, coordinator_block
 from bot.views.text import excerpt
 
 GOALS_SHOWN = 280  # the Home shows the start of the goals; the form has them all
@@ -69,6 +70,7 @@ class HomeState:
     mentees_now: int = 0
     thanks: tuple[Thanks, ...] = ()  # the newest, at most THANKS_SHOWN
     thanks_count: int = 0  # all of them
+    term_answers: TermCounts | None = None  # coordinators: end-of-term survey answers
 
 
 def home_view(state: HomeState) -> View:
@@ -83,6 +85,8 @@ def home_view(state: HomeState) -> View:
                 ),
             ),
         ]
+        if state.term_answers is not None and state.term_answers.answers:
+            blocks.append(coordinator_block(state.term_answers))
     blocks += [
         DividerBlock(),
         ContextBlock(
