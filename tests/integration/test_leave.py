@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.db.base import Base
 from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus, RequestStatus
@@ -19,9 +19,11 @@ from bot.programs import current_program
 from bot.requests import Answer, Choice, accept, open_chain
 from bot.views.enrollment import EnrollmentIds
 from bot.views.requests import RequestIds
+from bot.views.term import TermIds
 from tests.integration import cast
 from tests.integration.conftest import COORDINATOR, TEAM, Rig
 from tests.integration.test_enrollment import join
+from tests.integration.test_term import answers
 
 MIA = "U0MIA0001"  # mentors
 
@@ -129,12 +131,14 @@ ZEP_TRACES = {
     "goals": "I want to master quasicrystal tessellation and grow into staff engineering.",
     "note": "Could we talk about my gribblewick side project every two weeks?",
     "decline reason": "Zephyrine would do better with someone who knows frobnitzery.",
+    "survey comment": "Our snorkelwhistle sessions were the highlight of my quarter.",
 }
 BAR_TRACES = {
     "name": "Barnabus Wolfsbane",
     "display name": "barnawolf",
     "title": "Staff Vellum Cartographer",
     "bio": "I moved from web development to ML, charting the vellumesque archipelago.",
+    "survey comment": "Zephyrine grew fast; the quibblethorn pairing deserves a second term.",
 }
 
 
@@ -176,6 +180,22 @@ def leave_now(rig: Rig, user: str) -> None:
     rig.settle()
 
 
+def end_of_term(rig: Rig, comments: dict[str, str]) -> None:
+    """The pairs' term ended yesterday: each person answers the survey (carry on), with a
+    comment for the coordinators."""
+    with rig.runtime.deps.uow() as uow:
+        uow.session.execute(update(Mentorship).values(term_ends_on=date.today() - timedelta(1)))
+    later = datetime.now(UTC) + timedelta(days=4)  # each asked in their working hours
+    rig.run_due()
+    rig.run_due(later)
+    for user, comment in comments.items():
+        [survey] = [m for m in rig.emulator.messages_for(user) if TermIds.SURVEY_BLOCK in str(m)]
+        rig.slack.block_action(user, TermIds.OPEN, message=survey)
+        rig.settle()
+        rig.slack.view_submission(user, values=answers(choice="continue", comment=comment))
+    rig.run_due(later)
+
+
 def where_found(rig: Rig, words: list[str]) -> dict[str, list[str]]:
     """Each word -> the table.column values that hold it, over every text and JSON column."""
     found: dict[str, list[str]] = {word: [] for word in words}
@@ -199,7 +219,8 @@ def where_found(rig: Rig, words: list[str]) -> dict[str, list[str]]:
 def distinctive(traces: dict[str, str]) -> list[str]:
     """Each trace whole, and its made-up or rare words (which survive excerpts and quotes)."""
     rare = ["Zephyrine", "Quillfeather", "Xylophone", "quasicrystal", "gribblewick", "frobnitzery"]
-    rare += ["Barnabus", "Wolfsbane", "Vellum Cartographer", "vellumesque"]
+    rare += ["snorkelwhistle", "Barnabus", "Wolfsbane", "Vellum Cartographer", "vellumesque"]
+    rare += ["quibblethorn"]
     joined = " ".join(traces.values())
     return list(traces.values()) + [w for w in rare if w in joined]
 
@@ -229,6 +250,7 @@ def test_after_leave_no_table_holds_anything_the_leavers_wrote_or_that_describes
     rig.run_due()
     run_round(rig)  # the round CSV, then the intro of the pair it proposed
     rig.run_due()
+    end_of_term(rig, {ZEP: ZEP_TRACES["survey comment"], BAR: BAR_TRACES["survey comment"]})
     words = distinctive(ZEP_TRACES) + distinctive(BAR_TRACES)
     before = where_found(rig, words)
     assert set(before) == set(words), f"not stored to begin with: {set(words) - set(before)}"
