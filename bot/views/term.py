@@ -94,8 +94,8 @@ def survey_message(
     """The DM that thanks one of the two for the term and asks how it went."""
     partner = f"<@{partner_user_id}>"
     hello = (
-        f":tada: Your mentorship term with {partner} ends {ends_on}. Thank you for the time "
-        "and care you've both given it!"
+        f":tada: You've reached the end of your mentorship term with {partner} ({ends_on}). "
+        "Thank you for the time and care you've both given it!"
     )
     ask = (
         "Would you take two minutes to tell us how it went? Rate it, add a word for the "
@@ -108,7 +108,7 @@ def survey_message(
         section(TermIds.ASK_BLOCK, ask),
         _survey_button(mentorship_id),
     ]
-    return f"Your mentorship term with {partner} ends {ends_on}: how did it go?", blocks
+    return f"The end of your mentorship term with {partner} ({ends_on}): how did it go?", blocks
 
 
 def _survey_button(mentorship_id: int) -> ActionsBlock:

@@ -161,7 +161,9 @@ def test_the_survey_reaches_each_person_once_in_their_own_morning_of_the_last_da
     assert len(surveys(rig, ANA)) == 1 and len(surveys(rig, BEN)) == 1
     for call, partner in ((surveys(rig, ANA)[0], BEN), (surveys(rig, BEN)[0], ANA)):
         assert validate_blocks(call.args["blocks"], surface="message") == []
-        assert f"<@{partner}>" in call.args["text"] and "Wednesday 4 September" in call.args["text"]
+        assert (
+            f"<@{partner}>" in call.args["text"] and "(Wednesday 4 September)" in call.args["text"]
+        )
         shown = str(call.args["blocks"])
         assert "Thank you" in shown and "Share how it went" in shown
     assert the_pair(rig).term_asked_at == ANA_TEN
