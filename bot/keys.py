@@ -45,6 +45,10 @@ class Kind(StrEnum):
     TERM_SURVEY = "term-survey"  # once per mentorship, term and person
     TERM_ENDED = "term-ended"  # the pair closed at the term's end: once per mentorship, person
     TERM_RENEWED = "term-renewed"  # a new term begins: once per mentorship, new term, person
+    # goals
+    GOALS_SET = "goals-set"  # the partner told goals were set or changed, each change
+    GOAL_REVIEW = "goal-review"  # the mentee's monthly goal update, once per pair and month
+    GOAL_REVIEW_DONE = "goal-review-done"  # that DM rewritten once saved, each save
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

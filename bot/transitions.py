@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.db.enums import (
     CheckInStatus,
     EnrollmentStatus,
+    GoalStatus,
     MentorshipStatus,
     OutboxStatus,
     RequestStatus,
@@ -27,6 +28,7 @@ from bot.db.enums import (
 from bot.db.models import (
     CheckIn,
     Enrollment,
+    Goal,
     MatchRound,
     Mentorship,
     MentorshipRequest,
@@ -102,8 +104,23 @@ CHECKIN = _table(
     },
 )
 
+_G = GoalStatus
+GOAL = _table(
+    "goal",
+    {
+        # Progress (a meeting log, the monthly update) moves a live goal anywhere, dropped
+        # included. Dropped is left only by the goals form, when someone writes the goal
+        # again: it comes back not started (bot.goals); progress reports never touch it.
+        _G.NOT_STARTED: {_G.ON_TRACK, _G.DONE, _G.DROPPED},
+        _G.ON_TRACK: {_G.NOT_STARTED, _G.DONE, _G.DROPPED},
+        _G.DONE: {_G.NOT_STARTED, _G.ON_TRACK, _G.DROPPED},
+        _G.DROPPED: {_G.NOT_STARTED},
+    },
+)
+
 TABLES: dict[type[Any], Transitions] = {
     CheckIn: CHECKIN,
+    Goal: GOAL,
     MentorshipRequest: REQUEST,
     Mentorship: MENTORSHIP,
     Enrollment: ENROLLMENT,
