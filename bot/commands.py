@@ -34,6 +34,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand("join", "Join the mentorship program as a mentee, a mentor, or both"),
     Subcommand("profile", "See and edit your mentorship profile"),
+    Subcommand("goals", "See your goals and progress with each mentor or mentee, and edit them"),
     Subcommand("pause", "Mentors: stop new requests for a while (your mentees stay)"),
     Subcommand("resume", "Mentors: take new requests again"),
     Subcommand("leave", "Leave the program; your profile and notes are deleted"),

@@ -195,6 +195,7 @@ def _introduce(
         ),
         mentee_goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
         reasons=list(mentorship.match_reasons or []),
+        mentorship_id=mentorship.id,
     )
     both = {"users": [mentor.slack_user_id, mentee.slack_user_id]}
     key = keys.once(Kind.INTRO, mentorship.id)

@@ -15,6 +15,7 @@ from handlers import (
     direct_messages,
     enrollment,
     find,
+    goals,
     home,
     middleware,
     requests,
@@ -30,5 +31,5 @@ def register(app: App, deps: Deps) -> None:
     app.event("app_home_opened")(home.on_home_opened)
     app.event("message")(direct_messages.on_message)
     commands.register(app)
-    for flow in (enrollment, find, requests, rounds, checkins, term):
+    for flow in (enrollment, find, requests, rounds, checkins, term, goals):
         flow.register(app)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot import audit
 from bot.commands import COMMAND, Audience, available_to, parse
 from bot.views.help import help_blocks, help_text
-from handlers import enrollment, find, program, rounds
+from handlers import enrollment, find, goals, program, rounds
 from handlers.context import deps_of
 from handlers.errors import guarded
 from handlers.invocation import Invocation, Route
@@ -38,6 +38,7 @@ ROUTES: dict[str, Route] = {
     **program.COMMANDS,
     **find.COMMANDS,
     **rounds.COMMANDS,
+    **goals.COMMANDS,
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block
 
 from bot.db.enums import Cadence, MeetingFormat
+from bot.views.goals import intro_goals_block
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES
 from bot.views.text import (
     GOALS_SHOWN,
@@ -42,8 +43,10 @@ def intro_message(
     first_checkin: str,
     mentee_goals: str,
     reasons: Sequence[str],
+    mentorship_id: int | None = None,
 ) -> tuple[str, list[Block]]:
-    """(fallback text, blocks) of the group DM that introduces mentor and mentee."""
+    """(fallback text, blocks) of the group DM that introduces mentor and mentee; with
+    `mentorship_id`, its agenda ends with a "Set our goals" button for either of them."""
     mentor, mentee = f"<@{mentor_user_id}>", f"<@{mentee_user_id}>"
     hello = (
         f":tada: {mentor}, meet {mentee}: you're now mentor and mentee. "
@@ -83,10 +86,10 @@ def intro_message(
                 f"*{mentee}'s goals*\n{excerpt(mentee_goals, GOALS_SHOWN)}",
             )
         )
-    blocks += [
-        section(MentorshipIds.INTRO_AGENDA_BLOCK, agenda),
-        context(MentorshipIds.INTRO_TIP_BLOCK, tip),
-    ]
+    blocks.append(section(MentorshipIds.INTRO_AGENDA_BLOCK, agenda))
+    if mentorship_id is not None:
+        blocks.append(intro_goals_block(mentorship_id))
+    blocks.append(context(MentorshipIds.INTRO_TIP_BLOCK, tip))
     text = (
         f"{mentor}, meet {mentee}: you're now mentor and mentee. Start with a kickoff "
         f"meeting; I'll check in with you both around {first_checkin}."
