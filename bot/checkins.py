@@ -39,7 +39,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, keys, mentorships, outbox
+from bot import audit, goals, keys, mentorships, outbox
 from bot.cadence import (
     PERIOD_WORDS,
     Workday,
@@ -48,7 +48,7 @@ from bot.cadence import (
     period_day,
     periods_after,
 )
-from bot.db.enums import CheckInStatus, MentorshipStatus, OutboxStatus
+from bot.db.enums import CheckInStatus, GoalStatus, MentorshipStatus, OutboxStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
 from bot.enrollment import enrollment_in
@@ -292,6 +292,9 @@ def _open_period(
 
 
 def _goals(session: Session, mentorship: Mentorship) -> str:
+    """The pair's goals (bot/goals); the mentee's enrollment goals while they set none."""
+    if listed := goals.prompt_text(session, mentorship.id):
+        return listed
     enrollment = enrollment_in(session, mentorship.program_id, mentorship.mentee_id)
     return (enrollment.goals or "") if enrollment else ""
 
@@ -350,6 +353,7 @@ class MeetingLog:
     usefulness: int | None
     notes: str = ""
     thanks: str = ""
+    progress: tuple[tuple[int, GoalStatus], ...] = ()  # (goal id, status) per goal answered
 
 
 class Field(StrEnum):
@@ -390,6 +394,7 @@ def log_form(
         partner_user_id=found.partner.slack_user_id,
         today=now.astimezone(found.my_day.zone).date(),
         ask_thanks=found.is_mentee,
+        goals=goals.progress_choices(session, found.mentorship.id),
     )
     return Result(Outcome.OPEN, form=form)
 
@@ -425,6 +430,15 @@ def log_meeting(
     )
     if not moved:
         return _already(session, found.checkin.id)
+    goals.report_progress(
+        session,
+        found.mentorship,
+        entry.progress,
+        author=found.me,
+        checkin_id=found.checkin.id,
+        now=now,
+        default_tz=default_tz,
+    )
     day = day_label(met_on)
     mine = logged_by_you_message(partner_user_id=found.partner.slack_user_id, met_on=day)
     theirs = logged_by_partner_message(

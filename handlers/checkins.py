@@ -33,6 +33,7 @@ from bot.views.checkins import (
 )
 from handlers.context import deps_of
 from handlers.errors import guarded
+from handlers.goals import read_progress
 from handlers.payloads import metadata_id, team_of
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,7 @@ def read_log(view: dict[str, Any]) -> MeetingLog:
         usefulness=int(rating) if rating in RATINGS else None,
         notes=str(notes or ""),
         thanks=str(thanks or ""),
+        progress=read_progress(view),
     )
 
 

@@ -31,6 +31,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.views.goals import GoalLine, progress_blocks
 from bot.views.text import check_metadata, clip, escape
 
 GOALS_SHOWN = 600
@@ -213,6 +214,7 @@ class LogForm:
     partner_user_id: str
     today: date  # on the logger's calendar: the date picker's default
     ask_thanks: bool  # the mentee logs: offer a thank-you to the mentor
+    goals: tuple[GoalLine, ...] = ()  # the pair's live goals: one progress select each
 
 
 def log_modal(form: LogForm, *, private_metadata: str) -> View:
@@ -234,6 +236,7 @@ def log_modal(form: LogForm, *, private_metadata: str) -> View:
                 options=[Option(value=str(n), label=label) for n, label in USEFULNESS.items()],
             ),
         ),
+        *progress_blocks(form.goals, prefix="Progress: "),
         InputBlock(
             block_id=CheckinIds.NOTES_BLOCK,
             label="Notes for yourself",
