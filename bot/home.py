@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import keys, outbox, term
+from bot import goals, keys, outbox, term
 from bot.config import Settings
 from bot.db.enums import CheckInStatus
 from bot.db.models import CheckIn, Mentorship, Person
@@ -44,6 +44,7 @@ def home_state(
         thanks=notes,
         thanks_count=notes_count,
         term_answers=term_answers,
+        pair_goals=goals.pairs_of(session, person),
     )
 
 

@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 from bot.commands import COMMAND
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
+from bot.views.goals import PairGoals, pair_goals_section
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
 from bot.views.term import TermCounts, coordinator_block
 from bot.views.text import excerpt
@@ -71,6 +72,7 @@ class HomeState:
     thanks: tuple[Thanks, ...] = ()  # the newest, at most THANKS_SHOWN
     thanks_count: int = 0  # all of them
     term_answers: TermCounts | None = None  # coordinators: end-of-term survey answers
+    pair_goals: tuple[PairGoals, ...] = ()  # each pair's goals (bot/goals)
 
 
 def home_view(state: HomeState) -> View:
@@ -138,6 +140,7 @@ def _member_blocks(state: HomeState) -> list[Block]:
                 text=MarkdownTextObject(text=_meetings_text(state.partners)),
             )
         )
+    blocks += [pair_goals_section(pair) for pair in state.pair_goals]
     if state.thanks:
         blocks.append(
             SectionBlock(
