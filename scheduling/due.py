@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import checkins, events, find, outbox, requests, term
+from bot import checkins, events, find, goals, outbox, requests, term
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -31,6 +31,7 @@ class DueReport:
     prompted_pairs: int = 0
     term_surveys: int = 0  # pairs asked how their term went
     renewed_terms: int = 0  # terms rolled over because nobody closed them in time
+    goal_reviews: int = 0
 
     def summary(self) -> str:
         d = self.delivered
@@ -40,6 +41,7 @@ class DueReport:
             f"prompted {self.prompted_pairs} pair(s) to check in; "
             f"asked {self.term_surveys} pair(s) how their term went, "
             f"renewed {self.renewed_terms} term(s) by default; "
+            f"asked {self.goal_reviews} mentee(s) about their goals; "
             f"sent {d.sent} message(s), {d.retrying} to retry, {d.failed} failed; "
             f"forgot {self.forgotten_events} old event id(s)"
         )
@@ -55,6 +57,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         session.commit()
     prompted = _prompt_checkins(runtime, now)
     surveyed, renewed = _end_terms(runtime, now)
+    reviews = _review_goals(runtime, now)
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
@@ -75,8 +78,9 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         prompted,
         term_surveys=surveyed,
         renewed_terms=renewed,
+        goal_reviews=reviews,
     )
-    if sent or retrying or failed or expired or told_waiting or prompted or surveyed or renewed:
+    if any((sent, retrying, failed, expired, told_waiting, prompted, surveyed, renewed, reviews)):
         log.info("due work as of %s: %s", now.isoformat(), report.summary())
     return report
 
@@ -112,3 +116,15 @@ def _end_terms(runtime: Runtime, now: datetime) -> tuple[int, int]:
                 break
         counts.append(done)
     return counts[1], counts[2]
+
+
+def _review_goals(runtime: Runtime, now: datetime) -> int:
+    """Ask for the monthly goal updates that are due, a batch per transaction."""
+    asked = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        with runtime.deps.uow() as uow:
+            batch = goals.review_due(uow.session, now, default_tz=runtime.deps.settings.timezone)
+        asked += batch.asked
+        if batch.seen < goals.REVIEW_BATCH:
+            break
+    return asked
