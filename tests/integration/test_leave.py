@@ -18,6 +18,7 @@ from bot.mentorships import start as start_mentorship
 from bot.programs import current_program
 from bot.requests import Answer, Choice, accept, open_chain
 from bot.views.enrollment import EnrollmentIds
+from bot.views.goals import GoalIds
 from bot.views.requests import RequestIds
 from bot.views.term import TermIds
 from tests.integration import cast
@@ -132,6 +133,7 @@ ZEP_TRACES = {
     "note": "Could we talk about my gribblewick side project every two weeks?",
     "decline reason": "Zephyrine would do better with someone who knows frobnitzery.",
     "survey comment": "Our snorkelwhistle sessions were the highlight of my quarter.",
+    "goal": "Publish the snorkelwhistle benchmark before summer",
 }
 BAR_TRACES = {
     "name": "Barnabus Wolfsbane",
@@ -139,6 +141,7 @@ BAR_TRACES = {
     "title": "Staff Vellum Cartographer",
     "bio": "I moved from web development to ML, charting the vellumesque archipelago.",
     "survey comment": "Zephyrine grew fast; the quibblethorn pairing deserves a second term.",
+    "goal": "Pair weekly on the plumbobulator evaluation harness",
 }
 
 
@@ -172,6 +175,16 @@ def run_round(rig: Rig) -> None:
     rig.run_due()  # the CSV
     rig.slack.view_submission(COORDINATOR)  # approve
     rig.settle()
+
+
+def set_goals(rig: Rig, user: str, *titles: str) -> None:
+    """`user` sets their pair's goals through the intro's "Set our goals" form."""
+    [intro] = [m for m in rig.emulator.messages_for(user) if GoalIds.INTRO_BLOCK in str(m)]
+    rig.slack.block_action(user, GoalIds.OPEN, message=intro)
+    rig.settle()
+    values = {GoalIds.TITLE_BLOCKS[n]: {GoalIds.TITLE_ACTION: t} for n, t in enumerate(titles)}
+    answer = rig.slack.view_submission(user, values=values)
+    assert answer.status == 200 and not answer.text.strip()
 
 
 def leave_now(rig: Rig, user: str) -> None:
@@ -220,7 +233,7 @@ def distinctive(traces: dict[str, str]) -> list[str]:
     """Each trace whole, and its made-up or rare words (which survive excerpts and quotes)."""
     rare = ["Zephyrine", "Quillfeather", "Xylophone", "quasicrystal", "gribblewick", "frobnitzery"]
     rare += ["snorkelwhistle", "Barnabus", "Wolfsbane", "Vellum Cartographer", "vellumesque"]
-    rare += ["quibblethorn"]
+    rare += ["quibblethorn", "plumbobulator"]
     joined = " ".join(traces.values())
     return list(traces.values()) + [w for w in rare if w in joined]
 
@@ -250,11 +263,16 @@ def test_after_leave_no_table_holds_anything_the_leavers_wrote_or_that_describes
     rig.run_due()
     run_round(rig)  # the round CSV, then the intro of the pair it proposed
     rig.run_due()
+    set_goals(rig, ZEP, ZEP_TRACES["goal"])  # the goals, and each partner's notice DM
+    set_goals(rig, BAR, ZEP_TRACES["goal"], BAR_TRACES["goal"])
+    rig.run_due()
     end_of_term(rig, {ZEP: ZEP_TRACES["survey comment"], BAR: BAR_TRACES["survey comment"]})
     words = distinctive(ZEP_TRACES) + distinctive(BAR_TRACES)
     before = where_found(rig, words)
     assert set(before) == set(words), f"not stored to begin with: {set(words) - set(before)}"
     assert any("outbox_messages.payload" in where for where in before.values())
+    for goal in (ZEP_TRACES["goal"], BAR_TRACES["goal"]):  # quoted in the partner's notice
+        assert "outbox_messages.payload" in before[goal]
 
     leave_now(rig, ZEP)
     leave_now(rig, BAR)
