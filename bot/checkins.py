@@ -39,7 +39,8 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, goals, keys, mentorships, outbox
+from bot import audit, keys, mentorships, outbox
+from bot import goals as pair_goals  # `goals` is a local name here (the prompt's text)
 from bot.cadence import (
     PERIOD_WORDS,
     Workday,
@@ -293,7 +294,7 @@ def _open_period(
 
 def _goals(session: Session, mentorship: Mentorship) -> str:
     """The pair's goals (bot/goals); the mentee's enrollment goals while they set none."""
-    if listed := goals.prompt_text(session, mentorship.id):
+    if listed := pair_goals.prompt_text(session, mentorship.id):
         return listed
     enrollment = enrollment_in(session, mentorship.program_id, mentorship.mentee_id)
     return (enrollment.goals or "") if enrollment else ""
@@ -394,7 +395,7 @@ def log_form(
         partner_user_id=found.partner.slack_user_id,
         today=now.astimezone(found.my_day.zone).date(),
         ask_thanks=found.is_mentee,
-        goals=goals.progress_choices(session, found.mentorship.id),
+        goals=pair_goals.progress_choices(session, found.mentorship.id),
     )
     return Result(Outcome.OPEN, form=form)
 
@@ -430,7 +431,7 @@ def log_meeting(
     )
     if not moved:
         return _already(session, found.checkin.id)
-    goals.report_progress(
+    pair_goals.report_progress(
         session,
         found.mentorship,
         entry.progress,
