@@ -70,6 +70,8 @@ class Endpoints:
             upload = self._ws.files.get(file_id)
             if upload is None or upload.completed:
                 return Reply(404, "file not found")
+            if len(raw) != upload.length:  # the length files.getUploadURLExternal was told
+                return Reply(400, f"expected {upload.length} bytes, got {len(raw)}")
             upload.content = raw
             return Reply(200, f"OK - {len(raw)}")
 

@@ -72,7 +72,7 @@ class SlackEmulator(FaultInjection):
       :class:`~bot.emulator.faults.FaultInjection`); Slack-like rate limits with
       ``rate_limits=True`` (or a :class:`RateLimits`).
     - What people see: ``messages()``, ``messages_for()``, ``home_view()``,
-      ``modal_stack()``, ``top_view()``, ``open_views()``, ``files()``.
+      ``modal_stack()``, ``top_view()``, ``open_views()``, ``files()``, ``files_for()``.
 
     ``strict=True`` makes unknown channels and users errors instead of auto-created.
     Every time-dependent rule (trigger expiry, rate limits, tz offsets) reads ``clock``.
@@ -335,6 +335,22 @@ class SlackEmulator(FaultInjection):
     def file(self, file_id: str) -> UploadedFile | None:
         with self._lock:
             return self._workspace.files.get(file_id)
+
+    def files_for(self, user_id: str) -> list[UploadedFile]:
+        """Files shared where ``user_id`` can see them (their DM with the app, group DMs
+        and channels they are in), oldest first; ``content`` holds the bytes uploaded."""
+        ws = self._workspace
+        with self._lock:
+            return [
+                upload
+                for upload in ws.files.values()
+                if upload.completed
+                and any(
+                    user_id in channel.members
+                    for channel in (ws.channels.get(c) for c in upload.channels)
+                    if channel is not None
+                )
+            ]
 
     def user_name(self, user_id: str) -> str:
         found = self.user(user_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -372,6 +373,67 @@ def test_files_upload_v2_uploads_a_csv_to_a_channel(
 def test_completing_an_upload_that_never_happened_is_file_not_found(client: WebClient) -> None:
     file_id = client.files_getUploadURLExternal(filename="a.csv", length=3)["file_id"]
     assert error(client.files_completeUploadExternal, files=[{"id": file_id}]) == "file_not_found"
+
+
+def test_a_file_for_a_dm_goes_to_the_dm_id_from_conversations_open_and_reads_back(
+    client: WebClient, slack: SlackEmulator
+) -> None:
+    slack.add_user("U0ANA0001")
+    dm = client.conversations_open(users="U0ANA0001")["channel"]["id"]
+
+    client.files_upload_v2(channel=dm, content="BEGIN:VCALENDAR", filename="a.ics", title="A")
+
+    [upload] = slack.files_for("U0ANA0001")
+    assert upload.content == b"BEGIN:VCALENDAR" and upload.channels == [dm]
+    assert slack.files_for("U0BEN0001") == []
+    [message] = slack.messages(dm)
+    assert message["files"][0]["mimetype"] == "text/calendar"
+
+
+def test_a_file_is_shared_only_to_a_conversation_id_the_bot_is_in(
+    client: WebClient, slack: SlackEmulator
+) -> None:
+    slack.add_channel("C0PRIVATE1", "private", members=["U0ANA0001"])
+
+    def share(channel: str) -> dict[str, Any]:
+        return refusal(client.files_upload_v2, channel=channel, content="x", filename="a.txt")
+
+    to_user = share("U0ANA0001")  # a user id is not a conversation
+    assert to_user["error"] == "invalid_arguments"
+    assert "^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]" in str(to_user)
+    assert share("D0NEVEROPEN")["error"] == "channel_not_found"  # a DM the bot never opened
+    assert share("C0PRIVATE1")["error"] == "not_in_channel"
+    assert [u.completed for u in slack.files()] == [False, False, False]
+    assert slack.messages() == []
+
+
+def test_an_upload_needs_a_filename_a_positive_length_and_exactly_those_bytes(
+    client: WebClient, slack: SlackEmulator
+) -> None:
+    assert error(client.files_getUploadURLExternal, filename="", length=3) == "invalid_arguments"
+    assert error(client.files_getUploadURLExternal, filename="a.ics", length=0) == (
+        "missing_argument"
+    )
+    assert error(client.files_getUploadURLExternal, filename="a.ics", length="x") == (
+        "invalid_arguments"
+    )
+    handed = client.files_getUploadURLExternal(filename="a.ics", length=3)
+    short = urllib.request.Request(handed["upload_url"], data=b"ab", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(short)
+    assert refused.value.code == 400
+    assert error(client.files_completeUploadExternal, files=[{"id": handed["file_id"]}]) == (
+        "file_not_found"  # the upload URL was never given the declared bytes
+    )
+
+
+def test_an_upload_completes_once(client: WebClient, slack: SlackEmulator) -> None:
+    answer = client.files_upload_v2(channel="C0REPORTS", content="abc", filename="a.csv")
+    again = [{"id": answer["file"]["id"]}]
+    assert error(client.files_completeUploadExternal, files=again, channel_id="C0REPORTS") == (
+        "file_not_found"
+    )
+    assert len(slack.messages("C0REPORTS")) == 1
 
 
 # --- response_url --------------------------------------------------------------------------

@@ -1,28 +1,49 @@
 """files.*: Slack's two-step external upload, and a shared file as the API describes it.
 
 Between the two calls the bot POSTs the bytes to the upload URL handed out by
-files.getUploadURLExternal (served by :mod:`bot.emulator.api`).
+files.getUploadURLExternal (served by :mod:`bot.emulator.endpoints`), and those bytes
+must be exactly the ``length`` it declared. Checked as Slack does:
+
+- getUploadURLExternal needs a ``filename`` and a whole positive ``length`` (Slack's
+  ``missing_argument`` is its answer to a length of 0);
+- completeUploadExternal needs ``files`` whose every id was handed out and uploaded to,
+  and completes each once; a file it never completes is not shared anywhere;
+- its ``channel_id`` (and each of the older ``channels``) must be a conversation id,
+  not a user id (Slack's own wording of that refusal), and a conversation the bot is
+  in: a DM it opened, a group DM it belongs to, a channel that lists it among its
+  members (or, unless ``strict``, one nobody declared).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 
 from bot.emulator.calls import JsonDict, Request, SlackError, invalid_arguments
-from bot.emulator.workspace import Message, UploadedFile, Workspace
+from bot.emulator.workspace import Channel, Message, UploadedFile, Workspace
 
-MIMETYPES = {"csv": "text/csv", "txt": "text/plain", "json": "application/json"}
+MIMETYPES = {
+    "csv": "text/csv",
+    "txt": "text/plain",
+    "json": "application/json",
+    "ics": "text/calendar",
+}
+CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 
 
 def files_get_upload_url_external(ws: Workspace, req: Request) -> JsonDict:
     filename, length = req.args.get("filename"), req.args.get("length")
-    missing = [k for k, v in (("filename", filename), ("length", length)) if not v]
+    missing = [k for k, v in (("filename", filename), ("length", length)) if v in (None, "")]
     if missing:
         raise invalid_arguments(*(f"missing required field: {k}" for k in missing))
+    if not str(filename).strip():
+        raise invalid_arguments("must be a non-empty string [json-pointer:/filename]")
     try:
-        size = int(length)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        size = int(str(length))
+    except ValueError:
         raise invalid_arguments("must be an integer [json-pointer:/length]") from None
+    if size <= 0:
+        raise SlackError("missing_argument")
     file_id = ws.new_id("F")
     ws.files[file_id] = UploadedFile(
         id=file_id,
@@ -42,13 +63,13 @@ def files_complete_upload_external(ws: Workspace, req: Request) -> JsonDict:
     uploads = []
     for entry in files:
         upload = ws.files.get(entry.get("id", "")) if isinstance(entry, dict) else None
-        if upload is None or upload.content is None:
+        if upload is None or upload.content is None or upload.completed:
             raise SlackError("file_not_found")
         uploads.append((upload, entry))
     channels = [c for c in str(req.args.get("channels") or "").split(",") if c]
     if req.args.get("channel_id"):
         channels.insert(0, str(req.args["channel_id"]))
-    resolved = [ws.resolve_channel(c).id for c in channels]
+    resolved = [_shareable(ws, c).id for c in channels]
     for upload, entry in uploads:
         upload.title = entry.get("title") or upload.filename
         upload.channels = resolved
@@ -66,6 +87,24 @@ def files_complete_upload_external(ws: Workspace, req: Request) -> JsonDict:
         )
         ws.messages[(channel_id, message.ts)] = message
     return {"ok": True, "files": described}
+
+
+def _shareable(ws: Workspace, channel_id: str) -> Channel:
+    """The conversation a file may be shared to: an id (never a user's), with the bot in it."""
+    if not CONVERSATION_ID.match(channel_id):
+        raise invalid_arguments(
+            f"input must match regex pattern: {CONVERSATION_ID.pattern} [json-pointer:/channel_id]"
+        )
+    channel = ws.channels.get(channel_id)
+    if channel is None:
+        if ws.strict or channel_id[0] not in "CG":
+            raise SlackError("channel_not_found")
+        return ws.resolve_channel(channel_id)  # an undeclared channel, as chat.* allows
+    if channel.is_im:
+        return channel  # only a DM the bot opened exists here
+    if ws.bot_user_id not in channel.members and (channel.members or ws.strict):
+        raise SlackError("not_in_channel")
+    return channel
 
 
 def file_json(ws: Workspace, upload: UploadedFile) -> JsonDict:
