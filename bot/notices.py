@@ -57,6 +57,39 @@ def dm(
     queue_message(session, team_id, key, "chat.postMessage", where, text, blocks, now)
 
 
+def file_dm(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    channel: str | None,
+    key: str,
+    filename: str,
+    title: str,
+    content: str,
+    comment: str,
+    now: datetime,
+) -> bool:
+    """Queue a text file (and the words it comes with) for `user_id`'s DM with the bot;
+    True when queued.
+
+    `channel` is that DM's id when we know it (people.dm_channel_id): the sender then
+    uploads straight into it, and only opens the conversation when it is not known.
+    """
+    payload = {
+        "user": user_id,
+        "filename": filename,
+        "title": title,
+        "content": content,
+        "comment": comment,
+    }
+    if channel:
+        payload["channel"] = channel
+    return outbox.enqueue(
+        session, team_id=team_id, key=key, method=outbox.FILE_DM, payload=payload, not_before=now
+    )
+
+
 def local_day(instant: datetime, tz: str | None) -> str:
     """ "Monday 3 March" on the person's own calendar."""
     local = instant.astimezone(ZoneInfo(tz or "UTC"))

@@ -36,7 +36,9 @@ from bot.transitions import move_all
 from bot.uow import mark_queued
 
 GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into it
-FILE_DM = "dm.file"  # open a DM with payload["user"], then upload payload["content"] there
+# Upload payload["content"] into the DM with payload["user"]: payload["channel"] when the
+# DM's id is known (people.dm_channel_id), else opened with conversations.open first.
+FILE_DM = "dm.file"
 
 # A live sender renews its claims three times per lease, so one missed renewal
 # (a busy database) does not let another worker take a message being sent.
@@ -51,6 +53,7 @@ MAX_ATTEMPTS = 100
 @dataclass(frozen=True)
 class Claimed:
     id: int
+    team_id: str
     key: str
     method: str
     payload: dict[str, Any]
@@ -119,6 +122,7 @@ def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) ->
             claimed.append(
                 Claimed(
                     id=row.id,
+                    team_id=row.team_id,
                     key=row.idempotency_key,
                     method=row.method,
                     payload=dict(row.payload),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.cadence import Workday
@@ -86,3 +86,13 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
 def workday_of(person: Person, default_tz: str) -> Workday:
     """Their working hours in their own zone (`default_tz` when Slack never told us theirs)."""
     return Workday(person.tz or default_tz, person.workday_start, person.workday_end)
+
+
+def remember_dm_channel(session: Session, team_id: str, user_id: str, channel_id: str) -> None:
+    """Keep the id of the bot's DM with them (D...), so the next file needs no
+    conversations.open; the caller commits. Nobody's row: nothing to keep."""
+    session.execute(
+        update(Person)
+        .where(Person.team_id == team_id, Person.slack_user_id == user_id)
+        .values(dm_channel_id=channel_id)
+    )

@@ -35,7 +35,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox
+from bot import outbox, people
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,10 @@ def _client(settings: Settings, timeout: int, handlers: list[RetryHandler]) -> W
 
 # --- delivering the outbox --------------------------------------------------------
 
+# A kept DM channel id Slack no longer accepts: open the DM again (see _send_file_dm).
+STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel"})
+OPENED_FOR = "opened_for"  # in a file DM's result: the user whose DM the sender opened
+
 # Slack errors that mean "try again later", as opposed to a message Slack will never take.
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -125,9 +129,28 @@ def _send_group_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]
 
 
 def _send_file_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
-    """Open the person's DM with the bot, then upload the file into it."""
-    opened = client.conversations_open(users=payload["user"])
-    channel = opened["channel"]["id"]
+    """Upload the file into the person's DM with the bot.
+
+    files.completeUploadExternal takes a conversation id (D...), not a user id, so the DM
+    is opened first unless the payload carries its id (bot.people.remember_dm_channel
+    keeps the one opened, see OutboxSender._deliver). A kept id Slack no longer knows
+    (the app was reinstalled) is opened afresh, once, and kept in its place.
+    """
+    known = payload.get("channel")
+    if known:
+        try:
+            _upload(client, known, payload)
+            return {"channel": known}
+        except SlackApiError as exc:
+            if exc.response.get("error") not in STALE_CHANNEL_ERRORS:
+                raise
+            log.info("outbox: DM channel %s is gone; opening the DM again", known)
+    opened = client.conversations_open(users=payload["user"])["channel"]["id"]
+    _upload(client, opened, payload)
+    return {"channel": opened, OPENED_FOR: payload["user"]}
+
+
+def _upload(client: WebClient, channel: str, payload: dict[str, Any]) -> None:
     client.files_upload_v2(
         channel=channel,
         content=payload["content"],
@@ -135,7 +158,14 @@ def _send_file_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
         title=payload.get("title"),
         initial_comment=payload.get("comment"),
     )
-    return {"channel": channel}
+
+
+def _remember_opened(session: Session, message: outbox.Claimed, result: dict[str, Any]) -> None:
+    """A DM the sender had to open is kept on the person, in the transaction that marks
+    the message sent."""
+    user = result.get(OPENED_FOR)
+    if user:
+        people.remember_dm_channel(session, message.team_id, user, result["channel"])
 
 
 def _call(method: str) -> Callable[[WebClient, dict[str, Any]], dict[str, Any]]:
@@ -255,6 +285,7 @@ class OutboxSender:
                 log.warning("outbox %s: %s; will retry", message.key, type(exc).__name__)
                 outbox.retry_later(session, message, repr(exc), now, wait=None)
                 return "retry"
+            _remember_opened(session, message, result)
             outbox.mark_sent(session, message, result, now)
             return "sent"
 
