@@ -39,7 +39,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, keys, mentorships, outbox
+from bot import audit, calendar, keys, mentorships, outbox
 from bot import goals as pair_goals  # `goals` is a local name here (the prompt's text)
 from bot.cadence import (
     PERIOD_WORDS,
@@ -528,6 +528,7 @@ def reschedule(
     ):
         raise LogError(Field.MOVE_DATE, CHANGED)  # rolls the mark back too
     _tell_moved(session, found, pair, moved_to, now)
+    calendar.moved(session, m, period, moved_to, mover=found.me, now=now, default_tz=default_tz)
     detail = {"to": moved_to.isoformat(), "next": pair.day(period + 1).isoformat()}
     _audit(session, found, "checkin.moved", now, detail)
     return Result(Outcome.MOVED)

@@ -49,6 +49,9 @@ class Kind(StrEnum):
     GOALS_SET = "goals-set"  # the partner told goals were set or changed, each change
     GOAL_REVIEW = "goal-review"  # the mentee's monthly goal update, once per pair and month
     GOAL_REVIEW_DONE = "goal-review-done"  # that DM rewritten once saved, each save
+    # calendar files (.ics) of check-ins
+    CALENDAR_FILE = "calendar-file"  # sent on its own (kickoff, a move): per event version, person
+    CALENDAR_ASKED = "calendar-asked"  # "Add to calendar" pressed: each press
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import keys, outbox
+from bot import calendar, keys, outbox
 from bot.cadence import day_label, next_checkin, pair_due, period_day
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
 from bot.db.models import Enrollment, Mentorship, Person, Program
@@ -77,6 +77,7 @@ def start(
     if mentee_enrollment is not None:
         mentee_enrollment.waiting_since = None
     _introduce(session, mentorship, mentor, mentee, mentee_enrollment, now)
+    calendar.kickoff(session, mentorship, mentor, mentee, now=now, default_tz=UNKNOWN_ZONE)
     return mentorship
 
 

@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    calendar,
     checkins,
     commands,
     direct_messages,
@@ -31,5 +32,5 @@ def register(app: App, deps: Deps) -> None:
     app.event("app_home_opened")(home.on_home_opened)
     app.event("message")(direct_messages.on_message)
     commands.register(app)
-    for flow in (enrollment, find, requests, rounds, checkins, term, goals):
+    for flow in (enrollment, find, requests, rounds, checkins, term, goals, calendar):
         flow.register(app)

@@ -31,6 +31,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.views.calendar import ADD_LABEL, CalendarIds
 from bot.views.goals import GoalLine, progress_blocks
 from bot.views.text import check_metadata, clip, escape
 
@@ -147,6 +148,10 @@ def prompt_message(state: PromptState) -> tuple[str, list[Block]]:
                 ),
                 ButtonElement(
                     text="Need help", action_id=CheckinIds.HELP, value=str(state.checkin_id)
+                ),
+                # A file per press, not per prompt: see bot/calendar.py on Slack's limits.
+                ButtonElement(
+                    text=ADD_LABEL, action_id=CalendarIds.ADD, value=str(state.checkin_id)
                 ),
             ],
         ),

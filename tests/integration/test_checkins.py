@@ -147,7 +147,7 @@ def test_the_prompt_is_warm_names_the_partner_carries_an_agenda_and_the_goals(ri
         buttons = [
             e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]
         ]
-        assert buttons == ["We met", "Reschedule", "Skip this time", "Need help"]
+        assert buttons == ["We met", "Reschedule", "Skip this time", "Need help", "Add to calendar"]
 
 
 def test_running_the_due_work_twice_and_in_two_processes_prompts_each_person_once(
