@@ -13,14 +13,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import calendar, keys, outbox
 from bot.cadence import day_label, next_checkin, pair_due, period_day
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
-from bot.db.models import Enrollment, Mentorship, Person, Program
+from bot.db.models import CalendarEvent, Enrollment, Mentorship, Person, Program
 from bot.enrollment import enrollment_in
 from bot.keys import Kind
 from bot.notices import queue_message
@@ -116,6 +116,7 @@ def end(session: Session, mentorship: Mentorship, *, reason: EndReason, now: dat
     )
     if not ended:
         return False
+    _withdraw_unsent(session, mentorship.id, ENDED_STALE, why=f"the pair ended ({reason.value})")
     session.execute(
         update(Enrollment)
         .where(
@@ -130,7 +131,7 @@ def end(session: Session, mentorship: Mentorship, *, reason: EndReason, now: dat
 
 def pause(session: Session, mentorship: Mentorship) -> bool:
     """ACTIVE -> PAUSED: no check-ins while paused; the pair keeps the mentor's slot."""
-    return move(
+    paused = move(
         session,
         Mentorship,
         mentorship.id,
@@ -138,6 +139,27 @@ def pause(session: Session, mentorship: Mentorship) -> bool:
         target=MentorshipStatus.PAUSED,
         next_checkin_at=None,
     )
+    if paused:
+        _withdraw_unsent(session, mentorship.id, PAUSED_STALE, why="the pair was paused")
+    return paused
+
+
+# Messages about a pair still waiting in the outbox (for someone's working hours) that
+# make no sense once it ends or pauses. Each kind's key starts with the pair's id.
+PAUSED_STALE = (Kind.CHECKIN_PROMPT,)
+ENDED_STALE = (Kind.CHECKIN_PROMPT, Kind.GOAL_REVIEW, Kind.TERM_SURVEY)
+
+
+def _withdraw_unsent(
+    session: Session, mentorship_id: int, kinds: tuple[Kind, ...], *, why: str
+) -> int:
+    prefixes = [keys.once(kind, mentorship_id, "") for kind in kinds]
+    if Kind.CHECKIN_PROMPT in kinds:  # the prompts' calendar files go with them
+        events = session.scalars(
+            select(CalendarEvent.id).where(CalendarEvent.mentorship_id == mentorship_id)
+        )
+        prefixes += [keys.once(Kind.CALENDAR_FILE, event, "") for event in events]
+    return outbox.withdraw_prefixed(session, prefixes, why=why)
 
 
 def resume(session: Session, mentorship: Mentorship, *, now: datetime) -> bool:

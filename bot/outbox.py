@@ -250,6 +250,21 @@ def withdraw(session: Session, keys: list[str], *, why: str) -> int:
     )
 
 
+def withdraw_prefixed(session: Session, prefixes: list[str], *, why: str) -> int:
+    """`withdraw` every unsent message whose key starts with one of `prefixes` (all the
+    prompts of one pair, say: `keys.once(kind, pair_id, "")`); how many."""
+    if not prefixes:
+        return 0
+    return move_all(
+        session,
+        OutboxMessage,
+        or_(*(OutboxMessage.idempotency_key.startswith(p, autoescape=True) for p in prefixes)),
+        source=OutboxStatus.PENDING,
+        target=OutboxStatus.FAILED,
+        last_error=why,
+    )
+
+
 def purge_bodies(sessions: sessionmaker[Session], *, now: datetime, retention_days: int) -> int:
     """Blank the body of every message sent (or given up on) over `retention_days` ago.
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import mentorships
-from bot.db.enums import CheckInStatus, EnrollmentRole
+from bot.db.enums import CheckInStatus, EndReason, EnrollmentRole
 from bot.db.models import AuditEntry, CheckIn, CheckInNote, Mentorship, Person
 from bot.emulator import validate_blocks
 from bot.programs import current_program
@@ -362,3 +362,31 @@ def test_a_stranger_clicking_someone_elses_prompt_changes_nothing(
         "refused.checkin.skip",
         "refused.checkin.skip",
     ]
+
+
+# --- a pair that ends or pauses -----------------------------------------------------------
+
+
+def end_or_pause(rig: Rig, mentorship_id: int, action: str, at: datetime) -> None:
+    with rig.runtime.deps.uow() as uow:
+        mentorship = uow.session.get(Mentorship, mentorship_id)
+        assert mentorship is not None
+        if action == "end":
+            assert mentorships.end(uow.session, mentorship, reason=EndReason.REMATCHED, now=at)
+        else:
+            assert mentorships.pause(uow.session, mentorship)
+
+
+@pytest.mark.parametrize("action", ["end", "pause"])
+def test_a_prompt_still_waiting_for_someones_morning_is_not_sent_once_the_pair_ends_or_pauses(
+    rig: Rig, action: str
+) -> None:
+    mentorship_id = pair(rig)
+    rig.run_due(ANA_TEN)  # Ana's prompt goes; Ben's waits for 10:00 in Los Angeles
+    assert len(prompts(rig, ANA)) == 1 and prompts(rig, BEN) == []
+
+    end_or_pause(rig, mentorship_id, action, ANA_TEN + timedelta(hours=1))
+    rig.run_due(BEN_TEN + timedelta(days=1))
+
+    assert prompts(rig, BEN) == []
+    assert len(prompts(rig, ANA)) == 1
