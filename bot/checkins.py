@@ -39,7 +39,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, calendar, keys, mentorships, outbox
+from bot import audit, calendar, followups, keys, mentorships, outbox
 from bot import goals as pair_goals  # `goals` is a local name here (the prompt's text)
 from bot.cadence import (
     PERIOD_WORDS,
@@ -143,6 +143,7 @@ def prompt_due(session: Session, now: datetime, *, default_tz: str) -> PromptBat
         .with_for_update(skip_locked=True)
     ).all()
     prompted = sum(_prompt_pair(session, _pair(session, m, default_tz), now) for m in due)
+    followups.periods_closed(session, [m.id for m in due], now=now, default_tz=default_tz)
     return PromptBatch(seen=len(due), prompted=prompted)
 
 
@@ -473,6 +474,7 @@ def skip(
     theirs = skipped_message(by_user_id=found.me.slack_user_id, next_day=following)
     _rewrite_prompts(session, found, mine, theirs, now)
     _audit(session, found, "checkin.skipped", now, {})
+    followups.periods_closed(session, [found.mentorship.id], now=now, default_tz=default_tz)
     return Result(Outcome.SKIPPED)
 
 
@@ -595,6 +597,7 @@ def ask_help(
         now=now,
     )
     _audit(session, found, "checkin.help", now, {"text": words, "coordinators": told})
+    followups.help_asked(session, found.mentorship, found.checkin.id, found.me.id, words, now)
     return Result(Outcome.HELP_SENT)
 
 

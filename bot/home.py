@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import goals, keys, outbox, term
+from bot import at_risk, goals, keys, outbox, term
 from bot.config import Settings
 from bot.db.enums import CheckInStatus
 from bot.db.models import CheckIn, Mentorship, Person
@@ -26,9 +26,12 @@ def home_state(
 ) -> HomeState:
     is_coordinator = settings.is_coordinator(user_id)
     term_answers = term.answer_counts(session, team_id) if is_coordinator else None
+    board = at_risk.board(session, team_id) if is_coordinator else None
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
-        return HomeState(user_id=user_id, is_coordinator=is_coordinator, term_answers=term_answers)
+        return HomeState(
+            user_id=user_id, is_coordinator=is_coordinator, term_answers=term_answers, board=board
+        )
     person = enrollment.person
     pairs = active_mentorships(session, person)
     met = meetings_by_pair(session, [m.id for m in pairs])
@@ -45,6 +48,7 @@ def home_state(
         thanks_count=notes_count,
         term_answers=term_answers,
         pair_goals=goals.pairs_of(session, person),
+        board=board,
     )
 
 

@@ -52,6 +52,14 @@ class Kind(StrEnum):
     # calendar files (.ics) of check-ins
     CALENDAR_FILE = "calendar-file"  # sent on its own (kickoff, a move): per event version, person
     CALENDAR_ASKED = "calendar-asked"  # "Add to calendar" pressed: each press
+    # follow-ups and escalation (bot/followups)
+    FOLLOW_UP = "follow-up"  # once per pair, streak (its first period) and person
+    CHAT_SUGGESTED = "chat-suggested"  # "Suggest a 15-minute chat": once per period and person
+    AT_RISK = "at-risk"  # a coordinator told a pair stopped meeting: once per flag
+    NUDGE = "nudge"  # a coordinator's "Nudge again": each click, each of the two
+    PAIR_PAUSED = "pair-paused"  # the two told a coordinator paused or resumed them
+    PAIR_ENDED = "pair-ended"  # the two told a coordinator ended their pair: once each
+    BOARD_NOTICE = "board-notice"  # a coordinator told what their Home click did
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

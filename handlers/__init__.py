@@ -16,6 +16,7 @@ from handlers import (
     direct_messages,
     enrollment,
     find,
+    followups,
     goals,
     home,
     middleware,
@@ -32,5 +33,5 @@ def register(app: App, deps: Deps) -> None:
     app.event("app_home_opened")(home.on_home_opened)
     app.event("message")(direct_messages.on_message)
     commands.register(app)
-    for flow in (enrollment, find, requests, rounds, checkins, term, goals, calendar):
+    for flow in (enrollment, find, requests, rounds, checkins, term, goals, calendar, followups):
         flow.register(app)

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import checkins, events, find, goals, outbox, requests, term
+from bot import checkins, events, find, followups, goals, outbox, requests, term
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -56,6 +56,8 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         told_waiting = find.notify_waiting(session, runtime.deps.pools, now)
         session.commit()
     prompted = _prompt_checkins(runtime, now)
+    with runtime.deps.uow() as uow:
+        followups.run_due(uow.session, runtime.deps.settings, now)
     surveyed, renewed = _end_terms(runtime, now)
     reviews = _review_goals(runtime, now)
     with runtime.deps.sessions() as session:

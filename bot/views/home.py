@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 from bot.commands import COMMAND
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
+from bot.views.followups import Board, board_blocks
 from bot.views.goals import PairGoals, pair_goals_section
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
 from bot.views.term import TermCounts, coordinator_block
@@ -73,6 +74,7 @@ class HomeState:
     thanks_count: int = 0  # all of them
     term_answers: TermCounts | None = None  # coordinators: end-of-term survey answers
     pair_goals: tuple[PairGoals, ...] = ()  # each pair's goals (bot/goals)
+    board: Board | None = None  # a coordinator's at-risk pairs and asks for help
 
 
 def home_view(state: HomeState) -> View:
@@ -89,6 +91,8 @@ def home_view(state: HomeState) -> View:
         ]
         if state.term_answers is not None and state.term_answers.answers:
             blocks.append(coordinator_block(state.term_answers))
+    if state.board is not None:
+        blocks += board_blocks(state.board)
     blocks += [
         DividerBlock(),
         ContextBlock(
