@@ -12,8 +12,8 @@ written for Slack or for people, so they are searched, by two tests, either enou
    escaping, collapsed whitespace, excerpts cut with "…"): names and title as whole
    words, and the opening characters of each longer text they wrote or that was
    written about them (goals, bio, request notes, decline reasons, check-in notes,
-   feedback, goals of their pairs, and the quotes matching reasons take from
-   profiles). This finds messages that name people by display name (request-sent,
+   asks for help, feedback, goals of their pairs, and the quotes matching reasons take
+   from profiles). This finds messages that name people by display name (request-sent,
    answers) or quote them (reasons, the round CSV).
 
 Recording on each outbox row whom it is about would need every sender, now and in
@@ -48,6 +48,7 @@ from bot.db.models import (
     Enrollment,
     Feedback,
     Goal,
+    HelpRequest,
     MatchRound,
     MatchRoundPair,
     Mentorship,
@@ -125,6 +126,7 @@ def traces_of(session: Session, person: Person, enrollment: Enrollment) -> Trace
     texts += session.scalars(
         select(CheckInNote.body).where(CheckInNote.checkin_id.in_(_checkins_of(pair_ids)))
     )
+    texts += session.scalars(select(HelpRequest.text).where(_asked(person, pair_ids)))
     texts += session.scalars(select(Feedback.comment).where(Feedback.mentorship_id.in_(pair_ids)))
     for title, detail in session.execute(
         select(Goal.title, Goal.detail).where(Goal.mentorship_id.in_(pair_ids))
@@ -164,6 +166,7 @@ def forget(session: Session, person: Person, traces: Traces) -> None:
             | (CheckInNote.person_id == person.id)
         )
     )
+    session.execute(update(HelpRequest).where(_asked(person, pair_ids)).values(text=None))
     session.execute(
         update(Feedback)
         .where(Feedback.mentorship_id.in_(pair_ids) | (Feedback.author_id == person.id))
@@ -278,6 +281,11 @@ def _pairs_of(session: Session, person: Person) -> list[int]:
 
 def _checkins_of(pair_ids: list[int]) -> Any:
     return select(CheckIn.id).where(CheckIn.mentorship_id.in_(pair_ids))
+
+
+def _asked(person: Person, pair_ids: list[int]) -> Any:
+    """Asks for help by them, or about a pair of theirs (their partner's words about them)."""
+    return HelpRequest.mentorship_id.in_(pair_ids) | (HelpRequest.asker_id == person.id)
 
 
 def _involves(model: Any, person: Person) -> Any:

@@ -17,6 +17,7 @@ from bot.integrity import slot_mismatches
 from bot.mentorships import start as start_mentorship
 from bot.programs import current_program
 from bot.requests import Answer, Choice, accept, open_chain
+from bot.views.checkins import CheckinIds
 from bot.views.enrollment import EnrollmentIds
 from bot.views.goals import GoalIds
 from bot.views.requests import RequestIds
@@ -134,6 +135,7 @@ ZEP_TRACES = {
     "decline reason": "Zephyrine would do better with someone who knows frobnitzery.",
     "survey comment": "Our snorkelwhistle sessions were the highlight of my quarter.",
     "goal": "Publish the snorkelwhistle benchmark before summer",
+    "help": "Our zorblatt planning keeps slipping, and I don't know how to restart it.",
 }
 BAR_TRACES = {
     "name": "Barnabus Wolfsbane",
@@ -209,6 +211,19 @@ def end_of_term(rig: Rig, comments: dict[str, str]) -> None:
     rig.run_due(later)
 
 
+def ask_for_help(rig: Rig, user: str, text: str) -> None:
+    """Their first check-in comes; they press "Need help" on it and write `text`."""
+    now = datetime.now(UTC)
+    rig.run_due(now + timedelta(days=20))
+    rig.run_due(now + timedelta(days=24))  # in their working hours by then
+    [prompt] = [m for m in rig.emulator.messages_for(user) if CheckinIds.HELP in str(m)]
+    rig.slack.block_action(user, CheckinIds.HELP, message=prompt)
+    rig.settle()
+    typed = {CheckinIds.HELP_BLOCK: {CheckinIds.HELP_ACTION: text}}
+    assert rig.slack.view_submission(user, values=typed).status == 200
+    rig.run_due()
+
+
 def where_found(rig: Rig, words: list[str]) -> dict[str, list[str]]:
     """Each word -> the table.column values that hold it, over every text and JSON column."""
     found: dict[str, list[str]] = {word: [] for word in words}
@@ -234,6 +249,7 @@ def distinctive(traces: dict[str, str]) -> list[str]:
     rare = ["Zephyrine", "Quillfeather", "Xylophone", "quasicrystal", "gribblewick", "frobnitzery"]
     rare += ["snorkelwhistle", "Barnabus", "Wolfsbane", "Vellum Cartographer", "vellumesque"]
     rare += ["quibblethorn", "plumbobulator"]
+    rare += ["zorblatt"]
     joined = " ".join(traces.values())
     return list(traces.values()) + [w for w in rare if w in joined]
 
@@ -267,6 +283,7 @@ def test_after_leave_no_table_holds_anything_the_leavers_wrote_or_that_describes
     set_goals(rig, BAR, ZEP_TRACES["goal"], BAR_TRACES["goal"])
     rig.run_due()
     end_of_term(rig, {ZEP: ZEP_TRACES["survey comment"], BAR: BAR_TRACES["survey comment"]})
+    ask_for_help(rig, ZEP, ZEP_TRACES["help"])  # the coordinator's DM, and their Home
     words = distinctive(ZEP_TRACES) + distinctive(BAR_TRACES)
     before = where_found(rig, words)
     assert set(before) == set(words), f"not stored to begin with: {set(words) - set(before)}"
