@@ -17,7 +17,8 @@ the listeners hold, so `run_due` does it each tick, from indexed queries:
 - a pair flagged in the last TELL_WINDOW whose coordinators were not told yet: each
   gets a DM (`keys.once(AT_RISK, pair, flag instant, coordinator)`: once per flag);
 - a flagged pair that logged a meeting since (or ended) is cleared, guarded on the
-  flag read, so one process clears it and says so;
+  flag read, so one process clears it and says so; a paused one stays listed (with
+  "Resume pair") until a coordinator resumes it;
 - an ask for help from the last ASK_WINDOW not yet on the coordinators' Homes.
 Each change republishes the coordinators' App Homes through the outbox.
 
@@ -224,8 +225,10 @@ def run_due(session: Session, settings: Settings, now: datetime) -> Passed:
     ).all()
     told = cleared = 0
     for mentorship_id, team_id, since, status, met in flagged:
-        if met or status is MentorshipStatus.ENDED:
+        if status is MentorshipStatus.ENDED or (met and status is MentorshipStatus.ACTIVE):
             cleared += _clear(session, settings, mentorship_id, team_id, since, met, now)
+        elif status is MentorshipStatus.PAUSED:
+            continue  # listed, with "Resume pair", until resumed: the pause notice says so
         elif since >= now - TELL_WINDOW:
             told += _tell(session, settings, mentorship_id, since, now)
     asks = session.execute(

@@ -267,6 +267,24 @@ def test_pause_and_resume_from_the_home_tell_the_pair_and_are_audited(
     ]
 
 
+def test_a_paused_pair_stays_listed_to_be_resumed_even_after_a_late_log(
+    rig: Rig, at_risk: int
+) -> None:
+    rig.slack.block_action(COORDINATOR, FollowupIds.PAUSE)
+    rig.run_due()
+    log_meeting(rig, ANA)  # from the check-in message they still have
+    rig.run_due()
+
+    home = home_of(rig, COORDINATOR)
+    assert f"{FollowupIds.PAIR_BLOCK}{at_risk}" in block_ids(home)  # Resume is still at hand
+    assert FollowupIds.RESUME in json.dumps(home["blocks"])
+
+    rig.slack.block_action(COORDINATOR, FollowupIds.RESUME)
+    rig.run_due()
+    assert mentorship(rig).at_risk_since is None  # running again, and they met
+    assert f"{FollowupIds.PAIR_BLOCK}{at_risk}" not in block_ids(home_of(rig, COORDINATOR))
+
+
 def test_end_and_rematch_asks_first_then_ends_kindly_frees_the_slot_and_offers_a_search(
     rig: Rig, at_risk: int
 ) -> None:
