@@ -117,11 +117,29 @@ class FeedbackKind(StrEnum):
 
 
 class AnnouncementStatus(StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
+    DRAFT = "draft"  # written, shown as a preview, not confirmed yet
+    SCHEDULED = "scheduled"  # confirmed, waits for send_at
+    SENDING = "sending"  # its messages are in the outbox
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class Audience(StrEnum):
+    """Who an announcement reaches: a channel, or a DM to a cohort's participants."""
+
+    CHANNEL = "channel"
+    COHORT = "cohort"  # every participant
+    COHORT_MENTORS = "cohort_mentors"
+    COHORT_MENTEES = "cohort_mentees"
+
+
+class Milestone(StrEnum):
+    """A cohort moment an announcement can be attached to."""
+
+    KICKOFF = "kickoff"  # a matching round approved
+    MIDTERM = "midterm"
+    CLOSING = "closing"
 
 
 class OutboxStatus(StrEnum):

@@ -31,7 +31,7 @@ from bot.db.enums import (
     ProgramStatus,
 )
 from bot.db.matchmaking import MatchRound, MatchRoundPair, MentorshipRequest, SuggestionImpression
-from bot.db.system import Announcement, AuditEntry, OutboxMessage, ProcessedEvent
+from bot.db.system import Announcement, AuditEntry, Coordinator, OutboxMessage, ProcessedEvent
 from bot.db.types import enum_type, json_type, utcnow
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "CalendarEvent",
     "CheckIn",
     "CheckInNote",
+    "Coordinator",
     "Enrollment",
     "Feedback",
     "Goal",
@@ -136,6 +137,11 @@ class Program(Base):
     match_weights: Mapped[dict[str, Any] | None] = mapped_column(json_type())
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
+    # What the cohort is for: onboarding, skills, leadership, diversity and inclusion, or free text.
+    objective: Mapped[str | None] = mapped_column(sa.String(200))
+    # People may join it through the enrollment form (several cohorts can be open at once).
+    enrollment_open: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    announcement_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
     created_by: Mapped[str] = mapped_column(SLACK_ID)
     created_at: Mapped[datetime] = created_at_column()
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import NO_ID_REUSE, SLACK_ID, Base, created_at_column
-from bot.db.enums import AnnouncementStatus, OutboxStatus
+from bot.db.enums import AnnouncementStatus, Audience, Milestone, OutboxStatus
 from bot.db.types import enum_type, json_type, utcnow
 
 if TYPE_CHECKING:
@@ -22,15 +22,34 @@ if TYPE_CHECKING:
 
 
 class Announcement(Base):
+    """A coordinator's message to a channel or to a cohort by DM (see Audience).
+
+    A milestone announcement (kickoff, mid-term, closing) is attached to its cohort and
+    sent when the moment comes; UNIQUE(program, milestone) keeps one of each.
+    """
+
     __tablename__ = "announcements"
-    __table_args__ = (sa.Index(None, "status", "send_at"), NO_ID_REUSE)
+    __table_args__ = (
+        sa.Index(None, "status", "send_at"),
+        sa.UniqueConstraint("program_id", "milestone"),
+        sa.CheckConstraint(
+            "audience <> 'channel' OR channel_id IS NOT NULL", name="channel_has_channel_id"
+        ),
+        NO_ID_REUSE,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(SLACK_ID)
     program_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("programs.id", ondelete="SET NULL")
     )
-    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    audience: Mapped[Audience] = mapped_column(
+        enum_type(Audience, "audience"),
+        default=Audience.CHANNEL,
+        server_default=Audience.CHANNEL.value,
+    )
+    milestone: Mapped[Milestone | None] = mapped_column(enum_type(Milestone, "milestone"))
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
     text: Mapped[str] = mapped_column(sa.Text)
     blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type())
     author_slack_id: Mapped[str] = mapped_column(SLACK_ID)
@@ -42,9 +61,27 @@ class Announcement(Base):
     send_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(sa.String(32))
+    recipients: Mapped[int | None]  # the audience's size when it was sent
+    reported_at: Mapped[datetime | None]  # the author was told how it went
     created_at: Mapped[datetime] = created_at_column()
 
     program: Mapped[Program | None] = relationship()
+
+
+class Coordinator(Base):
+    """Someone a coordinator made a coordinator in Slack (`/mentor coordinators add`).
+
+    Those in MENTORBOT_ADMINS are coordinators without a row, and cannot be removed.
+    """
+
+    __tablename__ = "coordinators"
+    __table_args__ = (sa.UniqueConstraint("team_id", "slack_user_id"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(SLACK_ID)
+    slack_user_id: Mapped[str] = mapped_column(SLACK_ID)
+    granted_by: Mapped[str] = mapped_column(SLACK_ID)
+    created_at: Mapped[datetime] = created_at_column()
 
 
 class OutboxMessage(Base):
