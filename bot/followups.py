@@ -42,6 +42,7 @@ from bot import audit, keys, mentorships, outbox
 from bot.at_risk import Streak, last_meetings, streaks
 from bot.cadence import PERIOD_WORDS
 from bot.config import Settings
+from bot.coordinators import coordinators_of, is_coordinator
 from bot.db.enums import CheckInStatus, EndReason, MentorshipStatus
 from bot.db.models import CheckIn, HelpRequest, Mentorship, OutboxMessage, Person
 from bot.home import queue_home_publish
@@ -247,14 +248,16 @@ def _tell(
     session: Session, settings: Settings, mentorship_id: int, since: datetime, now: datetime
 ) -> int:
     """DM each coordinator not told yet of this flag; 1 when someone was."""
+    mentorship = session.get(Mentorship, mentorship_id)
+    assert mentorship is not None
+    team = mentorship.team_id
     wanted = {
-        c: keys.once(Kind.AT_RISK, mentorship_id, since.isoformat(), c) for c in settings.admins
+        c: keys.once(Kind.AT_RISK, mentorship_id, since.isoformat(), c)
+        for c in coordinators_of(session, settings, team)
     }
     missing = sorted(c for c in wanted if wanted[c] not in _queued(session, wanted.values()))
     if not missing:
         return 0
-    mentorship = session.get(Mentorship, mentorship_id)
-    assert mentorship is not None
     mentor, mentee = _people(session, mentorship)
     run = streaks(session, [mentorship_id], mind_snooze=False).get(mentorship_id)
     alert = AtRiskAlert(
@@ -265,7 +268,6 @@ def _tell(
         started=mentorship.started_at.date(),
     )
     message = at_risk_alert(alert)
-    team = mentorship.team_id
     told = [c for c in missing if _dm_to(session, team, c, wanted[c], message, now)]
     if not told:
         return 0
@@ -397,7 +399,11 @@ def end_pair(
     freed, the mentee offered "Find a mentor". None when done; else why not, for the modal."""
     mentorship = _coordinators_pair(session, settings, actor, "end", mentorship_id, now, tell=False)
     if mentorship is None:
-        return COORDINATORS_ONLY if not settings.is_coordinator(actor.user_id) else PAIR_GONE
+        return (
+            COORDINATORS_ONLY
+            if not is_coordinator(session, settings, actor.team_id, actor.user_id)
+            else PAIR_GONE
+        )
     if not mentorships.end(session, mentorship, reason=EndReason.ENDED_BY_ADMIN, now=now):
         return PAIR_GONE
     session.execute(
@@ -542,7 +548,7 @@ def _allowed(
 ) -> bool:
     """Checked on every request: the buttons are only shown to coordinators, but anyone in
     the workspace can forge the payload."""
-    if settings.is_coordinator(actor.user_id):
+    if is_coordinator(session, settings, actor.team_id, actor.user_id):
         return True
     _refuse(session, actor, action, subject_id, now, "not a coordinator", subject=subject)
     if tell:
@@ -632,7 +638,8 @@ def _republish(
     session: Session, settings: Settings, team_id: str, cause: str, now: datetime
 ) -> int:
     """Queue a fresh App Home for each coordinator not yet shown this change; 1 if any was."""
-    wanted = {c: keys.once(Kind.HOME, team_id, c, cause) for c in settings.admins}
+    coordinators = coordinators_of(session, settings, team_id)
+    wanted = {c: keys.once(Kind.HOME, team_id, c, cause) for c in coordinators}
     queued = _queued(session, wanted.values())
     shown = 0
     for coordinator in sorted(c for c in wanted if wanted[c] not in queued):

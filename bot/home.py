@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import at_risk, goals, keys, outbox, term
 from bot.config import Settings
+from bot.coordinators import is_coordinator
 from bot.db.enums import CheckInStatus
 from bot.db.models import CheckIn, Mentorship, Person
 from bot.enrollment import active_mentorships, enrollment_of, profile_of
@@ -24,13 +25,13 @@ from bot.views.home import THANKS_SHOWN, HomeState, Partner, Thanks, home_view
 def home_state(
     session: Session, settings: Settings, *, team_id: str, user_id: str, now: datetime
 ) -> HomeState:
-    is_coordinator = settings.is_coordinator(user_id)
-    term_answers = term.answer_counts(session, team_id) if is_coordinator else None
-    board = at_risk.board(session, team_id) if is_coordinator else None
+    coordinates = is_coordinator(session, settings, team_id, user_id)
+    term_answers = term.answer_counts(session, team_id) if coordinates else None
+    board = at_risk.board(session, team_id) if coordinates else None
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
         return HomeState(
-            user_id=user_id, is_coordinator=is_coordinator, term_answers=term_answers, board=board
+            user_id=user_id, is_coordinator=coordinates, term_answers=term_answers, board=board
         )
     person = enrollment.person
     pairs = active_mentorships(session, person)
@@ -39,7 +40,7 @@ def home_state(
     notes, notes_count = thanks_for(session, person)
     return HomeState(
         user_id=user_id,
-        is_coordinator=is_coordinator,
+        is_coordinator=coordinates,
         profile=profile_of(enrollment, settings.timezone),
         status=enrollment.status,
         partners=partners,

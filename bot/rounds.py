@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, keys, mentorships, outbox
 from bot.config import Settings
+from bot.coordinators import is_coordinator
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, OPEN_REQUEST_STATUSES, RoundStatus
 from bot.db.models import (
     MatchRound,
@@ -546,7 +547,7 @@ def _refused(
     Every round action checks this here: the modal's buttons are only shown to
     coordinators, but a payload can be forged by anyone in the workspace.
     """
-    if settings.is_coordinator(act.actor):
+    if is_coordinator(session, settings, act.team_id, act.actor):
         return False
     refuse_member(
         session,

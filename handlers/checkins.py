@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import checkins
 from bot.checkins import Actor, Field, LogError, MeetingLog, Outcome, Result
+from bot.coordinators import coordinators_of
 from bot.db.enums import CheckInStatus
 from bot.deps import Deps
 from bot.text_input import row_id
@@ -63,7 +64,8 @@ def register(app: App) -> None:
 
 
 def _help_form(session: Session, checkin_id: int | None, *, deps: Deps, **common: Any) -> Result:
-    return checkins.help_form(session, checkin_id, coordinators=deps.settings.admins, **common)
+    everyone = coordinators_of(session, deps.settings, common["actor"].team_id)
+    return checkins.help_form(session, checkin_id, coordinators=everyone, **common)
 
 
 def _form(service: Callable[..., Result]) -> Callable[..., Result]:
@@ -179,14 +181,15 @@ def on_help_submitted(
     typed = _field(view, CheckinIds.HELP_BLOCK, CheckinIds.HELP_ACTION).get("value")
     try:
         with deps.uow() as uow:
+            actor = _actor(body)
             result = checkins.ask_help(
                 uow.session,
                 _checkin_of(view),
                 typed if isinstance(typed, str) else "",
-                actor=_actor(body),
+                actor=actor,
                 now=deps.clock(),
                 default_tz=deps.settings.timezone,
-                coordinators=deps.settings.admins,
+                coordinators=coordinators_of(uow.session, deps.settings, actor.team_id),
             )
     except LogError as error:
         ack(response_action="errors", errors={FIELD_BLOCKS[error.field]: error.message})

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import audit
 from bot.commands import COMMAND, Audience, available_to, parse
+from bot.coordinators import is_coordinator
 from bot.views.help import help_blocks, help_text
 from handlers import enrollment, find, goals, program, rounds
 from handlers.context import deps_of
@@ -22,7 +23,7 @@ REFUSAL = (
 
 
 def show_help(call: Invocation) -> None:
-    mine = available_to(call.deps.settings.is_coordinator(call.user_id))
+    mine = available_to(_coordinates(call))
     unknown = call.parsed.name if call.parsed.subcommand is None else None
     call.ack(
         response_type="ephemeral",
@@ -62,11 +63,7 @@ def on_mentor(
     sub = parsed.subcommand
     if route is None:
         show_help(call)
-    elif (
-        sub is not None
-        and sub.audience is Audience.COORDINATORS
-        and not deps.settings.is_coordinator(call.user_id)
-    ):
+    elif sub is not None and sub.audience is Audience.COORDINATORS and not _coordinates(call):
         ack(response_type="ephemeral", text=REFUSAL.format(usage=sub.usage))
         with deps.uow() as uow:
             audit.refused(
@@ -81,6 +78,11 @@ def on_mentor(
             )
     else:
         route(call)
+
+
+def _coordinates(call: Invocation) -> bool:
+    with call.deps.uow() as uow:
+        return is_coordinator(uow.session, call.deps.settings, call.team_id, call.user_id)
 
 
 def register(app: App) -> None:

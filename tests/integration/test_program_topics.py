@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.coordinators import is_coordinator
+from bot.db.models import Coordinator
 from bot.profile import DEFAULT_TOPICS
 from bot.programs import current_program
-from tests.integration.conftest import COORDINATOR, Rig
+from tests.integration.conftest import COORDINATOR, TEAM, Rig
 
 NEW_TOPIC = "Speech recognition"
+GRANTED = "U0GRANTED"
 
 
 def test_a_coordinator_lists_the_topics(rig: Rig) -> None:
@@ -66,3 +69,19 @@ def test_a_coordinator_sets_how_long_mentors_have_to_answer(rig: Rig) -> None:
     with rig.runtime.deps.sessions() as session:
         program = current_program(session, "T0001", datetime.now(UTC))
         assert program.request_expiry_hours == 5 * 24
+
+
+def test_someone_granted_the_right_in_the_database_is_a_coordinator_in_that_workspace_only(
+    rig: Rig,
+) -> None:
+    with rig.runtime.deps.uow() as uow:
+        uow.session.add(Coordinator(team_id=TEAM, slack_user_id=GRANTED, granted_by=COORDINATOR))
+
+    helped = rig.slack.slash_command(GRANTED, "help").json["text"]
+    added = rig.slack.slash_command(GRANTED, f"topics add {NEW_TOPIC}").json["text"]
+
+    assert "/mentor topics" in helped
+    assert f"Added *{NEW_TOPIC}*" in added
+    with rig.runtime.deps.sessions() as session:
+        assert is_coordinator(session, rig.settings, TEAM, GRANTED)
+        assert not is_coordinator(session, rig.settings, "T0ELSEWHERE", GRANTED)
