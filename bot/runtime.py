@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.config import Settings
@@ -25,9 +26,14 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    clock: Callable[[], datetime] = utcnow,
+    delivery_client: WebClient | None = None,
+) -> Runtime:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     deps = Deps(settings=settings, sessions=sessions, clock=clock)
-    sender = OutboxSender(make_delivery_client(settings), sessions, worker_id())
+    client = delivery_client or make_delivery_client(settings)
+    sender = OutboxSender(client, sessions, worker_id())
     return Runtime(deps=deps, engine=engine, sender=sender)

@@ -31,6 +31,8 @@ from slack_sdk.http_retry import (
     RetryState,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from sqlalchemy.orm import Session, sessionmaker
@@ -85,10 +87,15 @@ def make_interactive_client(settings: Settings) -> WebClient:
     return _client(settings, INTERACTIVE_TIMEOUT_S, handlers)
 
 
-def make_delivery_client(settings: Settings) -> WebClient:
+def make_delivery_client(
+    settings: Settings, retry_interval: RetryIntervalCalculator | None = None
+) -> WebClient:
+    """`retry_interval`: the wait before retrying a dropped connection or a 5xx
+    (slack_sdk's backoff, 0.5 s then 1 s, unless given; the tests pass a short one)."""
+    interval = retry_interval or BackoffRetryIntervalCalculator()
     handlers: list[RetryHandler] = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
     ]
     return _client(settings, DELIVERY_TIMEOUT_S, handlers)
 

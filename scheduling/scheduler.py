@@ -7,6 +7,7 @@ kept in the scheduler's memory that a restart could lose.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,7 +23,11 @@ DUE_JOB_ID = "due-work"
 TICK_SECONDS = 2.0
 
 
-def build_scheduler(runtime: Runtime) -> BaseScheduler:
+def build_scheduler(runtime: Runtime, woken: threading.Event | None = None) -> BaseScheduler:
+    """`woken` is set by a wake-up; one that lands while a tick runs makes it run again
+    at once (APScheduler would skip the early run of a job still running, so the
+    message just queued would wait a whole tick)."""
+    woken = woken or threading.Event()
     scheduler = BackgroundScheduler(
         timezone=UTC,
         # One run at a time; a late tick runs once, however late.
@@ -30,8 +35,12 @@ def build_scheduler(runtime: Runtime) -> BaseScheduler:
     )
 
     def tick() -> None:
+        woken.clear()
         try:
             run_due(runtime, runtime.deps.clock())
+            while woken.is_set():
+                woken.clear()
+                run_due(runtime, runtime.deps.clock())
         except Exception:  # a bad tick must not stop the clock
             log.exception("due work failed; the next tick tries again")
 
@@ -44,10 +53,12 @@ def build_scheduler(runtime: Runtime) -> BaseScheduler:
 def start_in_background(runtime: Runtime) -> BaseScheduler:
     # What a crashed predecessor on this host held goes out now, not after the lease.
     runtime.sender.release_dead(is_dead_here)
-    scheduler = build_scheduler(runtime)
+    woken = threading.Event()
+    scheduler = build_scheduler(runtime, woken)
     scheduler.start()
 
     def wake() -> None:
+        woken.set()
         job = scheduler.get_job(DUE_JOB_ID)
         if job is not None:
             job.modify(next_run_time=datetime.now(UTC))

@@ -4,8 +4,8 @@ Database fixtures (every storage test runs on both dialects):
 
 - ``db_url``: a migrated, empty database, parametrised "sqlite" / "postgresql".
   SQLite: a copy of a template migrated once per session. PostgreSQL: one
-  database per test run (``mentorbot_test_<random>``), emptied with TRUNCATE
-  before each test. The postgresql params carry the ``postgres`` marker.
+  database per test run (``mentorbot_test_<random>``), emptied before each test.
+  The postgresql params carry the ``postgres`` marker.
 - ``empty_db_url``: a database that exists but was never migrated (same params).
 - ``engine``, ``session_factory``, ``session``: built on ``db_url``.
 
@@ -90,27 +90,48 @@ def _postgres_server() -> Iterator[PostgresServer]:
 
 
 class _PostgresTestDatabase:
-    """The run's migrated database; `reset()` empties it between tests."""
+    """The run's migrated database; `reset()` empties it between tests.
+
+    DELETE in foreign-key order, then sequences back to 1: the same empty database
+    TRUNCATE ... RESTART IDENTITY gives, in a fifth of the time (TRUNCATE replaces
+    every table's files, which costs far more than deleting a test's few rows).
+    Autovacuum is off for these tables, so rows still come back from a scan in the
+    order they were written, as from TRUNCATE's fresh files (a vacuum would let new
+    rows fill earlier pages, and a test that forgot an ORDER BY would flake).
+    """
 
     def __init__(self, url: URL) -> None:
         self.url = url
         self._engine = make_engine(url)
+        tables = sa.MetaData()
+        tables.reflect(self._engine)
+        preparer = self._engine.dialect.identifier_preparer
         with self._engine.connect() as connection:
-            self._tables = connection.scalars(
+            sequences = connection.scalars(
                 sa.text(
-                    "SELECT quote_ident(tablename) FROM pg_tables "
-                    "WHERE schemaname = current_schema() AND tablename <> 'alembic_version' "
-                    "ORDER BY tablename"
+                    "SELECT sequence_name FROM information_schema.sequences "
+                    "WHERE sequence_schema = current_schema() ORDER BY sequence_name"
                 )
             ).all()
+        with self._engine.begin() as connection:
+            for table in tables.sorted_tables:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {preparer.quote(table.name)} SET (autovacuum_enabled = off)"
+                )
+        self._statements = [
+            *(
+                f"DELETE FROM {preparer.quote(table.name)}"
+                for table in reversed(tables.sorted_tables)
+                if table.name != "alembic_version"
+            ),
+            *(f"ALTER SEQUENCE {preparer.quote(name)} RESTART" for name in sequences),
+        ]
 
     def reset(self) -> None:
         with self._engine.begin() as connection:
             # Fail loudly instead of hanging if an earlier test leaked an open transaction.
             connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
-            connection.exec_driver_sql(
-                f"TRUNCATE TABLE {', '.join(self._tables)} RESTART IDENTITY CASCADE"
-            )
+            connection.exec_driver_sql("; ".join(self._statements))
 
     def dispose(self) -> None:
         self._engine.dispose()

@@ -6,21 +6,26 @@ what the bot sent from the emulator, which it reaches over real HTTP.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import func, select
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import ListenerPool, build_app
 from bot.config import Settings, load_settings
 from bot.db.models import OutboxMessage
+from bot.deps import utcnow
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_asgi, serving_in_thread
+from bot.slack import make_delivery_client
 from scheduling.due import DueReport, run_due
 
 BOT_TOKEN = "xoxb-test-token"
@@ -47,7 +52,7 @@ class Rig:
 
     def run_due(self, now: datetime | None = None) -> DueReport:
         self.settle()
-        return run_due(self.runtime, now or datetime.now(UTC))
+        return run_due(self.runtime, now or self.runtime.deps.clock())
 
     def count(self, model: Any) -> int:
         with self.runtime.deps.sessions() as session:
@@ -78,6 +83,74 @@ def rig_settings(emulator: SlackEmulator, db_url: str, **overrides: Any) -> Sett
     return load_settings(env_file=None, **(values | overrides))
 
 
+class _Mount:
+    """One HTTP server for the whole run, serving each test's own bot in turn.
+
+    Starting uvicorn is quick but stopping it is not (it polls for the exit flag and
+    then waits a fixed 0.1 s), about 0.2 s per test; so the server stays up and each
+    test mounts its freshly built app. Unmounting waits for the requests still in
+    flight, as stopping the server would.
+    """
+
+    def __init__(self) -> None:
+        self._app: ASGIApp | None = None
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self._app
+        assert app is not None, "a request reached the rig's server between tests"
+        with self._idle:
+            self._in_flight += 1
+        try:
+            await app(scope, receive, send)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def mount(self, app: ASGIApp) -> None:
+        self._app = app
+
+    def unmount(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+        self._app = None
+
+
+@pytest.fixture(scope="session")
+def _http() -> Iterator[tuple[_Mount, str]]:
+    mount = _Mount()
+    with serving_in_thread(mount) as base_url:  # type: ignore[arg-type]
+        yield mount, base_url
+
+
+# The delivery client's own retries of a 5xx keep their count, not their real-time
+# wait (0.5 s, then 1 s): the outbox's backoff under test is its own, in `not_before`.
+FAST_RETRIES = FixedValueRetryIntervalCalculator(0.01)
+
+
+def rig_runtime(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Runtime:
+    return build_runtime(
+        settings,
+        clock=clock,
+        delivery_client=make_delivery_client(settings, retry_interval=FAST_RETRIES),
+    )
+
+
+@pytest.fixture
+def rig_overrides() -> dict[str, Any]:
+    """Settings the rig's bot runs with beyond `rig_settings`' own; a test module that
+    needs others (a MENTORBOT_TIMEZONE, say) overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def rig_clock() -> Callable[[], datetime]:
+    """The bot's clock in the rig (what handlers read as now); a module may pin it."""
+    return utcnow
+
+
 @pytest.fixture
 def emulator() -> Iterator[SlackEmulator]:
     with SlackEmulator(tokens=[BOT_TOKEN]) as running:
@@ -85,21 +158,29 @@ def emulator() -> Iterator[SlackEmulator]:
 
 
 @pytest.fixture
-def rig(emulator: SlackEmulator, db_url: str) -> Iterator[Rig]:
-    runtime = build_runtime(rig_settings(emulator, db_url))
+def rig(
+    emulator: SlackEmulator,
+    db_url: str,
+    _http: tuple[_Mount, str],
+    rig_overrides: dict[str, Any],
+    rig_clock: Callable[[], datetime],
+) -> Iterator[Rig]:
+    mount, base_url = _http
+    runtime = rig_runtime(rig_settings(emulator, db_url, **rig_overrides), rig_clock)
     app = build_app(runtime.deps)
-    with serving_in_thread(
-        build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
-    ) as base_url:
-        driver = SlackDriver(
-            f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
-        )
-        emulator.clear()  # start each test from what the test itself caused
+    listeners: ListenerPool = app.listener_runner.listener_executor
+    mount.mount(build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET))
+    driver = SlackDriver(
+        f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
+    )
+    emulator.clear()  # start each test from what the test itself caused
+    try:
         yield Rig(
-            emulator=emulator,
-            slack=driver,
-            runtime=runtime,
-            base_url=base_url,
-            listeners=app.listener_runner.listener_executor,
+            emulator=emulator, slack=driver, runtime=runtime, base_url=base_url, listeners=listeners
         )
-    runtime.close()
+    finally:
+        mount.unmount()
+        # No listener of this test may write into the next test's database.
+        listeners.wait_idle(10)
+        listeners.shutdown(wait=True)
+        runtime.close()
