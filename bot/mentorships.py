@@ -28,9 +28,6 @@ from bot.people import workday_of
 from bot.transitions import move
 from bot.views.mentorships import intro_message
 
-# Where a person's zone is unknown here (no Settings in reach); the due-work job
-# recomputes every later check-in with MENTORBOT_TIMEZONE (bot/checkins).
-UNKNOWN_ZONE = "UTC"
 TERM = relativedelta(months=6)  # a term, when the program has no end date (or it has passed)
 
 
@@ -43,8 +40,12 @@ def start(
     score: float | None,
     reasons: list[str],
     now: datetime,
+    default_tz: str,
 ) -> Mentorship | None:
-    """Pair them if the mentor has a free slot (None if not), and introduce them."""
+    """Pair them if the mentor has a free slot (None if not), and introduce them.
+
+    `default_tz` (MENTORBOT_TIMEZONE) stands for a zone Slack never told us, so the first
+    check-in is aimed where the due-work job will count it (bot/checkins)."""
     try:
         with session.begin_nested():
             session.execute(
@@ -57,7 +58,7 @@ def start(
     mentee_enrollment = enrollment_in(session, program.id, mentee.id)
     cadence = (mentee_enrollment.cadence if mentee_enrollment else None) or program.default_cadence
     # The first check-in starts at the earlier of the two prompt times (bot/checkins).
-    pair = [workday_of(mentor, UNKNOWN_ZONE), workday_of(mentee, UNKNOWN_ZONE)]
+    pair = [workday_of(mentor, default_tz), workday_of(mentee, default_tz)]
     mentorship = Mentorship(
         team_id=program.team_id,
         program_id=program.id,
@@ -68,16 +69,16 @@ def start(
         started_at=now,
         match_score=score,
         match_reasons=reasons,
-        next_checkin_at=pair_due(now, cadence, 1, mentee.tz or UNKNOWN_ZONE, pair),
-        term_ends_on=first_term_end(now, program.ends_on, mentee.tz or UNKNOWN_ZONE),
+        next_checkin_at=pair_due(now, cadence, 1, pair[1].tz, pair),
+        term_ends_on=first_term_end(now, program.ends_on, pair[1].tz),
         created_at=now,
     )
     session.add(mentorship)
     session.flush()
     if mentee_enrollment is not None:
         mentee_enrollment.waiting_since = None
-    _introduce(session, mentorship, mentor, mentee, mentee_enrollment, now)
-    calendar.kickoff(session, mentorship, mentor, mentee, now=now, default_tz=UNKNOWN_ZONE)
+    _introduce(session, mentorship, mentor, mentee, mentee_enrollment, pair[1].tz, now)
+    calendar.kickoff(session, mentorship, mentor, mentee, now=now, default_tz=default_tz)
     return mentorship
 
 
@@ -203,6 +204,7 @@ def _introduce(
     mentor: Person,
     mentee: Person,
     mentee_enrollment: Enrollment | None,
+    mentee_tz: str,
     now: datetime,
 ) -> None:
     """One group DM with both of them and the bot, proposing the kickoff agenda."""
@@ -214,7 +216,7 @@ def _introduce(
         meeting_format=mentee_enrollment.meeting_format if mentee_enrollment else None,
         # The calendar day, not the instant: a far-east partner's morning is the day before in UTC.
         first_checkin=day_label(
-            period_day(mentorship.started_at, mentorship.cadence, 1, mentee.tz or UNKNOWN_ZONE)
+            period_day(mentorship.started_at, mentorship.cadence, 1, mentee_tz)
         ),
         mentee_goals=(mentee_enrollment.goals or "") if mentee_enrollment else "",
         reasons=list(mentorship.match_reasons or []),

@@ -235,7 +235,9 @@ def _is_addressee(
     return False
 
 
-def accept(session: Session, request_id: int, *, actor_user_id: str, now: datetime) -> Outcome:
+def accept(
+    session: Session, request_id: int, *, actor_user_id: str, now: datetime, default_tz: str
+) -> Outcome:
     request = session.get(MentorshipRequest, request_id)
     if request is None:
         return Outcome(Answer.ALREADY_ANSWERED)
@@ -259,6 +261,7 @@ def accept(session: Session, request_id: int, *, actor_user_id: str, now: dateti
         score=request.score,
         reasons=list(request.reasons or []),
         now=now,
+        default_tz=default_tz,
     )
     if mentorship is None:
         savepoint.rollback()

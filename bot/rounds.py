@@ -246,7 +246,9 @@ def _check_pair(
     return page.items[0] if page.items else None
 
 
-def approve(session: Session, proposal: MatchRound, *, coordinator: str, now: datetime) -> Approved:
+def approve(
+    session: Session, proposal: MatchRound, *, coordinator: str, now: datetime, default_tz: str
+) -> Approved:
     """Start every kept pair; a mentor who filled up since the proposal is skipped.
 
     The round moves to APPROVED first, guarded: of two coordinators approving at once,
@@ -280,6 +282,7 @@ def approve(session: Session, proposal: MatchRound, *, coordinator: str, now: da
             score=pair.score,
             reasons=list(pair.reasons or []),
             now=now,
+            default_tz=default_tz,
         )
         if mentorship is None:
             skipped.append(mentor.display_name)
@@ -502,7 +505,9 @@ def approve_round(
         return None
     try:
         with session.begin_nested():  # a refused approval leaves no half-started round
-            result = approve(session, proposal, coordinator=act.actor, now=now)
+            result = approve(
+                session, proposal, coordinator=act.actor, now=now, default_tz=settings.timezone
+            )
         text = approved_text(result.started, result.skipped)
         key = keys.once(Kind.ROUND_OUTCOME, proposal.id, "approved")
     except RoundError as exc:

@@ -41,7 +41,11 @@ def on_accept(
             outcome = _unreadable(deps, uow, body, action.get("value"))
         else:
             outcome = requests.accept(
-                uow.session, request_id, actor_user_id=actor, now=deps.clock()
+                uow.session,
+                request_id,
+                actor_user_id=actor,
+                now=deps.clock(),
+                default_tz=deps.settings.timezone,
             )
     _answered(deps, outcome, respond)
 

@@ -52,7 +52,14 @@ def pair(rig: Rig, kickoff: datetime = KICKOFF) -> int:
         people = {p.slack_user_id: p for p in session.scalars(select(Person))}
         program = current_program(session, TEAM, kickoff)
         mentorship = mentorships.start(
-            session, program, people[BEN], people[ANA], score=None, reasons=[], now=kickoff
+            session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=kickoff,
+            default_tz=rig.settings.timezone,
         )
         assert mentorship is not None
         mentorship_id = mentorship.id

@@ -36,7 +36,14 @@ def pair(rig: Rig, mentor: str, mentee: str) -> None:
         program = current_program(session, TEAM, now)
         people = {p.slack_user_id: p for p in session.scalars(select(Person))}
         made = start_mentorship(
-            session, program, people[mentor], people[mentee], score=None, reasons=[], now=now
+            session,
+            program,
+            people[mentor],
+            people[mentee],
+            score=None,
+            reasons=[],
+            now=now,
+            default_tz=rig.settings.timezone,
         )
         assert made is not None
         session.commit()
@@ -321,7 +328,13 @@ def test_a_mentee_who_left_cannot_be_accepted_and_the_mentors_dm_says_so(rig: Ri
     rig.run_due()
     with rig.runtime.deps.sessions() as session:  # a click from a stale copy of the DM
         first = session.scalar(select(MentorshipRequest.id).order_by(MentorshipRequest.id))
-        late = accept(session, first, actor_user_id=BAR, now=datetime.now(UTC))
+        late = accept(
+            session,
+            first,
+            actor_user_id=BAR,
+            now=datetime.now(UTC),
+            default_tz=rig.settings.timezone,
+        )
         session.commit()
     assert late.answer is Answer.ALREADY_ANSWERED
 

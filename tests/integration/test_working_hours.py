@@ -78,7 +78,14 @@ def pair(rig: Rig) -> None:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, KICKOFF)
         started = mentorships.start(
-            uow.session, program, people[BEN], people[ANA], score=None, reasons=[], now=KICKOFF
+            uow.session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=KICKOFF,
+            default_tz=rig.settings.timezone,
         )
         assert started is not None
     rig.run_due(KICKOFF)

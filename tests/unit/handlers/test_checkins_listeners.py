@@ -36,7 +36,14 @@ def checkin(deps: Deps) -> int:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, kickoff)
         mentorships.start(
-            uow.session, program, people[BEN], people[ANA], score=None, reasons=[], now=kickoff
+            uow.session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=kickoff,
+            default_tz=deps.settings.timezone,
         )
     with deps.uow() as uow:
         checkins.prompt_due(uow.session, datetime.now(UTC), default_tz="UTC")
@@ -57,7 +64,9 @@ def help_view(checkin_id: object, text: str = "") -> dict[str, Any]:
 def queued_to(deps: Deps, user: str) -> list[OutboxMessage]:
     with deps.sessions() as session:
         return [
-            m for m in session.scalars(select(OutboxMessage)) if m.payload.get("channel") == user
+            m
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+            if m.payload.get("channel") == user
         ]
 
 
