@@ -39,7 +39,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, calendar, followups, keys, mentorships, outbox
+from bot import audit, calendar, followups, home, keys, mentorships, outbox
 from bot import goals as pair_goals  # `goals` is a local name here (the prompt's text)
 from bot.cadence import (
     PERIOD_WORDS,
@@ -49,6 +49,7 @@ from bot.cadence import (
     period_day,
     periods_after,
 )
+from bot.config import Settings
 from bot.db.enums import CheckInStatus, GoalStatus, MentorshipStatus, OutboxStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
@@ -408,10 +409,11 @@ def log_meeting(
     *,
     actor: Actor,
     now: datetime,
-    default_tz: str,
+    settings: Settings,
 ) -> Result:
-    """Record the meeting for the pair (once), keep the logger's private notes, and
-    rewrite both prompts. Raises LogError for a date or rating that cannot be right."""
+    """Record the meeting for the pair (once), keep the logger's private notes, rewrite
+    both prompts and both Homes. Raises LogError for a date or rating that cannot be right."""
+    default_tz = settings.timezone
     found = _context(session, checkin_id, actor, "checkin.log", now, default_tz)
     if isinstance(found, Result):
         return found
@@ -447,6 +449,7 @@ def log_meeting(
         partner_user_id=found.me.slack_user_id, met_on=day, thanks=thanks
     )
     _rewrite_prompts(session, found, mine, theirs, now)
+    home.refresh_pair(session, settings, found.mentorship, cause=f"met:{found.checkin.id}", now=now)
     _audit(session, found, "checkin.met", now, {"usefulness": usefulness})
     return Result(Outcome.LOGGED)
 

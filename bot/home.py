@@ -119,3 +119,21 @@ def queue_home_publish(
         payload={"user_id": user_id, "view": home_view(state).to_dict()},
         not_before=now,
     )
+
+
+def refresh_pair(
+    session: Session, settings: Settings, mentorship: Mentorship, *, cause: str, now: datetime
+) -> None:
+    """Queue a fresh Home for both of a pair (a meeting logged, their cadence changed), so
+    neither has to reopen the tab to see it; `cause` names the change, once per pair."""
+    for person_id in (mentorship.mentor_id, mentorship.mentee_id):
+        person = session.get(Person, person_id)
+        assert person is not None
+        queue_home_publish(
+            session,
+            settings,
+            team_id=mentorship.team_id,
+            user_id=person.slack_user_id,
+            cause=f"{cause}:{mentorship.id}",
+            now=now,
+        )

@@ -137,7 +137,7 @@ def on_log_submitted(
                 read_log(view),
                 actor=_actor(body),
                 now=deps.clock(),
-                default_tz=deps.settings.timezone,
+                settings=deps.settings,
             )
     except LogError as error:
         ack(response_action="errors", errors={FIELD_BLOCKS[error.field]: error.message})

@@ -50,6 +50,7 @@ def pair(rig: Rig, mentor: str, mentee: str, kickoff: datetime) -> int:
             score=None,
             reasons=[],
             now=kickoff,
+            default_tz=rig.settings.timezone,
         )
         assert started is not None
         return started.id
@@ -62,7 +63,7 @@ def home(rig: Rig, user: str) -> dict[str, Any]:
     assert rig.slack.app_home_opened(user).status == 200
     rig.wait_queued(queued + 1)
     rig.run_due()
-    [publish] = rig.emulator.calls("views.publish")
+    *_, publish = [c for c in rig.emulator.calls("views.publish") if c.args["user_id"] == user]
     assert publish.ok
     view = publish.args["view"]
     assert validate_view(view) == []
@@ -135,6 +136,27 @@ def test_a_logged_meeting_shows_on_both_homes_and_the_thanks_on_the_mentors(rig:
     assert thanks is not None
     assert ">Thanks for the &lt;paper&gt; tips!" in thanks and f"— <@{ANA}>, {when}" in thanks
     assert block_text(anas, HomeIds.THANKS_BLOCK) is None  # the notes are the mentor's
+
+
+def test_a_logged_meeting_redraws_both_homes_without_either_reopening_the_tab(
+    rig: Rig,
+) -> None:
+    now = datetime.now(UTC)
+    pair(rig, BEN, ANA, now - timedelta(days=20))
+    rig.run_due(now)
+    rig.run_due(now + timedelta(days=4))
+    home(rig, BEN)  # Ben looked at his Home before the meeting was logged
+    assert "no meeting logged yet" in str(rig.emulator.home_view(BEN))
+    rig.emulator.clear()
+
+    log_meeting(rig, ANA)
+    rig.run_due()
+
+    published = [c.args["user_id"] for c in rig.emulator.calls("views.publish") if c.ok]
+    assert sorted(published) == [ANA, BEN]
+    for user, partner in ((BEN, ANA), (ANA, BEN)):
+        shown = block_text(rig.emulator.home_view(user) or {"blocks": []}, HomeIds.MEETINGS_BLOCK)
+        assert f"<@{partner}>" in (shown or "") and "1 meeting so far" in (shown or "")
 
 
 def test_meetings_are_counted_and_the_latest_day_shown_skips_and_misses_left_out(
