@@ -105,6 +105,33 @@ def periods_after(start: date, cadence: Cadence, periods: int) -> date:
     return _weekday_on_or_after(start + _PERIOD[cadence] * periods)
 
 
+Anchor = tuple[int, date]  # (period, day): check-in `period` falls on `day`
+
+
+def anchored_day(
+    period: int, cadence: Cadence, kickoff: date, anchors: Sequence[Anchor | None]
+) -> date:
+    """The day of check-in `period` (1, 2, …) on a pair's calendar.
+
+    Counted from the latest anchor at or before `period` (a move of one check-in, a
+    change of cadence: each re-anchors the schedule from its period on, at the pair's
+    current `cadence`), or from the `kickoff` day when none is; off a weekend to the
+    Monday. The anchor with the higher period wins; on a tie the later in `anchors`.
+    """
+    if period < 1:
+        raise ValueError("periods are counted from 1")
+    best: Anchor | None = None
+    for anchor in anchors:
+        if anchor is not None and anchor[0] <= period and (best is None or anchor[0] >= best[0]):
+            best = anchor
+    if best is None:
+        return periods_after(kickoff, cadence, period)
+    anchor_period, anchor_day = best
+    if period == anchor_period:
+        return anchor_day
+    return periods_after(anchor_day, cadence, period - anchor_period)
+
+
 def one_period_later(day: date, cadence: Cadence) -> date:
     """`day` plus one cadence period, weekend or not: where a period that starts on `day` ends."""
     return day + _PERIOD[cadence]

@@ -22,6 +22,8 @@ for both of the pair, until another move. `checkins.moved_to` is that anchor; th
 pair's `next_checkin_at` moves with a conditional UPDATE on the value read, so a move
 and a due-work tick, or two moves at once, cannot both win. The partner is told by DM
 (in their working hours) and both prompts say where the meeting went, buttons kept.
+A change of cadence (bot/pace) re-anchors the same way, on `mentorships.anchor_period`
+and `anchor_on`; of the two anchors, the one with the later period rules.
 
 "Need help" sends what the person wrote (optional, clipped to HELP_MAX) to every
 coordinator (`MENTORBOT_ADMINS`) by DM, names the pair, never tells the partner, and
@@ -44,10 +46,9 @@ from bot import goals as pair_goals  # `goals` is a local name here (the prompt'
 from bot.cadence import (
     PERIOD_WORDS,
     Workday,
+    anchored_day,
     day_label,
     one_period_later,
-    period_day,
-    periods_after,
 )
 from bot.config import Settings
 from bot.db.enums import CheckInStatus, GoalStatus, MentorshipStatus, OutboxStatus
@@ -105,15 +106,12 @@ class _Pair:
         return self.mentee_day.tz  # periods are counted on the mentee's calendar
 
     def day(self, period: int) -> date:
-        """The calendar day of check-in `period`: from the kickoff, or from the latest move
-        at or before it (see the module's docstring)."""
+        """The calendar day of check-in `period`: from the kickoff, or from the latest anchor
+        at or before it, a move or a change of cadence (see the module's docstring)."""
         m = self.mentorship
-        if self.moved is None or period < self.moved[0]:
-            return period_day(m.started_at, m.cadence, period, self.anchor_tz)
-        moved_period, moved_day = self.moved
-        if period == moved_period:
-            return moved_day
-        return periods_after(moved_day, m.cadence, period - moved_period)
+        kickoff = m.started_at.astimezone(self.mentee_day.zone).date()
+        paced = (m.anchor_period, m.anchor_on) if m.anchor_on and m.anchor_period else None
+        return anchored_day(period, m.cadence, kickoff, (paced, self.moved))
 
     def due(self, period: int) -> datetime:
         """When check-in `period` starts: the earlier of the two prompt times that day."""
@@ -166,6 +164,14 @@ def _pair(session: Session, mentorship: Mentorship, default_tz: str) -> _Pair:
         workday_of(mentee, default_tz),
         moved=(moved.period, moved.moved_to) if moved else None,
     )
+
+
+Schedule = _Pair  # what other flows may read of a pair: `.day(n)`, `.due(n)`, their hours
+
+
+def schedule(session: Session, mentorship: Mentorship, *, default_tz: str) -> Schedule:
+    """The pair's check-in calendar as the due-work job reads it."""
+    return _pair(session, mentorship, default_tz)
 
 
 def hours_changed(session: Session, person: Person, *, default_tz: str) -> int:

@@ -57,7 +57,12 @@ def _partner(mentorship: Mentorship, me: Person, last_met: date | None, meetings
     mine = mentorship.mentee_id == me.id  # they mentor me
     other = mentorship.mentor if mine else mentorship.mentee
     return Partner(
-        user_id=other.slack_user_id, is_my_mentor=mine, last_met=last_met, meetings=meetings
+        user_id=other.slack_user_id,
+        is_my_mentor=mine,
+        last_met=last_met,
+        meetings=meetings,
+        mentorship_id=mentorship.id,
+        cadence=mentorship.cadence,
     )
 
 

@@ -60,6 +60,8 @@ class Kind(StrEnum):
     PAIR_PAUSED = "pair-paused"  # the two told a coordinator paused or resumed them
     PAIR_ENDED = "pair-ended"  # the two told a coordinator ended their pair: once each
     BOARD_NOTICE = "board-notice"  # a coordinator told what their Home click did
+    # a pair's pace (bot/pace)
+    PACE_CHANGED = "pace-changed"  # the partner told the other changed how often they meet
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

@@ -20,6 +20,7 @@ from handlers import (
     goals,
     home,
     middleware,
+    pace,
     requests,
     rounds,
     term,
@@ -33,5 +34,16 @@ def register(app: App, deps: Deps) -> None:
     app.event("app_home_opened")(home.on_home_opened)
     app.event("message")(direct_messages.on_message)
     commands.register(app)
-    for flow in (enrollment, find, requests, rounds, checkins, term, goals, calendar, followups):
+    for flow in (
+        enrollment,
+        find,
+        requests,
+        rounds,
+        checkins,
+        term,
+        goals,
+        calendar,
+        followups,
+        pace,
+    ):
         flow.register(app)

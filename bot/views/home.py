@@ -18,11 +18,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.commands import COMMAND
-from bot.db.enums import EnrollmentRole, EnrollmentStatus
+from bot.db.enums import Cadence, EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
 from bot.views.followups import Board, board_blocks
 from bot.views.goals import PairGoals, pair_goals_section
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
+from bot.views.pace import pace_row
 from bot.views.term import TermCounts, coordinator_block
 from bot.views.text import excerpt
 
@@ -51,6 +52,8 @@ class Partner:
     is_my_mentor: bool  # False: I mentor them
     last_met: date | None = None  # the latest meeting logged by either of the pair
     meetings: int = 0  # meetings logged so far
+    mentorship_id: int | None = None  # for the pair's own buttons (its pace)
+    cadence: Cadence | None = None  # how often the pair checks in
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,11 @@ def _member_blocks(state: HomeState) -> list[Block]:
             )
         )
     blocks += [pair_goals_section(pair) for pair in state.pair_goals]
+    blocks += [
+        pace_row(p.mentorship_id, p.user_id, p.cadence)
+        for p in state.partners
+        if p.mentorship_id is not None and p.cadence is not None
+    ]
     if state.thanks:
         blocks.append(
             SectionBlock(
