@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.integration.test_cli import _mentorbot
 
 
-def test_the_demo_walks_a_mentee_from_home_tab_to_introduction_without_slack(
+def test_the_demo_walks_a_pair_from_home_tab_to_introduction_and_a_logged_check_in(
     tmp_path: Path,
 ) -> None:
     result = _mentorbot("demo", cwd=tmp_path)
@@ -20,11 +20,22 @@ def test_the_demo_walks_a_mentee_from_home_tab_to_introduction_without_slack(
         "Ben receives Ana's request",
         "Ben accepts; Ana and Ben get an introduction",
         "Ana's Home tab now",
+        "Two weeks on, Ana's check-in prompt",
+        "Two weeks on, Ben's check-in prompt",
+        "Ana clicks We met",
+        "Ana saved it; Ben's prompt now says so (one log counts for both)",
+        "Ben's Home tab, redrawn",
     ):
         assert f"== {step} ==" in out
     assert "[Join the program]" in out
     assert "[Accept]  [Decline]" in out
     assert "kickoff agenda" in out
     assert "Your mentor: @Ben" in out
+    prompts = out.split("check-in prompt ==")[1:]
+    assert len(prompts) == 2
+    assert all("[We met]  [Reschedule]  [Skip this time]  [Need help]" in p for p in prompts)
+    assert "When did you meet?" in out  # the modal Ana submitted through the endpoint
+    assert "@Ana logged your check-in on" in out and "reading list" in out
+    assert "@Ana (your mentee): last met" in out and "1 meeting so far" in out
     assert ", 0 refused." in out
     assert "INFO" not in out + result.stderr  # the walk-through, not server logs
