@@ -4,7 +4,8 @@ Database fixtures (every storage test runs on both dialects):
 
 - ``db_url``: a migrated, empty database, parametrised "sqlite" / "postgresql".
   SQLite: a copy of a template migrated once per session. PostgreSQL: one
-  database per test run (``mentorbot_test_<random>``), emptied before each test.
+  database per test run, per xdist worker (``mentorbot_test_<random>``), emptied
+  before each test.
   The postgresql params carry the ``postgres`` marker.
 - ``empty_db_url``: a database that exists but was never migrated (same params).
 - ``engine``, ``session_factory``, ``session``: built on ``db_url``.

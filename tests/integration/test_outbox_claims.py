@@ -47,10 +47,10 @@ def _dead_pid() -> int:
 def test_a_sender_slower_than_the_lease_keeps_its_claim_so_nobody_sends_twice(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(outbox, "CLAIM_LEASE", timedelta(seconds=1))
-    monkeypatch.setattr(outbox, "RENEW_EVERY", timedelta(seconds=0.125))
+    monkeypatch.setattr(outbox, "CLAIM_LEASE", timedelta(seconds=2))
+    monkeypatch.setattr(outbox, "RENEW_EVERY", timedelta(seconds=0.25))
     _queue(rig, "slow one")
-    rig.emulator.slow("chat.postMessage", seconds=2.5)  # more than two leases long
+    rig.emulator.slow("chat.postMessage", seconds=5)  # more than two leases long
     slow, eager = (
         OutboxSender(make_delivery_client(rig.settings), rig.runtime.deps.sessions, name)
         for name in ("slow", "eager")
