@@ -8,6 +8,7 @@ Angeles = 17:00 UTC for Ben). The bot's clock is pinned; each test sets it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -426,3 +427,47 @@ def test_a_paused_pair_is_told_to_change_it_once_it_resumes(rig: Rig, clock: Clo
 
     assert "paused" in str(answer.json["view"])
     assert mentorship(rig).cadence is Cadence.BIWEEKLY
+
+
+def test_two_changes_at_once_leave_one_pace_and_a_schedule_that_matches_it(
+    rig: Rig, clock: Clock
+) -> None:
+    prompted_period_1(rig, clock)
+    open_form(rig, ANA)
+    open_form(rig, BEN)
+    barrier = threading.Barrier(2)
+    answers: dict[str, Any] = {}
+
+    def change(user: str, cadence: Cadence) -> None:
+        barrier.wait()
+        answers[user] = choose(rig, user, cadence)
+
+    threads = [
+        threading.Thread(target=change, args=(ANA, Cadence.WEEKLY)),
+        threading.Thread(target=change, args=(BEN, Cadence.MONTHLY)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    done = [u for u, a in answers.items() if a.json["response_action"] == "update"]
+    turned_away = [u for u, a in answers.items() if a.json["response_action"] == "errors"]
+    assert sorted(done + turned_away) == [ANA, BEN] and done
+    found = mentorship(rig)
+    expected = {
+        Cadence.WEEKLY: datetime(2030, 3, 25, 9, 0, tzinfo=UTC),
+        Cadence.MONTHLY: datetime(2030, 4, 18, 8, 0, tzinfo=UTC),
+    }
+    assert found.next_checkin_at == expected[found.cadence]
+    with rig.runtime.deps.sessions() as session:
+        changes = session.scalars(
+            select(AuditEntry.detail)
+            .where(AuditEntry.action == "pace.changed")
+            .order_by(AuditEntry.id)
+        ).all()
+        told = session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.idempotency_key.like("pace-changed%"))
+        ).all()
+    assert len(changes) == len(done) == len(told)
+    assert changes[-1]["to"] == found.cadence.value
