@@ -33,6 +33,8 @@ class Call:
 
     @property
     def ok(self) -> bool:
+        if not self.response:  # a plain-text answer (an upload URL's): the status says it
+            return self.status == 200
         return self.status == 200 and self.response.get("ok") is True
 
     @property

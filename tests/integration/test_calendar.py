@@ -54,7 +54,14 @@ def pair(rig: Rig, mentor: str = BEN, kickoff: datetime = KICKOFF) -> None:
         people = {p.slack_user_id: p for p in session.scalars(select(Person))}
         program = current_program(session, TEAM, kickoff)
         started = mentorships.start(
-            session, program, people[mentor], people[ANA], score=None, reasons=[], now=kickoff
+            session,
+            program,
+            people[mentor],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=kickoff,
+            default_tz="UTC",
         )
         assert started is not None
 

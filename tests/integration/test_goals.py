@@ -81,7 +81,14 @@ def paired(rig: Rig) -> int:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, KICKOFF)
         mentorship = mentorships.start(
-            uow.session, program, people[BEN], people[ANA], score=None, reasons=[], now=KICKOFF
+            uow.session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=KICKOFF,
+            default_tz="UTC",
         )
         assert mentorship is not None
         mentorship_id = mentorship.id
@@ -446,7 +453,14 @@ def test_a_goal_of_another_pair_in_the_form_is_refused_even_from_the_pair(
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, KICKOFF)
         other = mentorships.start(
-            uow.session, program, people[DOV], people[CARA], score=None, reasons=[], now=KICKOFF
+            uow.session,
+            program,
+            people[DOV],
+            people[CARA],
+            score=None,
+            reasons=[],
+            now=KICKOFF,
+            default_tz="UTC",
         )
         assert other is not None
         uow.session.add(Goal(mentorship_id=other.id, title="Cara's own goal", created_at=KICKOFF))

@@ -59,7 +59,14 @@ def pair(rig: Rig, kickoff: datetime = KICKOFF, *, program_ends: date | None = N
         program = current_program(session, TEAM, kickoff)
         program.ends_on = program_ends
         mentorship = mentorships.start(
-            session, program, people[BEN], people[ANA], score=None, reasons=[], now=kickoff
+            session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=kickoff,
+            default_tz="UTC",
         )
         assert mentorship is not None
         mentorship_id = mentorship.id

@@ -32,7 +32,14 @@ def checkin(deps: Deps) -> int:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, kickoff)
         mentorships.start(
-            uow.session, program, people[BEN], people[ANA], score=None, reasons=[], now=kickoff
+            uow.session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=kickoff,
+            default_tz="UTC",
         )
     with deps.uow() as uow:
         checkins.prompt_due(uow.session, datetime.now(UTC), default_tz="UTC")

@@ -52,7 +52,14 @@ def pair(staffed: Deps) -> int:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, kickoff)
         made = mentorships.start(
-            uow.session, program, people[BEN], people[ANA], score=None, reasons=[], now=kickoff
+            uow.session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=kickoff,
+            default_tz="UTC",
         )
         assert made is not None
         mentorship_id = made.id

@@ -47,7 +47,14 @@ def pair(deps: Deps) -> int:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, kickoff)
         started = mentorships.start(
-            uow.session, program, people[BEN], people[ANA], score=None, reasons=[], now=kickoff
+            uow.session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=kickoff,
+            default_tz="UTC",
         )
         assert started is not None
         return started.id
