@@ -22,6 +22,7 @@ from bot import audit, keys, outbox
 from bot.db.enums import (
     OPEN_MENTORSHIP_STATUSES,
     OPEN_REQUEST_STATUSES,
+    EndReason,
     EnrollmentStatus,
     RequestStatus,
 )
@@ -302,8 +303,9 @@ def searcher(session: Session, spec: Search, team_id: str, user_id: str) -> tupl
 def check_pick(session: Session, program: Program, mentee: Person, mentor_id: int) -> Enrollment:
     """The pick's enrollment, if the modal could have offered them; PickRefused if not.
 
-    Suggestions never include oneself, a non-mentor, a current mentor, or someone who
-    already said no to this mentee: such a pick comes from a forged payload.
+    Suggestions never include oneself, a non-mentor, a current mentor, someone who
+    already said no to this mentee, or a mentor the pair parted from by a rematch: such a
+    pick comes from a forged payload.
     """
     enrollment = enrollment_in(session, program.id, mentor_id)
     if mentor_id == mentee.id or enrollment is None or enrollment.role not in MENTOR_ROLES:
@@ -317,6 +319,15 @@ def check_pick(session: Session, program: Program, mentee: Person, mentor_id: in
     )
     if said_no is not None:
         raise PickRefused("a pick who already declined this mentee", mentor_id)
+    parted = session.scalar(
+        select(Mentorship.id).where(
+            Mentorship.mentee_id == mentee.id,
+            Mentorship.mentor_id == mentor_id,
+            Mentorship.end_reason == EndReason.REMATCHED,
+        )
+    )
+    if parted is not None:
+        raise PickRefused("a pick this mentee parted from by a rematch", mentor_id)
     paired = session.scalar(
         select(Mentorship.id).where(
             Mentorship.mentee_id == mentee.id,
@@ -363,6 +374,7 @@ def _search(
         shown_counts=_spoken_for(session, program, people, mentee.id, now),
         query=spec.query or None,
         history=people.history,
+        parted=people.parted,
     )
     if spec.offset == 0:
         _remember_shown(session, program, mentee, page.items, now)
@@ -404,6 +416,7 @@ def choices_for(
             exclude=others,
             query=spec.query or None,
             history=people.history,
+            parted=people.parted,
         )
         explained = {item.mentor_key: item for item in page.items}
     choices, gone = [], []
@@ -545,6 +558,7 @@ def notify_waiting(session: Session, pools: PoolCache, now: datetime) -> int:
                 exclude=_not_again(session, enrollment.person_id),
                 shown_counts=people.pending_asks,
                 history=people.history,
+                parted=people.parted,
             )
             if not page.items or page.items[0].crowded:
                 continue

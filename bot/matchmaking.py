@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import matching
-from bot.db.enums import EnrollmentStatus, ExperienceLevel, RequestStatus
+from bot.db.enums import EndReason, EnrollmentStatus, ExperienceLevel, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.matching import Candidate, Weights, reporting_chain
 from bot.profile import MENTEE_ROLES, MENTOR_ROLES
@@ -34,6 +34,9 @@ class ProgramPeople:
     mentors: dict[int, Candidate]
     history: frozenset[tuple[int, int]]  # (mentee person id, mentor person id) ever paired
     pending_asks: Counter[int]  # mentor person id -> open requests waiting on them
+    # (mentee, mentor) pairs that ended by a rematch: never proposed again, even where the
+    # program allows repeat pairs (one of the two asked to part).
+    parted: frozenset[tuple[int, int]] = frozenset()
 
 
 def utc_offset_minutes(tz: str | None, now: datetime) -> int:
@@ -50,12 +53,16 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
         .where(Enrollment.program_id == program.id, Enrollment.status != EnrollmentStatus.LEFT)
         .options(selectinload(Enrollment.topics), selectinload(Enrollment.person))
     ).all()
-    pairs = session.execute(
-        select(Mentorship.mentee_id, Mentorship.mentor_id).where(
+    rows = session.execute(
+        select(Mentorship.mentee_id, Mentorship.mentor_id, Mentorship.end_reason).where(
             Mentorship.program_id == program.id
         )
     ).all()
-    history = frozenset((mentee, mentor) for mentee, mentor in pairs)
+    pairs = [(mentee, mentor) for mentee, mentor, _ in rows]
+    history = frozenset(pairs)
+    parted = frozenset(
+        (mentee, mentor) for mentee, mentor, why in rows if why == EndReason.REMATCHED
+    )
     mentored = Counter(mentor for _, mentor in set(pairs))
     pending = Counter(
         session.scalars(
@@ -101,7 +108,7 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
                 mentees_mentored=mentored[person.id],
                 **base,
             )
-    return ProgramPeople(mentees, mentors, history, pending)
+    return ProgramPeople(mentees, mentors, history, pending, parted)
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,13 @@ class MatcherSettings:
     def of(cls, program: Program) -> MatcherSettings:
         return cls(program.allow_repeat_pairs, Weights.from_overrides(program.match_weights))
 
+    def never_again(
+        self, history: Collection[tuple[int, int]], parted: Collection[tuple[int, int]]
+    ) -> set[tuple[int, int]]:
+        """The past pairs the matcher may not propose: all of them, unless the program
+        allows repeats; those that parted by a rematch in any case."""
+        return set(parted) if self.allow_repeats else {*history, *parted}
+
 
 def suggest_in(
     program: Program,
@@ -127,8 +141,9 @@ def suggest_in(
     shown_counts: Mapping[int, int] | None = None,
     query: str | None = None,
     history: Collection[tuple[int, int]] = (),
+    parted: Collection[tuple[int, int]] = (),
 ) -> SuggestionPage:
-    """`suggest` under this program's matching settings."""
+    """`suggest` under this program's matching settings (`parted`: see ProgramPeople)."""
     settings = MatcherSettings.of(program)
     return matching.suggest(
         mentee,
@@ -138,8 +153,8 @@ def suggest_in(
         exclude=exclude,
         shown_counts=shown_counts,
         query=query,
-        history=history,
-        allow_repeats=settings.allow_repeats,
+        history=settings.never_again(history, parted),
+        allow_repeats=False,  # never_again already applied the program's rule
         weights=settings.weights,
     )
 
@@ -150,14 +165,15 @@ def solve_in(
     pool: Pool,
     *,
     history: Collection[tuple[int, int]] = (),
+    parted: Collection[tuple[int, int]] = (),
 ) -> Round:
-    """`solve_round` under this program's matching settings."""
+    """`solve_round` under this program's matching settings (`parted`: see ProgramPeople)."""
     settings = MatcherSettings.of(program)
     return matching.solve_round(
         mentees,
         pool,
-        history=history,
-        allow_repeats=settings.allow_repeats,
+        history=settings.never_again(history, parted),
+        allow_repeats=False,  # never_again already applied the program's rule
         weights=settings.weights,
     )
 
@@ -199,7 +215,10 @@ def _stamp(session: Session, program_id: int) -> tuple[object, ...]:
         ).where(Enrollment.program_id == program_id)
     ).one()
     mentorships = session.execute(
-        select(func.count(), func.max(Mentorship.id)).where(Mentorship.program_id == program_id)
+        # ended_at: a pair that ends (a rematch, above all) changes who may meet whom.
+        select(func.count(), func.max(Mentorship.id), func.max(Mentorship.ended_at)).where(
+            Mentorship.program_id == program_id
+        )
     ).one()
     people = session.execute(
         select(func.max(Person.updated_at))

@@ -106,7 +106,11 @@ def cohort_mentees(
 def solve(session: Session, pools: PoolCache, program: Program, now: datetime) -> Round:
     people, pool = pools.get(session, program, now)
     return solve_in(
-        program, cohort_mentees(session, program, people.mentees), pool, history=people.history
+        program,
+        cohort_mentees(session, program, people.mentees),
+        pool,
+        history=people.history,
+        parted=people.parted,
     )
 
 
@@ -242,6 +246,7 @@ def _check_pair(
         1,
         exclude=set(people.mentors) - {mentor_key},
         history=people.history,
+        parted=people.parted,
     )
     return page.items[0] if page.items else None
 
