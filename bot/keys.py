@@ -62,6 +62,10 @@ class Kind(StrEnum):
     BOARD_NOTICE = "board-notice"  # a coordinator told what their Home click did
     # a pair's pace (bot/pace)
     PACE_CHANGED = "pace-changed"  # the partner told the other changed how often they meet
+    # rematch and snooze
+    REMATCH_TOLD = "rematch-told"  # the partner told the pair ended, once per mentorship
+    REMATCH_OFFER = "rematch-offer"  # the mentee's fresh suggestions, once per mentorship
+    SNOOZE_TOLD = "snooze-told"  # a partner told someone is away, once per pair and snooze
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"
