@@ -41,7 +41,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, calendar, followups, home, keys, mentorships, outbox
+from bot import audit, calendar, followups, home, keys, mentorships, outbox, snooze
 from bot import goals as pair_goals  # `goals` is a local name here (the prompt's text)
 from bot.cadence import (
     PERIOD_WORDS,
@@ -213,6 +213,8 @@ def _prompt_pair(session: Session, pair: _Pair, now: datetime) -> bool:
     m = pair.mentorship
     stored = m.next_checkin_at
     assert stored is not None
+    if snooze.held(session, m.id, stored, [(p, w) for p, w, _, _ in pair.sides()], now):
+        return False  # one of them is away: the check-in waits until both are back
     last = session.scalar(select(func.max(CheckIn.period)).where(CheckIn.mentorship_id == m.id))
     period = _period_due(pair, (last or 0) + 1, now)
     if period is None:
