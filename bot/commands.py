@@ -37,6 +37,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("goals", "See your goals and progress with each mentor or mentee, and edit them"),
     Subcommand("pause", "Mentors: stop new requests for a while (your mentees stay)"),
     Subcommand("resume", "Mentors: take new requests again"),
+    Subcommand("rematch", "End a mentorship kindly and start afresh; no reason needed"),
+    Subcommand(
+        "snooze",
+        "Away for a while? Hold your check-in prompts (up to 3 months)",
+        arguments="2w | 3d | until YYYY-MM-DD | off",
+    ),
     Subcommand("leave", "Leave the program; your profile and notes are deleted"),
     Subcommand(
         "match",

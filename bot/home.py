@@ -20,6 +20,7 @@ from bot.db.models import CheckIn, Mentorship, Person
 from bot.enrollment import active_mentorships, enrollment_of, profile_of
 from bot.keys import Kind
 from bot.views.home import THANKS_SHOWN, HomeState, Partner, Thanks, home_view
+from bot.views.snooze import last_day
 
 
 def home_state(
@@ -38,6 +39,7 @@ def home_state(
     met = meetings_by_pair(session, [m.id for m in pairs])
     partners = tuple(_partner(m, person, *met.get(m.id, (None, 0))) for m in pairs)
     notes, notes_count = thanks_for(session, person)
+    away = person.snoozed_until
     return HomeState(
         user_id=user_id,
         is_coordinator=coordinates,
@@ -50,6 +52,9 @@ def home_state(
         term_answers=term_answers,
         pair_goals=goals.pairs_of(session, person),
         board=board,
+        snoozed_until=(
+            last_day(away, person.tz or settings.timezone) if away and away > now else None
+        ),
     )
 
 
@@ -63,6 +68,7 @@ def _partner(mentorship: Mentorship, me: Person, last_met: date | None, meetings
         meetings=meetings,
         mentorship_id=mentorship.id,
         cadence=mentorship.cadence,
+        name=other.display_name or other.slack_user_id,
     )
 
 

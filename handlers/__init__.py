@@ -21,8 +21,10 @@ from handlers import (
     home,
     middleware,
     pace,
+    rematch,
     requests,
     rounds,
+    snooze,
     term,
 )
 from handlers.context import ProvideDeps
@@ -45,5 +47,7 @@ def register(app: App, deps: Deps) -> None:
         calendar,
         followups,
         pace,
+        rematch,
+        snooze,
     ):
         flow.register(app)

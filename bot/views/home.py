@@ -24,6 +24,9 @@ from bot.views.followups import Board, board_blocks
 from bot.views.goals import PairGoals, pair_goals_section
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
 from bot.views.pace import pace_row
+from bot.views.rematch import PairChoice
+from bot.views.rematch import home_blocks as rematch_home_blocks
+from bot.views.snooze import home_block as snooze_home_block
 from bot.views.term import TermCounts, coordinator_block
 from bot.views.text import excerpt
 
@@ -54,6 +57,8 @@ class Partner:
     meetings: int = 0  # meetings logged so far
     mentorship_id: int | None = None  # for the pair's own buttons (its pace)
     cadence: Cadence | None = None  # how often the pair checks in
+    mentorship_id: int = 0  # for the Rematch button beside the pair
+    name: str = ""  # plain text, where a mention doesn't render
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class HomeState:
     term_answers: TermCounts | None = None  # coordinators: end-of-term survey answers
     pair_goals: tuple[PairGoals, ...] = ()  # each pair's goals (bot/goals)
     board: Board | None = None  # a coordinator's at-risk pairs and asks for help
+    name: str = ""  # plain text, where a mention doesn't render
 
 
 def home_view(state: HomeState) -> View:
@@ -140,6 +146,8 @@ def _member_blocks(state: HomeState) -> list[Block]:
         HeaderBlock(block_id="home.header", text="Your mentorship"),
         SectionBlock(block_id="home.status", text=MarkdownTextObject(text=_status_text(state))),
     ]
+    if state.snoozed_until:
+        blocks.append(snooze_home_block(state.snoozed_until))
     if state.partners:
         blocks.append(
             SectionBlock(
@@ -153,6 +161,8 @@ def _member_blocks(state: HomeState) -> list[Block]:
         for p in state.partners
         if p.mentorship_id is not None and p.cadence is not None
     ]
+    if state.partners:
+        blocks += rematch_home_blocks([_pair_choice(p) for p in state.partners])
     if state.thanks:
         blocks.append(
             SectionBlock(
@@ -220,6 +230,12 @@ def _status_text(state: HomeState) -> str:
                 f"slot{'s' if profile.capacity != 1 else ''} free."
             )
     return "\n".join(lines)
+
+
+def _pair_choice(partner: Partner) -> PairChoice:
+    return PairChoice(
+        partner.mentorship_id or 0, partner.user_id, partner.name, partner.is_my_mentor
+    )
 
 
 def _meetings_text(partners: tuple[Partner, ...]) -> str:
