@@ -80,8 +80,8 @@ _TOGETHER = _Section(
         "you'll meet, the outcomes you hope for, and your first goals.",
         "Meet regularly. Every two weeks works well for most pairs.",
         "Revisit your goals now and then, and change them as you grow.",
-        "If it isn't working, that's fine: ask your program coordinator for a rematch. "
-        "Nobody has to explain or feel bad about it.",
+        f"If it isn't working, that's fine: type `{COMMAND} rematch` (or press Rematch on "
+        "your Home) and start afresh. Nobody has to explain or feel bad about it.",
     ),
 )
 

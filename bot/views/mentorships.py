@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
+from bot.commands import COMMAND
 from bot.db.enums import Cadence, MeetingFormat
 from bot.views.goals import intro_goals_block
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES
@@ -69,8 +70,9 @@ def intro_message(
     )
     tip = (
         ":bulb: Meetings count most with a short agenda: progress since last time, your "
-        "questions, and one challenge. And if it doesn't click, that's fine: ask your program "
-        "coordinator for a rematch, no explanation needed."
+        "questions, and one challenge. And if it doesn't click, that's fine: either of you can "
+        f"type `{COMMAND} rematch` (or press Rematch on your Home) at any time, no explanation "
+        "needed."
     )
 
     blocks: list[Block] = [section(MentorshipIds.INTRO_HELLO_BLOCK, hello)]
