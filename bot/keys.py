@@ -65,6 +65,7 @@ class Kind(StrEnum):
     # rematch and snooze
     REMATCH_TOLD = "rematch-told"  # the partner told the pair ended, once per mentorship
     REMATCH_OFFER = "rematch-offer"  # the mentee's fresh suggestions, once per mentorship
+    REMATCH_ANSWER = "rematch-answer"  # a confirmation answered (done, already ended)
     SNOOZE_TOLD = "snooze-told"  # a partner told someone is away, once per pair and snooze
     # coordinators' rounds
     ROUND_CSV = "round-csv"

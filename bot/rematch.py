@@ -7,11 +7,15 @@ the mentor's slot once; the other is told it had already ended. The matcher neve
 proposes the two again, whatever the program's `allow_repeat_pairs`
 (`ProgramPeople.parted`), and a forged pick of that mentor is refused (`find.check_pick`).
 
-Whoever did not ask is told kindly by DM, in their working hours. The mentee's DM carries
-the find flow's own first page of suggestions (the search itself works in a modal, so the
-DM shows them and a "Find a mentor" button opens it); it goes at once when the mentee
-asked, else in their working hours. All of it is one unit of work with the end: the pool
-may be rebuilt inside the request, as the find flow does when a pick became unavailable.
+Whoever did not ask is told kindly by DM, in their working hours, and a check-in prompt
+of the pair's not sent yet is withdrawn. The mentee's DM carries the find flow's own first
+page of suggestions (the search itself works in a modal, so the DM shows them and a "Find
+a mentor" button opens it); it goes at once when the mentee asked, else in their working
+hours. All of it is one unit of work with the end.
+
+The confirmation closes at once and its answer comes by DM (for a mentee, the DM with
+the suggestions): the pool may be rebuilt for them, which can take longer than Slack
+waits for a modal's answer (the find flow opens its modal first for the same reason).
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import audit, find, keys, mentorships
+from bot import audit, find, keys, mentorships, outbox
 from bot.config import Settings
-from bot.db.enums import EndReason, MentorshipStatus
-from bot.db.models import Mentorship, Person
+from bot.db.enums import CheckInStatus, EndReason, MentorshipStatus
+from bot.db.models import CheckIn, Mentorship, Person
 from bot.enrollment import active_mentorships
 from bot.find import FindError
 from bot.home import queue_home_publish
@@ -34,9 +39,12 @@ from bot.matchmaking import PoolCache
 from bot.notices import dm, notify
 from bot.people import find_person, workday_of
 from bot.views.rematch import (
+    ALREADY_ENDED,
+    NOT_YOURS,
     Offer,
     PairChoice,
     RematchForm,
+    done_text,
     mentor_told_text,
     offer_message,
 )
@@ -93,7 +101,39 @@ def confirm(
     actor: Actor,
     now: datetime,
 ) -> Result:
-    """End the pair for both, tell the other kindly, offer the mentee fresh suggestions."""
+    """End the pair for both, tell the other kindly, offer the mentee fresh suggestions,
+    and answer the person who confirmed by DM (the modal is closed by then: finding the
+    suggestions may take longer than Slack waits for a modal's answer)."""
+    result = _end(session, settings, pools, mentorship_id, actor=actor, now=now)
+    text = _answer(result)
+    if text is not None:
+        kind = Kind.REFUSED if result.outcome is Outcome.NOT_IN_PAIR else Kind.REMATCH_ANSWER
+        key = keys.each(kind, "rematch", actor.user_id, at=now)
+        notify(session, team_id=actor.team_id, user_id=actor.user_id, text=text, key=key, now=now)
+    return result
+
+
+def _answer(result: Result) -> str | None:
+    """The DM that answers a confirmation; None for a mentee who ended it (their DM with
+    the suggestions says it is done)."""
+    if result.outcome is Outcome.ALREADY:
+        return ALREADY_ENDED
+    if result.outcome is not Outcome.ENDED or result.ended is None:
+        return NOT_YOURS
+    if result.ended.partner_is_mentor:
+        return None
+    return done_text(result.ended, offered=result.offered)
+
+
+def _end(
+    session: Session,
+    settings: Settings,
+    pools: PoolCache,
+    mentorship_id: int | None,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> Result:
     found = _mine(session, mentorship_id, actor, "rematch.confirm", now)
     if isinstance(found, Result):
         return found
@@ -101,6 +141,7 @@ def confirm(
     if not mentorships.end(session, mentorship, reason=EndReason.REMATCHED, now=now):
         return Result(Outcome.ALREADY)
     mentor, mentee = mentorship.mentor, mentorship.mentee
+    _withdraw_prompts(session, mentorship)
     by_mentee = me.id == mentee.id
     if by_mentee:
         notify(
@@ -173,6 +214,21 @@ def _offer(
     key = keys.once(Kind.REMATCH_OFFER, mentorship.id)
     dm(session, mentorship.team_id, mentee.slack_user_id, key, text, blocks, when)
     return offer
+
+
+def _withdraw_prompts(session: Session, mentorship: Mentorship) -> None:
+    """A check-in prompt of the pair's still waiting to go out would greet an ended pair."""
+    period = session.scalar(
+        select(func.max(CheckIn.period)).where(
+            CheckIn.mentorship_id == mentorship.id, CheckIn.status == CheckInStatus.PROMPTED
+        )
+    )
+    if period is not None:
+        unsent = [
+            keys.once(Kind.CHECKIN_PROMPT, mentorship.id, period, person_id)
+            for person_id in (mentorship.mentor_id, mentorship.mentee_id)
+        ]
+        outbox.withdraw(session, unsent, why="the pair ended by a rematch")
 
 
 def _mine(

@@ -21,7 +21,6 @@ from bot.views.rematch import (
     NOTHING_TO_REMATCH,
     RematchIds,
     confirm_modal,
-    done_text,
     notice_modal,
 )
 from handlers.context import deps_of
@@ -72,9 +71,10 @@ def on_home_button(
 
 @guarded
 def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    ack()  # the modal closes at once: the answer comes by DM (see bot/rematch)
     deps = deps_of(context)
     with deps.uow() as uow:
-        result = rematch.confirm(
+        rematch.confirm(
             uow.session,
             deps.settings,
             deps.pools,
@@ -82,13 +82,10 @@ def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
             actor=_actor(body),
             now=deps.clock(),
         )
-    ack(response_action="update", view=notice_modal(explain(result)))
 
 
 def explain(result: Result) -> str:
-    """What became of a rematch, in a sentence for the person who asked."""
-    if result.outcome is Outcome.ENDED and result.ended is not None:
-        return done_text(result.ended, offered=result.offered)
+    """Why no confirmation opens, in a sentence for the person who asked."""
     if result.outcome is Outcome.ALREADY:
         return ALREADY_ENDED
     if result.outcome is Outcome.NOT_IN_PAIR:

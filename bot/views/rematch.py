@@ -152,7 +152,8 @@ def notice_modal(text: str) -> View:
 
 
 def done_text(choice: PairChoice, *, offered: bool) -> str:
-    """The confirmation's last word; `offered`: the mentee was sent fresh suggestions."""
+    """The DM that answers a mentor's confirmation (a mentee's is their suggestions DM);
+    `offered`: the mentee was sent fresh suggestions."""
     partner = f"<@{choice.partner_user_id}>"
     done = (
         f":white_check_mark: Done. Your mentorship with {partner} has ended, and they've "
@@ -236,7 +237,10 @@ def offer_message(offer: Offer) -> tuple[str, list[Block]]:
             "People's needs change, and it isn't about you."
         )
     else:
-        ended = f":wave: Your mentorship with {old} has ended. A fresh start, then."
+        ended = (
+            f":white_check_mark: Done: your mentorship with {old} has ended, and they've been "
+            "told kindly, with no reason given."
+        )
     blocks: list[Block] = [section(RematchIds.ENDED_BLOCK, ended)]
     if not offer.can_search:
         blocks.append(

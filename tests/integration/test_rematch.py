@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import mentorships, rounds
-from bot.db.enums import EnrollmentRole, MentorshipStatus
+from bot.db.enums import EnrollmentRole, MentorshipStatus, OutboxStatus
 from bot.db.models import AuditEntry, Enrollment, Mentorship, OutboxMessage, Person, Program
 from bot.emulator import validate_blocks, validate_view
 from bot.programs import current_program
@@ -28,6 +28,7 @@ from tests.integration.conftest import TEAM, Rig
 ANA, DAN, CARA = "U0ANA0001", "U0DAN0001", "U0CAR0001"
 SWITCHER, RESEARCHER, MANAGER = "U0SWI0001", "U0RES0001", "U0MAN0001"
 ML = "Machine learning engineering"
+LOS_ANGELES = "America/Los_Angeles"
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +64,8 @@ def program(rig: Rig) -> None:
     rig.emulator.clear()
 
 
-def pair(rig: Rig, mentor: str, mentee: str) -> int:
-    now = datetime.now(UTC)
+def pair(rig: Rig, mentor: str, mentee: str, now: datetime | None = None) -> int:
+    now = now or datetime.now(UTC)
     with rig.runtime.deps.uow() as uow:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, now)
@@ -113,13 +114,16 @@ def confirmation(rig: Rig, user: str) -> dict[str, Any]:
     return view
 
 
-def confirm(rig: Rig, user: str, view: dict[str, Any] | None = None, **values: Any) -> str:
-    """Submit the confirmation; the text of the modal it turns into."""
+def confirm(rig: Rig, user: str, view: dict[str, Any] | None = None, **values: Any) -> None:
+    """Submit the confirmation: it closes at once, the answer comes by DM."""
     answer = rig.slack.view_submission(user, view=view, values=values or None)
-    assert answer.status == 200 and answer.json["response_action"] == "update"
-    shown = answer.json["view"]
-    assert validate_view(shown) == []
-    return shown["blocks"][0]["text"]["text"]
+    assert answer.status == 200 and not answer.text.strip()
+    rig.settle()
+
+
+def said(rig: Rig, user: str, words: str) -> list[str]:
+    """The DMs to `user` (texts and blocks) that contain `words`."""
+    return [str(m) for m in dms(rig, user) if words in str(m)]
 
 
 def dms(rig: Rig, user: str) -> list[dict[str, Any]]:
@@ -173,16 +177,16 @@ def test_a_mentee_with_one_mentor_ends_it_by_command_and_both_are_treated_kindly
     view = confirmation(rig, ANA)
     assert f"End your mentorship with <@{SWITCHER}>" in str(view["blocks"])
     assert "No explanation needed" in str(view["blocks"])
-    done = confirm(rig, ANA)
+    confirm(rig, ANA)
     rig.run_due()
 
-    assert f"Your mentorship with <@{SWITCHER}> has ended" in done
     ended = pairs(rig)[pair_id]
     assert (ended.status, ended.end_reason) == (MentorshipStatus.ENDED, "rematched")
     assert ended.next_checkin_at is None
     assert slots_taken(rig, SWITCHER) == 0  # the slot is free again
-    [offer] = dms(rig, ANA)  # an answer to her own click: at once
+    [offer] = dms(rig, ANA)  # the answer to her own click: at once
     assert validate_blocks(offer["blocks"], surface="message") == []
+    assert f"Done: your mentorship with <@{SWITCHER}> has ended" in str(offer["blocks"])
     assert MANAGER in suggested(offer) and SWITCHER not in suggested(offer)
     assert FindIds.FIND_AGAIN in str(offer["blocks"])
     deliver_all(rig)
@@ -201,10 +205,14 @@ def test_a_mentor_with_two_mentees_chooses_which_pair_to_end(rig: Rig) -> None:
     [select_block] = [b for b in view["blocks"] if b.get("block_id") == RematchIds.WHO_BLOCK]
     options = select_block["element"]["options"]
     assert [o["text"]["text"] for o in options] == ["Ana (your mentee)", "Dan (your mentee)"]
-    done = confirm(rig, SWITCHER, **{RematchIds.WHO_BLOCK: {RematchIds.WHO_ACTION: str(with_ana)}})
-    deliver_all(rig)
+    confirm(rig, SWITCHER, **{RematchIds.WHO_BLOCK: {RematchIds.WHO_ACTION: str(with_ana)}})
+    rig.run_due()
 
-    assert "Your slot is free again" in done
+    [done] = dms(rig, SWITCHER)  # the answer to his click: at once
+    assert f"Your mentorship with <@{ANA}> has ended" in done["text"]
+    assert "Your slot is free again" in done["text"]
+    assert dms(rig, ANA) == []  # news for her waits for her working hours
+    deliver_all(rig)
     assert pairs(rig)[with_ana].status is MentorshipStatus.ENDED
     assert pairs(rig)[with_dan].status is MentorshipStatus.ACTIVE
     assert slots_taken(rig, SWITCHER) == 1
@@ -213,7 +221,7 @@ def test_a_mentor_with_two_mentees_chooses_which_pair_to_end(rig: Rig) -> None:
     said = str(offer["blocks"])
     assert f"<@{SWITCHER}> asked for a rematch" in said and "it isn't about you" in said
     assert suggested(offer) and SWITCHER not in suggested(offer)
-    assert dms(rig, DAN) == [] and dms(rig, SWITCHER) == []
+    assert dms(rig, DAN) == [] and len(dms(rig, SWITCHER)) == 1
 
 
 def test_the_home_shows_a_rematch_button_beside_each_pair_and_it_confirms_that_pair(
@@ -283,17 +291,19 @@ def test_both_confirming_at_once_end_the_pair_once_and_the_second_is_told_kindly
     pair_id = pair(rig, SWITCHER, ANA)
     hers, his = confirmation(rig, ANA), confirmation(rig, SWITCHER)
 
-    answers = at_once(lambda: confirm(rig, ANA, hers), lambda: confirm(rig, SWITCHER, his))
-    again = confirm(rig, ANA, hers)  # a second click on the same confirmation
+    at_once(lambda: confirm(rig, ANA, hers), lambda: confirm(rig, SWITCHER, his))
+    confirm(rig, ANA, hers)  # a second click on the same confirmation
     deliver_all(rig)
 
-    assert sum("has ended, and they've been told" in a for a in answers) == 1
-    assert sum("already ended" in a for a in answers) == 1
-    assert "already ended" in again
     assert pairs(rig)[pair_id].status is MentorshipStatus.ENDED
     assert slots_taken(rig, SWITCHER) == 0
-    assert len(audits(rig, "rematch.ended")) == 1
-    assert len(dms(rig, ANA)) == 1 and len(dms(rig, SWITCHER)) <= 1
+    [ended] = audits(rig, "rematch.ended")
+    # One of the two ended it; the other, and the second click, heard it already had.
+    already = said(rig, ANA, "already ended") + said(rig, SWITCHER, "already ended")
+    assert len(already) == 2
+    assert len(said(rig, ANA, "fit your goals")) == 1  # one offer of fresh suggestions
+    assert len(said(rig, SWITCHER, "has ended")) == 1  # told, or answered: once
+    assert ended.actor_slack_id in (ANA, SWITCHER)
 
 
 def test_a_forged_rematch_for_someone_elses_pair_is_refused_and_changes_nothing(
@@ -327,11 +337,12 @@ def test_a_forged_rematch_for_someone_elses_pair_is_refused_and_changes_nothing(
     notice = rig.emulator.top_view(CARA)
     assert notice["callback_id"] == RematchIds.NOTICE_CALLBACK
     assert "isn't one of your mentorships" in str(notice["blocks"])
-    forged = confirm(rig, CARA, hers)
-    missing = confirm(rig, CARA, {**hers, "private_metadata": '{"pair": 99999999}'})
+    confirm(rig, CARA, hers)
+    confirm(rig, CARA, {**hers, "private_metadata": '{"pair": 99999999}'})
     deliver_all(rig)
 
-    assert "isn't one of your mentorships" in forged and "Nothing was changed" in missing
+    assert len(said(rig, CARA, "isn't one of your mentorships")) == 2
+    assert len(said(rig, CARA, "Nothing was changed")) == 2
     assert pairs(rig)[pair_id].status is MentorshipStatus.ACTIVE
     assert slots_taken(rig, SWITCHER) == 1
     assert dms(rig, ANA) == [] and dms(rig, SWITCHER) == []
@@ -345,6 +356,22 @@ def test_a_forged_rematch_for_someone_elses_pair_is_refused_and_changes_nothing(
             select(OutboxMessage).where(OutboxMessage.idempotency_key.like("rematch-%"))
         ).all()
     assert offers == []
+
+
+def test_a_check_in_prompt_not_yet_sent_is_withdrawn_when_the_pair_ends(rig: Rig) -> None:
+    far = "U0FAR0001"  # Los Angeles: their working hours and Ana's never overlap
+    enroll(rig, far, EnrollmentRole.MENTOR, topics=(ML,), bio="ML lead.", tz=LOS_ANGELES)
+    now = datetime.now(UTC)
+    pair(rig, far, ANA, now - timedelta(days=20))
+    rig.run_due(now)  # period 1 opens; whoever is off work has their prompt waiting
+    waiting = {m.payload["channel"] for m in rig.outbox() if m.status is OutboxStatus.PENDING}
+    assert waiting & {far, ANA}
+
+    confirm(rig, ANA, confirmation(rig, ANA))
+    deliver_all(rig)
+
+    for user in waiting & {far, ANA}:
+        assert not [m for m in dms(rig, user) if "check-in time" in m["text"].lower()]
 
 
 def test_someone_with_no_pair_is_told_there_is_nothing_to_rematch(rig: Rig) -> None:
