@@ -176,7 +176,9 @@ def _snooze(session: Session, settings: Settings, me: Person, day: date, now: da
 def _resume(session: Session, settings: Settings, me: Person, now: datetime) -> str:
     if me.snoozed_until is None or me.snoozed_until <= now:
         return NOT_SNOOZED
-    me.snoozed_until = None
+    # Ended now, not cleared: the follow-up rule (bot/at_risk) leaves out the periods
+    # that began while someone was away, and it reads that from this instant.
+    me.snoozed_until = now
     reaimed = 0
     for mentorship in _active(session, me):
         stored = mentorship.next_checkin_at

@@ -55,9 +55,8 @@ class Partner:
     is_my_mentor: bool  # False: I mentor them
     last_met: date | None = None  # the latest meeting logged by either of the pair
     meetings: int = 0  # meetings logged so far
-    mentorship_id: int | None = None  # for the pair's own buttons (its pace)
+    mentorship_id: int | None = None  # for the pair's own buttons (pace, rematch)
     cadence: Cadence | None = None  # how often the pair checks in
-    mentorship_id: int = 0  # for the Rematch button beside the pair
     name: str = ""  # plain text, where a mention doesn't render
 
 
@@ -83,7 +82,7 @@ class HomeState:
     term_answers: TermCounts | None = None  # coordinators: end-of-term survey answers
     pair_goals: tuple[PairGoals, ...] = ()  # each pair's goals (bot/goals)
     board: Board | None = None  # a coordinator's at-risk pairs and asks for help
-    name: str = ""  # plain text, where a mention doesn't render
+    snoozed_until: date | None = None  # the last day away, while snoozed
 
 
 def home_view(state: HomeState) -> View:

@@ -70,7 +70,14 @@ def pair(rig: Rig, mentor: str, mentee: str, now: datetime | None = None) -> int
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, now)
         started = mentorships.start(
-            uow.session, program, people[mentor], people[mentee], score=None, reasons=[], now=now
+            uow.session,
+            program,
+            people[mentor],
+            people[mentee],
+            score=None,
+            reasons=[],
+            now=now,
+            default_tz="UTC",
         )
         assert started is not None
         pair_id = started.id

@@ -39,7 +39,14 @@ def pair_id(deps: Deps) -> int:
         people = {p.slack_user_id: p for p in uow.session.scalars(select(Person))}
         program = current_program(uow.session, TEAM, now)
         started = mentorships.start(
-            uow.session, program, people[BEN], people[ANA], score=None, reasons=[], now=now
+            uow.session,
+            program,
+            people[BEN],
+            people[ANA],
+            score=None,
+            reasons=[],
+            now=now,
+            default_tz="UTC",
         )
         assert started is not None
         return started.id
