@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.db.enums import ProgramStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import Program, Topic
@@ -128,8 +129,9 @@ def set_request_expiry(program: Program, text: str) -> str:
 TOPICS_USAGE = "Try `/mentor topics` to list them or `/mentor topics add NAME`."
 
 
-def topics_command(session: Session, team_id: str, text: str, now: datetime) -> str:
-    """List the current program's topics, or add one (`add NAME`); returns the answer.
+def topics_command(session: Session, team_id: str, text: str, now: datetime, *, actor: str) -> str:
+    """List the current program's topics, or add one (`add NAME`, audited as `actor`'s);
+    returns the answer.
 
     Raises TopicError when the topic cannot be added as typed.
     """
@@ -141,19 +143,44 @@ def topics_command(session: Session, team_id: str, text: str, now: datetime) -> 
     if words[0].lower() != "add":
         return TOPICS_USAGE
     label = add_topic(session, program, words[1] if len(words) > 1 else "")
+    _audit(session, program, actor, "program.topic_added", now, {"topic": label})
     return f"Added *{label}*. People see it in the join form from now on."
 
 
-def expiry_command(session: Session, team_id: str, text: str, now: datetime) -> str:
-    """Show the current program's request expiry, or set it (`DAYS`); returns the answer.
+def expiry_command(session: Session, team_id: str, text: str, now: datetime, *, actor: str) -> str:
+    """Show the current program's request expiry, or set it (`DAYS`, audited as `actor`'s);
+    returns the answer.
 
     Raises ExpiryError when the days are not a whole number in range.
     """
     program = current_program(session, team_id, now)
     if text.strip():
-        return set_request_expiry(program, text)
+        said = set_request_expiry(program, text)
+        days = program.request_expiry_hours // 24
+        _audit(session, program, actor, "program.expiry_set", now, {"days": days})
+        return said
     days = program.request_expiry_hours / 24
     return (
         f"Mentors have {days:g} day(s) to answer a request in *{program.name}*. "
         "Change it with `/mentor expiry DAYS`."
+    )
+
+
+def _audit(
+    session: Session,
+    program: Program,
+    actor: str,
+    action: str,
+    now: datetime,
+    detail: dict[str, object],
+) -> None:
+    audit.record(
+        session,
+        team_id=program.team_id,
+        actor=actor,
+        action=action,
+        subject_type="program",
+        subject_id=program.id,
+        now=now,
+        detail=detail,
     )

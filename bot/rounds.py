@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,8 +38,6 @@ from bot.views.rounds import Preview, Proposal, ProposedPair, Unmatched, approve
 
 if TYPE_CHECKING:  # the matcher loads with the first search, not at start-up
     from bot.matching import Candidate, Pool, Round, Suggestion
-
-log = logging.getLogger(__name__)
 
 
 class RoundError(Exception):
@@ -412,6 +409,9 @@ COORDINATORS_ONLY = (
 )
 
 
+ROUND_GONE = "Sorry, I couldn't find that matching round, so nothing was changed."
+
+
 def refuse_member(
     session: Session, *, team_id: str, actor: str, action: str, round_id: str, now: datetime
 ) -> None:
@@ -472,6 +472,7 @@ def drop_from_round(
 
     def drop(proposal: MatchRound) -> str | None:
         drop_pair(session, proposal, pair_id or 0)
+        _audit_edit(session, act, proposal, "round.dropped", now, {"pair": pair_id})
         return None
 
     return _edit(session, settings, act, "drop", drop, now)
@@ -491,7 +492,10 @@ def swap_in_round(
         first, second = picks
         if first is None or second is None:
             raise RoundError("Choose the two pairs whose mentors to swap.")
-        return swap_mentors(session, pools, proposal, first, second, now)
+        said = swap_mentors(session, pools, proposal, first, second, now)
+        detail = {"pair": first, "with_pair": second}
+        _audit_edit(session, act, proposal, "round.swapped", now, detail)
+        return said
 
     return _edit(session, settings, act, "swap", swap, now)
 
@@ -505,7 +509,7 @@ def approve_round(
     """
     if _refused(session, settings, act, "approve", now):
         return None
-    proposal = _round_of(session, act)
+    proposal = _round_of(session, act, "approve", now)
     if proposal is None:
         return None
     try:
@@ -533,9 +537,8 @@ def _edit(
     """Apply a coordinator's edit to the open proposal; the proposal with the edit's outcome."""
     if _refused(session, settings, act, action, now):
         return None
-    proposal = _round_of(session, act)
+    proposal = _round_of(session, act, action, now)
     if proposal is None:
-        log.warning("round action on an unknown round %r", act.subject)
         return None
     try:
         with session.begin_nested():  # a refused edit changes nothing
@@ -545,8 +548,51 @@ def _edit(
     return proposal_view_state(session, proposal, notice)
 
 
-def _round_of(session: Session, act: RoundAction) -> MatchRound | None:
-    return session.get(MatchRound, act.round_id) if act.round_id is not None else None
+def _audit_edit(
+    session: Session,
+    act: RoundAction,
+    proposal: MatchRound,
+    action: str,
+    now: datetime,
+    detail: dict[str, object],
+) -> None:
+    audit.record(
+        session,
+        team_id=proposal.team_id,
+        actor=act.actor,
+        action=action,
+        subject_type="match_round",
+        subject_id=proposal.id,
+        now=now,
+        detail=detail,
+    )
+
+
+def _round_of(session: Session, act: RoundAction, action: str, now: datetime) -> MatchRound | None:
+    """The round a coordinator acts on; None (refused, audited, told) for an id that names
+    no round of their own workspace: a coordinator here is not one anywhere else."""
+    proposal = session.get(MatchRound, act.round_id) if act.round_id is not None else None
+    if proposal is not None and proposal.team_id == act.team_id:
+        return proposal
+    audit.refused(
+        session,
+        team_id=act.team_id,
+        actor=act.actor,
+        action=f"round.{action}",
+        subject_type="match_round",
+        subject_id=act.subject,
+        now=now,
+        why="no such round in this workspace",
+    )
+    notify(
+        session,
+        team_id=act.team_id,
+        user_id=act.actor,
+        text=ROUND_GONE,
+        key=keys.each(Kind.REFUSED, f"round.{action}", act.actor, at=now),
+        now=now,
+    )
+    return None
 
 
 def _refused(

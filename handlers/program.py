@@ -10,7 +10,9 @@ def topics(call: Invocation) -> None:
     deps = call.deps
     try:
         with deps.uow() as uow:
-            text = topics_command(uow.session, call.team_id, call.parsed.rest, deps.clock())
+            text = topics_command(
+                uow.session, call.team_id, call.parsed.rest, deps.clock(), actor=call.user_id
+            )
     except TopicError as exc:
         text = str(exc)
     call.ack(response_type="ephemeral", text=text)
@@ -20,7 +22,9 @@ def expiry(call: Invocation) -> None:
     deps = call.deps
     try:
         with deps.uow() as uow:
-            text = expiry_command(uow.session, call.team_id, call.parsed.rest, deps.clock())
+            text = expiry_command(
+                uow.session, call.team_id, call.parsed.rest, deps.clock(), actor=call.user_id
+            )
     except ExpiryError as exc:
         text = str(exc)
     call.ack(response_type="ephemeral", text=text)

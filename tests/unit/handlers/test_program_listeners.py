@@ -63,5 +63,5 @@ def test_the_expiry_is_shown_set_and_a_bad_one_is_explained(deps: Deps, client: 
 
 def test_a_bad_expiry_is_an_expiry_error_not_a_topic_error(deps: Deps) -> None:
     with deps.uow() as uow, pytest.raises(ExpiryError) as raised:
-        expiry_command(uow.session, TEAM, "soon", datetime.now(UTC))
+        expiry_command(uow.session, TEAM, "soon", datetime.now(UTC), actor=COORDINATOR)
     assert not isinstance(raised.value, TopicError)

@@ -228,7 +228,9 @@ def test_a_members_drop_is_refused_audited_and_told_and_changes_nothing(stage: S
     assert stage.emulator.calls("views.update") == []
 
 
-def test_a_drop_on_an_unknown_round_changes_and_redraws_nothing(stage: Stage) -> None:
+def test_a_drop_on_an_unknown_round_is_refused_and_changes_and_redraws_nothing(
+    stage: Stage,
+) -> None:
     stage.match()
     view = stage.modal()
     stage.emulator.clear()
@@ -243,6 +245,8 @@ def test_a_drop_on_an_unknown_round_changes_and_redraws_nothing(stage: Stage) ->
 
     assert not any(p.dropped for p in stage.rows(MatchRoundPair))
     assert stage.emulator.calls("views.update") == []
+    assert refusals(stage) == ["refused.round.drop"]
+    assert any("couldn't find that matching round" in text for text in dms_to(stage, COORDINATOR))
 
 
 # Swap
