@@ -6,9 +6,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
-from bot.db.models import AuditEntry
+from bot.db.models import AuditEntry, Mentorship, Person
+from bot.views.coordinators import AuditLine
 
 log = logging.getLogger("mentorbot.audit")
 
@@ -65,3 +67,42 @@ def refused(
         now=now,
         detail={"why": why},
     )
+
+
+def latest(session: Session, team_id: str, count: int) -> tuple[AuditLine, ...]:
+    """The workspace's `count` newest entries, newest first, each pair named by its two
+    people (one query over the (team_id, created_at) index, one for the pairs)."""
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.team_id == team_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(count)
+    ).all()
+    pairs = _pairs(session, {e.subject_id for e in entries if e.subject_type == "mentorship"})
+    return tuple(
+        AuditLine(
+            at=e.created_at,
+            actor=e.actor_slack_id,
+            action=e.action,
+            subject_type=e.subject_type,
+            subject_id=e.subject_id,
+            detail=e.detail,
+            pair=pairs.get(e.subject_id or "") if e.subject_type == "mentorship" else None,
+        )
+        for e in entries
+    )
+
+
+def _pairs(session: Session, subject_ids: set[str | None]) -> dict[str, tuple[str, str]]:
+    """{mentorship id as the audit stores it: (mentor, mentee) Slack ids}."""
+    ids = [int(s) for s in subject_ids if s and s.isascii() and s.isdigit() and len(s) < 10]
+    if not ids:
+        return {}
+    mentor, mentee = aliased(Person), aliased(Person)
+    rows = session.execute(
+        select(Mentorship.id, mentor.slack_user_id, mentee.slack_user_id)
+        .join(mentor, mentor.id == Mentorship.mentor_id)
+        .join(mentee, mentee.id == Mentorship.mentee_id)
+        .where(Mentorship.id.in_(ids))
+    )
+    return {str(pair): (mentor_id, mentee_id) for pair, mentor_id, mentee_id in rows}

@@ -62,6 +62,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         Audience.COORDINATORS,
         arguments="[days]",
     ),
+    Subcommand(
+        "coordinators",
+        "List the program's coordinators, or add or remove one",
+        Audience.COORDINATORS,
+        arguments="[add|remove @someone]",
+    ),
+    Subcommand(
+        "audit",
+        "The latest entries of the audit trail: who did what, and what was refused",
+        Audience.COORDINATORS,
+        arguments="[N]",
+    ),
     Subcommand("help", "Show what you can do with mentorbot"),
 )
 _BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

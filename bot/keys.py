@@ -67,6 +67,9 @@ class Kind(StrEnum):
     REMATCH_OFFER = "rematch-offer"  # the mentee's fresh suggestions, once per mentorship
     REMATCH_ANSWER = "rematch-answer"  # a confirmation answered (done, already ended)
     SNOOZE_TOLD = "snooze-told"  # a partner told someone is away, once per pair and snooze
+    # coordinators granted and removed in Slack (bot/coordinators)
+    COORDINATOR_ADDED = "coordinator-added"  # the new coordinator welcomed: each grant
+    COORDINATOR_REMOVED = "coordinator-removed"  # the one removed told: each removal
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"
