@@ -15,20 +15,33 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import mentorships
 from bot.db.base import Base
-from bot.db.enums import EnrollmentRole
-from bot.db.models import MatchRound, MentorshipRequest, Person
+from bot.db.enums import EnrollmentRole, RoundStatus
+from bot.db.models import (
+    Coordinator,
+    HelpRequest,
+    MatchRound,
+    Mentorship,
+    MentorshipRequest,
+    Person,
+)
 from bot.find import Search
+from bot.home import home_state
 from bot.programs import current_program
 from bot.requests import Choice, decline, open_chain
 from bot.views.find import FindIds, MentorCard, note_modal
+from bot.views.followups import EndForm, FollowupIds, end_modal
+from bot.views.home import home_view
 from bot.views.requests import RequestIds
 from bot.views.rounds import RoundIds
 from tests.integration.cast import enroll
 from tests.integration.conftest import COORDINATOR, TEAM, Rig
 
-ANA, DEV = "U0ANA0001", "U0DEV0001"  # mentees
+ANA, DEV, ELI = "U0ANA0001", "U0DEV0001", "U0ELI0001"  # mentees
 BEN, CARA = "U0BEN0001", "U0CARA001"  # mentors; Cara already said no to Ana
+GRANTED = "U0GRANT01"  # a coordinator granted in Slack
+ELSEWHERE = "T0ELSEWHERE"  # another workspace served by the same database
 # Where a refusal may (must) leave a trace; processed_events also remembers every
 # signature seen, to refuse replays.
 UNWATCHED = {"audit_entries", "outbox_messages", "processed_events"}
@@ -40,11 +53,17 @@ class World:
     request_id: int  # Ana -> Ben, pending, its DM delivered
     ids: dict[str, int]  # person id by Slack id
     round_id: int
-    round_view: dict[str, Any]  # the coordinator's proposal modal
+    round_view: dict[str, Any]  # the coordinator's proposal modal (Dev and Eli waiting)
+    at_risk: int  # Cara mentors Dev (started after the round): active, on the at-risk list
+    paused: int  # Ben mentors Eli: paused, on the at-risk list too
+    ask_id: int  # Dev asked the coordinators for help
+    board: dict[str, Any]  # the coordinator's App Home, with the buttons of both lists
+    end_view: dict[str, Any]  # "End and rematch" for Dev's pair, as the coordinator sees it
+    elsewhere_round_id: int  # a round of another workspace
 
 
 def stage(rig: Rig) -> World:
-    for user in (ANA, DEV):
+    for user in (ANA, DEV, ELI):
         enroll(rig, user, EnrollmentRole.MENTEE)
     for user in (BEN, CARA):
         enroll(rig, user, EnrollmentRole.MENTOR, goals="Help people grow.", bio="ML lead.")
@@ -71,8 +90,51 @@ def stage(rig: Rig) -> World:
         round_id = session.scalar(select(MatchRound.id))
     view = rig.emulator.top_view(COORDINATOR)
     assert view is not None and round_id is not None
+    pairs, ask_id, board, elsewhere = _stage_the_board(rig, world_ids)
+    metadata = json.dumps({"mentorship": pairs[0]})
+    end_view = end_modal(EndForm(pairs[0], CARA, DEV), private_metadata=metadata).to_dict()
+    rig.run_due()
     rig.emulator.clear()
-    return World(program_id, request_id, world_ids, round_id, view)
+    return World(
+        program_id, request_id, world_ids, round_id, view, pairs[0], pairs[1], ask_id, board,
+        end_view | {"id": "VFORGED06"}, elsewhere,
+    )  # fmt: skip
+
+
+def _stage_the_board(rig: Rig, ids: dict[str, int]) -> tuple[list[int], int, dict[str, Any], int]:
+    """Two at-risk pairs (one paused), an ask for help, a granted coordinator, and a round
+    in another workspace; the coordinator's Home as it then shows."""
+    now = datetime.now(UTC)
+    rig.emulator.add_user(GRANTED, name="granted")
+    with rig.runtime.deps.uow() as uow:
+        session = uow.session
+        program = current_program(session, TEAM, now)
+        pairs = []
+        for mentor, mentee in ((CARA, DEV), (BEN, ELI)):
+            started = mentorships.start(
+                session, program, session.get(Person, ids[mentor]),
+                session.get(Person, ids[mentee]), score=None, reasons=[], now=now,
+            )  # fmt: skip
+            assert started is not None
+            started.at_risk_since = now
+            pairs.append(started.id)
+        paused = session.get(Mentorship, pairs[1])
+        assert paused is not None and mentorships.pause(session, paused)
+        ask = HelpRequest(
+            team_id=TEAM, mentorship_id=pairs[0], asker_id=ids[DEV], text="We never meet."
+        )
+        session.add(ask)
+        session.add(Coordinator(team_id=TEAM, slack_user_id=GRANTED, granted_by=COORDINATOR))
+        other = current_program(session, ELSEWHERE, now)
+        elsewhere = MatchRound(
+            team_id=ELSEWHERE, program_id=other.id, created_by="U0OTHER01",
+            status=RoundStatus.PROPOSED, created_at=now, stats={},
+        )  # fmt: skip
+        session.add(elsewhere)
+        session.flush()
+        state = home_state(session, rig.settings, team_id=TEAM, user_id=COORDINATOR, now=now)
+        board = home_view(state).to_dict() | {"id": "VHOME0001"}
+        return pairs, ask.id, board, elsewhere.id
 
 
 def snapshot(rig: Rig) -> dict[str, list[tuple[Any, ...]]]:
@@ -230,6 +292,26 @@ def round_approve_by_a_member(rig: Rig, w: World) -> str:
     return dm_text(rig, DEV)
 
 
+def round_approve_of_another_workspaces_round(rig: Rig, w: World) -> str:
+    """A coordinator here is not one there: an id naming another workspace's round."""
+    view = w.round_view | {"id": "VFORGED07", "private_metadata": str(w.elsewhere_round_id)}
+    rig.slack.view_submission(COORDINATOR, view=view)
+    return dm_text(rig, COORDINATOR)
+
+
+def _board_click(action_id: str, what: str) -> Callable[[Rig, World], str]:
+    def run(rig: Rig, w: World) -> str:
+        rig.slack.block_action(DEV, action_id, view=w.board)
+        return dm_text(rig, DEV)
+
+    run.__name__ = f"{what} by a member"
+    return run
+
+
+def end_confirmed_by_a_member(rig: Rig, w: World) -> str:
+    return str(rig.slack.view_submission(DEV, view=w.end_view).json)
+
+
 def _command(user: str, text: str) -> Callable[[Rig, World], str]:
     def run(rig: Rig, w: World) -> str:
         return str(rig.slack.slash_command(user, text).json)
@@ -254,9 +336,20 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         round_drop_by_a_member,
         round_swap_by_a_member,
         round_approve_by_a_member,
+        round_approve_of_another_workspaces_round,
+        _board_click(FollowupIds.NUDGE, "nudge again"),
+        _board_click(FollowupIds.PAUSE, "pause a pair"),
+        _board_click(FollowupIds.RESUME, "resume a pair"),
+        _board_click(FollowupIds.END, "end and rematch"),
+        end_confirmed_by_a_member,
+        _board_click(FollowupIds.HANDLED, "mark an ask handled"),
         _command(DEV, "match"),
         _command(DEV, "expiry 7"),
         _command(DEV, "topics add Forgery"),
+        _command(DEV, "coordinators"),
+        _command(DEV, f"coordinators add <@{DEV}|dev>"),
+        _command(DEV, f"coordinators remove <@{GRANTED}|granted>"),
+        _command(DEV, "audit 100"),
     )
 }
 # A polite word in each answer: what the sender is told instead of a silence.
