@@ -55,7 +55,7 @@ class World:
     round_id: int
     round_view: dict[str, Any]  # the coordinator's proposal modal (Dev and Eli waiting)
     at_risk: int  # Cara mentors Dev (started after the round): active, on the at-risk list
-    paused: int  # Ben mentors Eli: paused, on the at-risk list too
+    paused: int  # Cara mentors Eli: paused, on the at-risk list too
     ask_id: int  # Dev asked the coordinators for help
     board: dict[str, Any]  # the coordinator's App Home, with the buttons of both lists
     end_view: dict[str, Any]  # "End and rematch" for Dev's pair, as the coordinator sees it
@@ -110,7 +110,7 @@ def _stage_the_board(rig: Rig, ids: dict[str, int]) -> tuple[list[int], int, dic
         session = uow.session
         program = current_program(session, TEAM, now)
         pairs = []
-        for mentor, mentee in ((CARA, DEV), (BEN, ELI)):
+        for mentor, mentee in ((CARA, DEV), (CARA, ELI)):
             started = mentorships.start(
                 session, program, session.get(Person, ids[mentor]),
                 session.get(Person, ids[mentee]), score=None, reasons=[], now=now,
@@ -304,7 +304,7 @@ def _board_click(action_id: str, what: str) -> Callable[[Rig, World], str]:
         rig.slack.block_action(DEV, action_id, view=w.board)
         return dm_text(rig, DEV)
 
-    run.__name__ = f"{what} by a member"
+    run.__name__ = f"{what.replace(' ', '_')}_by_a_member"
     return run
 
 
