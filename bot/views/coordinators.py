@@ -37,7 +37,7 @@ USAGE = (
     f"`{COMMAND} coordinators add @someone` makes someone a coordinator and "
     f"`{COMMAND} coordinators remove @someone` takes it back (name several at once if you like)."
 )
-LISTED = 30  # people per list in one section, the rest counted
+LIST_SHOWN = 2800  # of a list in one section (Slack's limit: 3000, with its title)
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -57,31 +57,36 @@ class Roster:
 
 
 def roster_message(roster: Roster) -> tuple[str, list[Block]]:
-    setting = [f"• <@{user}>" for user in roster.from_setting[:LISTED]]
-    setting += _more(len(roster.from_setting))
-    granted = [
-        f"• <@{g.user_id}>, added by <@{g.granted_by}> {when(g.granted_at)}"
-        for g in roster.granted[:LISTED]
-    ] + _more(len(roster.granted))
+    setting = _listed([f"• <@{user}>" for user in roster.from_setting], "_nobody_")
+    granted = _listed(
+        [
+            f"• <@{g.user_id}>, added by <@{g.granted_by}> {when(g.granted_at)}"
+            for g in roster.granted
+        ],
+        "_nobody yet_",
+    )
     blocks: list[Block] = [
         HeaderBlock(block_id=CoordinatorsIds.LIST_HEADER, text="Program coordinators"),
         section(
             CoordinatorsIds.FROM_SETTING_BLOCK,
             "*Set by the operator* (`MENTORBOT_ADMINS`; only whoever runs mentorbot can "
-            "change these):\n" + ("\n".join(setting) or "_nobody_"),
+            "change these):\n" + setting,
         ),
-        section(
-            CoordinatorsIds.GRANTED_BLOCK,
-            "*Added in Slack*:\n" + ("\n".join(granted) or "_nobody yet_"),
-        ),
+        section(CoordinatorsIds.GRANTED_BLOCK, "*Added in Slack*:\n" + granted),
         context(CoordinatorsIds.HINT_BLOCK, USAGE),
     ]
     count = len(roster.from_setting) + len(roster.granted)
     return f"The program has {count} coordinator(s).", blocks
 
 
-def _more(count: int) -> list[str]:
-    return [f"_and {count - LISTED} more_"] if count > LISTED else []
+def _listed(lines: list[str], nobody: str) -> str:
+    """As many whole lines as fit a section beside its title, then how many more."""
+    kept: list[str] = []
+    for line in lines:
+        if utf16_units("\n".join([*kept, line])) > LIST_SHOWN:
+            return "\n".join([*kept, f"_and {len(lines) - len(kept)} more_"])
+        kept.append(line)
+    return "\n".join(kept) or nobody
 
 
 # --- adding and removing -----------------------------------------------------------------
