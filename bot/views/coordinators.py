@@ -347,8 +347,8 @@ def _subject(line: AuditLine) -> str:
         return f"<@{subject}>"
     if subject is None:
         return ""
-    noun = (kind or "").replace("_", " ")
-    return f"on {excerpt(noun, 30, one_line=True)} {excerpt(subject, 40, one_line=True)}".strip()
+    noun = excerpt((kind or "").replace("_", " "), 30, one_line=True)
+    return " ".join(["on", *([noun] if noun else []), excerpt(subject, 40, one_line=True)])
 
 
 def detail_text(detail: Mapping[str, Any] | None) -> list[str]:
