@@ -114,7 +114,7 @@ def _stage_the_board(rig: Rig, ids: dict[str, int]) -> tuple[list[int], int, dic
             started = mentorships.start(
                 session, program, session.get(Person, ids[mentor]),
                 session.get(Person, ids[mentee]), score=None, reasons=[], now=now,
-            )  # fmt: skip
+                default_tz="UTC")  # fmt: skip
             assert started is not None
             started.at_risk_since = now
             pairs.append(started.id)
