@@ -148,7 +148,7 @@ def pause(session: Session, mentorship: Mentorship) -> bool:
 # Messages about a pair still waiting in the outbox (for someone's working hours) that
 # make no sense once it ends or pauses. Each kind's key starts with the pair's id.
 PAUSED_STALE = (Kind.CHECKIN_PROMPT,)
-ENDED_STALE = (Kind.CHECKIN_PROMPT, Kind.GOAL_REVIEW, Kind.TERM_SURVEY)
+ENDED_STALE = (Kind.CHECKIN_PROMPT, Kind.GOAL_REVIEW, Kind.TERM_SURVEY, Kind.FOLLOW_UP)
 
 
 def _withdraw_unsent(
