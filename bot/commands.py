@@ -51,6 +51,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         arguments="[cohort]",
     ),
     Subcommand(
+        "cohort",
+        "Create a cohort, edit one, list them with their counts, or add and remove people",
+        Audience.COORDINATORS,
+        arguments="[list | edit NAME | members [NAME]]",
+    ),
+    Subcommand(
         "topics",
         "List the program's topics, or add one",
         Audience.COORDINATORS,

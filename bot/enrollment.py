@@ -29,7 +29,7 @@ from bot.profile import (
     FormDefaults,
     Profile,
 )
-from bot.programs import current_program, topic_labels
+from bot.programs import topic_labels
 from bot.transitions import move
 
 
@@ -79,13 +79,26 @@ def enrollment_in(
     return session.scalar(query.with_for_update() if for_update else query)
 
 
+def current_enrollment(session: Session, person: Person) -> Enrollment | None:
+    """The person's enrollment in whichever cohort of their workspace they are in.
+
+    Several cohorts can run at once, but a person is in one at a time (`save_profile`
+    refuses a second), so every flow that acts on "the person's enrollment" (find,
+    pause, leave, the Home) finds the one. Should two ever exist (joined before cohorts
+    were kept apart), the newest is theirs.
+    """
+    return session.scalar(
+        select(Enrollment)
+        .where(Enrollment.person_id == person.id, Enrollment.status != EnrollmentStatus.LEFT)
+        .order_by(Enrollment.joined_at.desc(), Enrollment.id.desc())
+        .limit(1)
+    )
+
+
 def enrollment_of(session: Session, team_id: str, user_id: str, now: datetime) -> Enrollment | None:
-    """The person's current enrollment in the workspace's program, if they are in it."""
+    """The person's current enrollment in the workspace, if they are in a cohort."""
     person = find_person(session, team_id, user_id)
-    if person is None:
-        return None
-    program = current_program(session, team_id, now)
-    return enrollment_in(session, program.id, person.id, current=True)
+    return current_enrollment(session, person) if person is not None else None
 
 
 def require_enrollment(session: Session, team_id: str, user_id: str, now: datetime) -> Enrollment:
@@ -107,9 +120,9 @@ class FormContext:
 
 
 def form_context(
-    session: Session, person: Person, *, default_timezone: str, now: datetime
+    session: Session, person: Person, program: Program, *, default_timezone: str
 ) -> FormContext:
-    program = current_program(session, person.team_id, now)
+    """The form for joining `program`, or for editing the person's profile in it."""
     enrollment = enrollment_in(session, program.id, person.id, current=True)
     return FormContext(
         program_id=program.id,
@@ -146,6 +159,8 @@ def save_profile(
     """Create or update the person's enrollment from the form; idempotent."""
     enrollment = enrollment_in(session, program.id, person.id, for_update=True)
     joined = enrollment is None or enrollment.status is EnrollmentStatus.LEFT
+    if joined:
+        check_not_elsewhere(session, person, program)
     mentees_now = enrollment.active_mentee_count if enrollment and not joined else 0
     capacity = profile.capacity if profile.mentors else 0
     if mentees_now and not profile.mentors:
@@ -210,6 +225,28 @@ def save_profile(
         detail={"role": profile.role.value, "topics": len(profile.topics)},
     )
     return Saved(enrollment=enrollment, joined=joined)
+
+
+def check_not_elsewhere(session: Session, person: Person, program: Program) -> None:
+    """Refuse to enroll someone who is in another cohort: one cohort per person at a time.
+
+    The person's row is locked first (on PostgreSQL), so two joins of two cohorts at
+    once take turns, and the second finds the first's enrollment.
+    """
+    session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    other = current_enrollment(session, person)
+    if other is not None and other.program_id != program.id:
+        raise AlreadyInCohort(other.program.name)
+
+
+class AlreadyInCohort(EnrollmentError):
+    def __init__(self, cohort: str) -> None:
+        super().__init__(
+            f"You're already in {cohort}, and people are in one cohort at a time. "
+            "Ask a coordinator if you'd like to move.",
+            field="role",
+        )
+        self.cohort = cohort
 
 
 def set_paused(session: Session, enrollment: Enrollment, *, paused: bool, now: datetime) -> bool:

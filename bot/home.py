@@ -19,6 +19,7 @@ from bot.db.enums import CheckInStatus
 from bot.db.models import CheckIn, Mentorship, Person
 from bot.enrollment import active_mentorships, enrollment_of, profile_of
 from bot.keys import Kind
+from bot.programs import cohort_panel
 from bot.views.home import THANKS_SHOWN, HomeState, Partner, Thanks, home_view
 from bot.views.snooze import last_day
 
@@ -29,10 +30,15 @@ def home_state(
     coordinates = is_coordinator(session, settings, team_id, user_id)
     term_answers = term.answer_counts(session, team_id) if coordinates else None
     board = at_risk.board(session, team_id) if coordinates else None
+    cohorts = cohort_panel(session, team_id) if coordinates else None
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
         return HomeState(
-            user_id=user_id, is_coordinator=coordinates, term_answers=term_answers, board=board
+            user_id=user_id,
+            is_coordinator=coordinates,
+            term_answers=term_answers,
+            board=board,
+            cohorts=cohorts,
         )
     person = enrollment.person
     pairs = active_mentorships(session, person)
@@ -55,6 +61,7 @@ def home_state(
         snoozed_until=(
             last_day(away, person.tz or settings.timezone) if away and away > now else None
         ),
+        cohorts=cohorts,
     )
 
 

@@ -70,6 +70,11 @@ class Kind(StrEnum):
     # coordinators granted and removed in Slack (bot/coordinators)
     COORDINATOR_ADDED = "coordinator-added"  # the new coordinator welcomed: each grant
     COORDINATOR_REMOVED = "coordinator-removed"  # the one removed told: each removal
+    # cohorts (bot/cohorts)
+    COHORT_ADDED = "cohort-added"  # someone a coordinator added to a cohort: each time
+    COHORT_REMOVED = "cohort-removed"  # someone a coordinator moved out: each time
+    COHORT_PAIR_ENDED = "cohort-pair-ended"  # their partner told the pair ended: once each
+    COHORT_SUMMARY = "cohort-summary"  # the coordinator told what a Members change did: each
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

@@ -34,6 +34,7 @@ from bot.enrollment import (
     FormContext,
     Saved,
     active_mentorships,
+    current_enrollment,
     enrollment_of,
     form_context,
     require_enrollment,
@@ -47,9 +48,10 @@ from bot.messages import mentor_left_text, partner_left_text, request_withdrawn_
 from bot.notices import notify
 from bot.people import SlackProfile, find_person, upsert_person, why_not_eligible, workday_of
 from bot.profile import Profile
-from bot.programs import current_program, topic_labels
+from bot.programs import joinable, open_cohorts, topic_labels
 from bot.transitions import move
 from bot.uow import UnitOfWork
+from bot.views.enrollment import CohortChoice, CohortOption
 from bot.views.guides import welcome_dm
 
 SLACK_BUSY = "Slack is busy right now and I couldn't open the form. Please try again in a moment."
@@ -64,6 +66,11 @@ PAUSED = (
 ALREADY_PAUSED = "You're already paused. Type `/mentor resume` when you're ready again."
 RESUMED = "Welcome back: you can get new mentee requests again."
 ALREADY_OPEN = "You're already open to new mentees."
+ENROLLMENT_CLOSED = (
+    "Enrollment is closed right now, so there's no cohort to join today. Thank you for "
+    "your interest! Your program's coordinator can tell you when the next one opens."
+)
+COHORT_GONE = "This cohort has just closed enrollment. Close this form and try /mentor join again."
 
 
 # --- the steps the listeners call ---------------------------------------------------------
@@ -83,13 +90,62 @@ def tell(session: Session, *, team_id: str, user_id: str, text: str, now: dateti
 
 def open_form(
     session: Session, settings: Settings, *, team_id: str, slack: SlackProfile, now: datetime
-) -> FormContext:
-    """What the join / profile form shows; raises EnrollmentError if the account can't join."""
+) -> FormContext | CohortChoice:
+    """What the join / profile form shows: a member's profile in their cohort; for a
+    newcomer the form of the one open cohort, or first the choice when several are open.
+
+    Raises EnrollmentError if the account can't join, or when no cohort is open to join.
+    """
     refusal = why_not_eligible(slack)
     if refusal is not None:
         raise EnrollmentError(refusal)
     person = upsert_person(session, team_id, slack)
-    return form_context(session, person, default_timezone=settings.timezone, now=now)
+    enrollment = current_enrollment(session, person)
+    if enrollment is not None:
+        return form_context(session, person, enrollment.program, default_timezone=settings.timezone)
+    cohorts = open_cohorts(session, team_id, now)
+    if not cohorts:
+        raise EnrollmentError(ENROLLMENT_CLOSED)
+    if len(cohorts) == 1:
+        return form_context(session, person, cohorts[0], default_timezone=settings.timezone)
+    return CohortChoice(tuple(_option(program) for program in cohorts))
+
+
+def _option(program: Program) -> CohortOption:
+    return CohortOption(
+        program_id=program.id,
+        name=program.name,
+        objective=program.objective,
+        starts_on=program.starts_on,
+        ends_on=program.ends_on,
+    )
+
+
+def choose_cohort(
+    session: Session,
+    settings: Settings,
+    *,
+    team_id: str,
+    user_id: str,
+    program_id: int | None,
+    now: datetime,
+) -> FormContext:
+    """The form of the cohort a newcomer chose (the first page of the join form).
+
+    The choice comes back from the client: it must name a cohort of this workspace
+    open to joining, else EnrollmentError (field "cohort") says so.
+    """
+    person = find_person(session, team_id, user_id) or upsert_person(
+        session, team_id, SlackProfile(user_id, display_name=user_id)
+    )
+    enrollment = current_enrollment(session, person)
+    if enrollment is not None:  # joined meanwhile (another tab): their own cohort's form
+        program = enrollment.program
+    else:
+        program = _joinable(session, team_id, program_id)
+        if program is None:
+            raise EnrollmentError(COHORT_GONE, field="cohort")
+    return form_context(session, person, program, default_timezone=settings.timezone)
 
 
 def submit_form(
@@ -173,28 +229,44 @@ def _save_form(
     values: Mapping[str, Mapping[str, Any]],
     now: datetime,
 ) -> dict[str, str]:
-    program = _program_of(session, program_id, team_id, now)
-    parsed = parse_submission(values, topic_labels(program))
-    if isinstance(parsed, dict):
-        return parsed
     # Not the payload's user name (the raw handle): the id stands in until the next
     # users.info, as for a roster row.
     person = find_person(session, team_id, user_id) or upsert_person(
         session, team_id, SlackProfile(user_id, display_name=user_id)
     )
+    program = _program_of(session, program_id, person, now)
+    parsed = parse_submission(values, topic_labels(program))
+    if isinstance(parsed, dict):
+        return parsed
     submit_profile(session, settings, program=program, person=person, profile=parsed, now=now)
     return {}
 
 
-def _program_of(session: Session, program_id: int | None, team_id: str, now: datetime) -> Program:
-    """The program the form was opened for (a new cohort may have started meanwhile).
+def _program_of(session: Session, program_id: int | None, person: Person, now: datetime) -> Program:
+    """The cohort the form saves to: a member's own; for a newcomer, the one the form was
+    opened for, if it is still open to joining.
 
-    The id comes back from the client in private_metadata: it may name no program,
-    or another workspace's.
+    The id comes back from the client in private_metadata: it may name no program, a
+    closed one, or another workspace's. Without a usable id the one open cohort is meant
+    (as when there was only ever one program); with several, or none, the form says so.
     """
+    enrollment = current_enrollment(session, person)
+    if enrollment is not None:
+        return enrollment.program
+    program = _joinable(session, person.team_id, program_id)
+    if program is not None:
+        return program
+    named = session.get(Program, program_id) if program_id is not None else None
+    cohorts = open_cohorts(session, person.team_id, now)
+    if (named is None or named.team_id != person.team_id) and len(cohorts) == 1:
+        return cohorts[0]
+    raise EnrollmentError(COHORT_GONE, field="role")
+
+
+def _joinable(session: Session, team_id: str, program_id: int | None) -> Program | None:
     program = session.get(Program, program_id) if program_id is not None else None
-    if program is None or program.team_id != team_id:
-        program = current_program(session, team_id, now)
+    if program is None or program.team_id != team_id or not joinable(program):
+        return None
     return program
 
 
@@ -290,7 +362,7 @@ def leave(session: Session, enrollment: Enrollment, *, now: datetime) -> list[st
         return None
     privacy.forget(session, person, privacy.traces_of(session, person, enrollment))
     told = _end_mentorships(session, person, team_id, now)
-    _close_requests(session, person, now)
+    close_requests(session, person, now)
 
     enrollment.goals = enrollment.bio = None
     enrollment.topics = []
@@ -352,16 +424,24 @@ def _end_mentorships(session: Session, person: Person, team_id: str, now: dateti
     return told
 
 
-def _close_requests(session: Session, person: Person, now: datetime) -> None:
-    """Nobody may accept a mentee who left; a mentor who left is skipped for the next choice."""
-    open_requests = session.scalars(
+def close_requests(
+    session: Session, person: Person, now: datetime, *, program_id: int | None = None
+) -> None:
+    """Nobody may accept a mentee who left; a mentor who left is skipped for the next choice.
+
+    `program_id`: only that cohort's requests (someone moved out of it), else all of them.
+    """
+    query = (
         select(MentorshipRequest)
         .where(
             (MentorshipRequest.mentee_id == person.id) | (MentorshipRequest.mentor_id == person.id),
             MentorshipRequest.status.in_(OPEN_REQUEST_STATUSES),
         )
         .order_by(MentorshipRequest.id)
-    ).all()
+    )
+    if program_id is not None:
+        query = query.where(MentorshipRequest.program_id == program_id)
+    open_requests = session.scalars(query).all()
     for request in open_requests:
         was = request.status
         if request.mentor_id == person.id and was is RequestStatus.PENDING:

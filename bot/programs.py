@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -14,15 +14,18 @@ from bot.db.inserts import insert_if_absent
 from bot.db.models import Program, Topic
 from bot.profile import DEFAULT_TOPICS, TOPIC_LABEL_MAX
 from bot.text_input import UnreadableText, clean_text, whole_number
+from bot.views.cohorts import HOME_SHOWN, CohortLine, CohortPanel
 
 DEFAULT_PROGRAM_NAME = "Mentorship program"
 OPEN_STATUSES = (ProgramStatus.ENROLLING, ProgramStatus.ACTIVE)
 
 
 def current_program(session: Session, team_id: str, now: datetime) -> Program:
-    """The program people join in this workspace; the first call creates the default one.
+    """The workspace's newest open program; the first call creates the default one.
 
-    The newest open program wins, so a coordinator's new cohort takes over enrollment.
+    Several cohorts can run at once: this is only the default of the coordinators'
+    commands given no cohort name (`/mentor topics`, `/mentor expiry`, `/mentor match`).
+    Who joins which cohort is `open_cohorts`; a person's cohort is their enrollment's.
     """
     program = session.scalar(
         select(Program)
@@ -61,6 +64,31 @@ def current_program(session: Session, team_id: str, now: datetime) -> Program:
     return program
 
 
+def open_cohorts(session: Session, team_id: str, now: datetime) -> list[Program]:
+    """The cohorts people may join now (open, with enrollment open), oldest first.
+
+    A workspace with no cohort at all gets the default one, so the first `/mentor join`
+    works before any coordinator has set anything up.
+    """
+    if session.scalar(select(Program.id).where(Program.team_id == team_id).limit(1)) is None:
+        current_program(session, team_id, now)
+    return list(
+        session.scalars(
+            select(Program)
+            .where(
+                Program.team_id == team_id,
+                Program.status.in_(OPEN_STATUSES),
+                Program.enrollment_open.is_(True),
+            )
+            .order_by(Program.created_at, Program.id)
+        )
+    )
+
+
+def joinable(program: Program) -> bool:
+    return program.status in OPEN_STATUSES and program.enrollment_open
+
+
 def topic_labels(program: Program) -> list[str]:
     return [topic.label for topic in sorted(program.topics, key=lambda t: t.id)]
 
@@ -77,8 +105,11 @@ class ExpiryError(ProgramSettingError):
     """A request expiry that is not a whole number of days in range."""
 
 
-def add_topic(session: Session, program: Program, label: str) -> str:
-    """Add a topic to the program's list; returns the label as stored."""
+def clean_topic(label: str) -> str:
+    """A topic label as stored (spaces collapsed); TopicError when it cannot be one.
+
+    The one statement of what a topic may be, for `/mentor topics add` and the cohort form.
+    """
     try:
         cleaned = " ".join(clean_text(label).split())
     except UnreadableText as exc:
@@ -87,6 +118,12 @@ def add_topic(session: Session, program: Program, label: str) -> str:
         raise TopicError("Give the topic a name, e.g. `/mentor topics add Speech recognition`.")
     if len(cleaned) > TOPIC_LABEL_MAX:
         raise TopicError(f"Topic names can be at most {TOPIC_LABEL_MAX} characters.")
+    return cleaned
+
+
+def add_topic(session: Session, program: Program, label: str) -> str:
+    """Add a topic to the program's list; returns the label as stored."""
+    cleaned = clean_topic(label)
     existing = {t.lower(): t for t in topic_labels(program)}
     if cleaned.lower() in existing:
         raise TopicError(f"*{existing[cleaned.lower()]}* is already on the list.")
@@ -103,6 +140,19 @@ def program_named(session: Session, team_id: str, name: str) -> Program | None:
         if program.name.lower() == wanted:
             return program
     return None
+
+
+def cohort_panel(session: Session, team_id: str) -> CohortPanel:
+    """The cohorts section of a coordinator's Home: the first few, oldest first, and how
+    many there are."""
+    total = session.scalar(select(func.count(Program.id)).where(Program.team_id == team_id))
+    rows = session.execute(
+        select(Program.name, Program.enrollment_open)
+        .where(Program.team_id == team_id)
+        .order_by(Program.created_at, Program.id)
+        .limit(HOME_SHOWN)
+    ).all()
+    return CohortPanel(tuple(CohortLine(name, open_) for name, open_ in rows), total or 0)
 
 
 def program_names(session: Session, team_id: str) -> list[str]:

@@ -12,6 +12,7 @@ from bot.deps import Deps
 from handlers import (
     calendar,
     checkins,
+    cohorts,
     commands,
     direct_messages,
     enrollment,
@@ -49,5 +50,6 @@ def register(app: App, deps: Deps) -> None:
         pace,
         rematch,
         snooze,
+        cohorts,
     ):
         flow.register(app)

@@ -11,7 +11,17 @@ from bot import audit
 from bot.commands import COMMAND, Audience, available_to, parse
 from bot.coordinators import is_coordinator
 from bot.views.help import help_blocks, help_text
-from handlers import coordinators, enrollment, find, goals, program, rematch, rounds, snooze
+from handlers import (
+    cohorts,
+    coordinators,
+    enrollment,
+    find,
+    goals,
+    program,
+    rematch,
+    rounds,
+    snooze,
+)
 from handlers.context import deps_of
 from handlers.errors import guarded
 from handlers.invocation import Invocation, Route
@@ -43,6 +53,7 @@ ROUTES: dict[str, Route] = {
     **rematch.COMMANDS,
     **snooze.COMMANDS,
     **coordinators.COMMANDS,
+    **cohorts.COMMANDS,
 }
 
 

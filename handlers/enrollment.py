@@ -18,9 +18,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.deps import Deps
-from bot.enrollment import EnrollmentError
+from bot.enrollment import EnrollmentError, FormContext
 from bot.onboarding import (
     SLACK_BUSY,
+    choose_cohort,
     confirm_leave,
     guide_role,
     leave_prompt,
@@ -31,12 +32,18 @@ from bot.onboarding import (
 )
 from bot.people import SlackProfile
 from bot.text_input import row_id
-from bot.views.enrollment import EnrollmentIds, enrollment_modal, leave_confirmation_modal
+from bot.views.enrollment import (
+    CohortChoice,
+    EnrollmentIds,
+    cohort_choice_modal,
+    enrollment_modal,
+    leave_confirmation_modal,
+)
 from bot.views.home import HomeIds, guide_modal
 from handlers.context import deps_of
 from handlers.errors import guarded
 from handlers.invocation import Invocation, Route
-from handlers.payloads import team_of
+from handlers.payloads import selected_value, team_of
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +165,29 @@ def on_profile_submitted(
 
 
 @guarded
+def on_cohort_chosen(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """The join form's first page (several cohorts open): on to that cohort's form."""
+    deps = deps_of(context)
+    chosen = selected_value(view, EnrollmentIds.COHORT_BLOCK, EnrollmentIds.COHORT_ACTION)
+    try:
+        with deps.uow() as uow:
+            form = choose_cohort(
+                uow.session,
+                deps.settings,
+                team_id=team_of(body),
+                user_id=body["user"]["id"],
+                program_id=row_id(chosen),
+                now=deps.clock(),
+            )
+    except EnrollmentError as exc:
+        ack(response_action="errors", errors={EnrollmentIds.COHORT_BLOCK: str(exc)})
+        return
+    ack(response_action="update", view=_form_view(form))
+
+
+@guarded
 def on_leave_confirmed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     deps = deps_of(context)
     with deps.uow() as uow:
@@ -180,6 +210,7 @@ def register(app: App) -> None:
     app.action(HomeIds.RESUME)(on_home_resume)
     app.action(HomeIds.GUIDE)(on_home_guide)
     app.view(EnrollmentIds.CALLBACK)(on_profile_submitted)
+    app.view(EnrollmentIds.COHORT_CALLBACK)(on_cohort_chosen)
     app.view(EnrollmentIds.LEAVE_CALLBACK)(on_leave_confirmed)
 
 
@@ -208,14 +239,18 @@ def _open_form(
     except EnrollmentError as exc:
         reply(str(exc))
         return
-    view = enrollment_modal(
+    view = cohort_choice_modal(form) if isinstance(form, CohortChoice) else _form_view(form)
+    _views_open(client, trigger_id, view, reply)
+
+
+def _form_view(form: FormContext) -> View:
+    return enrollment_modal(
         topics=form.topics,
         profile=form.profile,
         defaults=form.defaults,
         editing=form.profile is not None,
         private_metadata=str(form.program_id),
     )
-    _views_open(client, trigger_id, view, reply)
 
 
 def _open_leave(

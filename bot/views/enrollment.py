@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import time
+from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -51,6 +52,7 @@ from bot.profile import (
     FormDefaults,
     Profile,
 )
+from bot.views.cohorts import dates, objective_label
 from bot.views.text import check_metadata, clip
 
 MAX_OPTIONS = 100  # per options list and per option group
@@ -63,6 +65,11 @@ MAX_TOPIC_CHOICES = 300  # keeps the worst case (4-byte characters everywhere) u
 class EnrollmentIds:
     CALLBACK = "enrollment.submit"
     LEAVE_CALLBACK = "enrollment.leave"
+    # the first page of the join form when several cohorts are open
+    COHORT_CALLBACK = "enrollment.cohort"
+    COHORT_INTRO_BLOCK = "enrollment.cohort_intro"
+    COHORT_BLOCK = "enrollment.cohort_choice"
+    COHORT_ACTION = "enrollment.cohort_choice.input"
 
     INTRO_BLOCK = "enrollment.intro"
     NO_TOPICS_BLOCK = "enrollment.no_topics"
@@ -147,6 +154,71 @@ TIMEZONE_HINT = "An IANA time zone such as Europe/Paris; prompts arrive in your 
 WORKDAY_HINT = (
     "On weekdays, in your time zone. Check-in reminders reach you an hour after your day starts."
 )
+
+
+@dataclass(frozen=True)
+class CohortOption:
+    """An open cohort a newcomer may choose."""
+
+    program_id: int
+    name: str
+    objective: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    """Several cohorts are open: the join form first asks which one."""
+
+    cohorts: tuple[CohortOption, ...]
+
+
+def cohort_choice_modal(choice: CohortChoice) -> View:
+    """The join form's first page: which of the open cohorts to join (a static select).
+
+    Each cohort has its own topics, so the profile page follows once one is chosen.
+    """
+    options = [
+        Option(
+            value=str(c.program_id),
+            text=clip(c.name, MAX_OPTION_TEXT),
+            description=_cohort_line(c) or None,
+        )
+        for c in choice.cohorts[:MAX_OPTIONS]
+    ]
+    return View(
+        type="modal",
+        callback_id=EnrollmentIds.COHORT_CALLBACK,
+        title="Join mentorbot",
+        submit="Next",
+        close="Cancel",
+        blocks=[
+            SectionBlock(
+                block_id=EnrollmentIds.COHORT_INTRO_BLOCK,
+                text=MarkdownTextObject(
+                    text="Several cohorts are open right now. Choose the one you'd like to "
+                    "join; next you'll tell us about yourself. You're in one cohort at a time."
+                ),
+            ),
+            InputBlock(
+                block_id=EnrollmentIds.COHORT_BLOCK,
+                label="Cohort",
+                element=StaticSelectElement(
+                    action_id=EnrollmentIds.COHORT_ACTION,
+                    placeholder="Choose a cohort",
+                    options=options,
+                ),
+            ),
+        ],
+    )
+
+
+def _cohort_line(cohort: CohortOption) -> str:
+    parts = [label] if (label := objective_label(cohort.objective)) else []
+    if cohort.starts_on or cohort.ends_on:
+        parts.append(dates(cohort.starts_on, cohort.ends_on))
+    return clip(" · ".join(parts), MAX_OPTION_TEXT)
 
 
 def clock(value: time) -> str:

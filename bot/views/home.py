@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 from bot.commands import COMMAND
 from bot.db.enums import Cadence, EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
+from bot.views.cohorts import CohortPanel, home_section
 from bot.views.followups import Board, board_blocks
 from bot.views.goals import PairGoals, pair_goals_section
 from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
@@ -83,6 +84,7 @@ class HomeState:
     pair_goals: tuple[PairGoals, ...] = ()  # each pair's goals (bot/goals)
     board: Board | None = None  # a coordinator's at-risk pairs and asks for help
     snoozed_until: date | None = None  # the last day away, while snoozed
+    cohorts: CohortPanel | None = None  # a coordinator's cohorts, with their buttons
 
 
 def home_view(state: HomeState) -> View:
@@ -97,6 +99,8 @@ def home_view(state: HomeState) -> View:
                 ),
             ),
         ]
+        if state.cohorts is not None:
+            blocks += home_section(state.cohorts)
         if state.term_answers is not None and state.term_answers.answers:
             blocks.append(coordinator_block(state.term_answers))
     if state.board is not None:
