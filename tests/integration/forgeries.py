@@ -30,6 +30,15 @@ from bot.find import Search
 from bot.home import home_state
 from bot.programs import current_program
 from bot.requests import Choice, decline, open_chain
+from bot.views.cohorts import (
+    CohortForm,
+    CohortIds,
+    CohortPanel,
+    MembersForm,
+    cohort_modal,
+    home_section,
+    members_modal,
+)
 from bot.views.find import FindIds, MentorCard, note_modal
 from bot.views.followups import EndForm, FollowupIds, end_modal
 from bot.views.home import home_view
@@ -312,6 +321,72 @@ def end_confirmed_by_a_member(rig: Rig, w: World) -> str:
     return str(rig.slack.view_submission(DEV, view=w.end_view).json)
 
 
+def _cohort_view(w: World, program_id: int | None) -> dict[str, Any]:
+    form = CohortForm(program_id, cohorts=((w.program_id, "Mentorship program"),))
+    return cohort_modal(form).to_dict() | {"id": "VFORGED10"}
+
+
+_COHORT_VALUES = {
+    CohortIds.NAME_BLOCK: {CohortIds.NAME_ACTION: "Forged cohort"},
+    CohortIds.OBJECTIVE_BLOCK: {CohortIds.OBJECTIVE_ACTION: "skills"},
+}
+
+
+def cohort_created_by_a_member(rig: Rig, w: World) -> str:
+    rig.slack.view_submission(DEV, view=_cohort_view(w, None), values=_COHORT_VALUES)
+    return dm_text(rig, DEV)
+
+
+def cohort_edited_by_a_member(rig: Rig, w: World) -> str:
+    view = _cohort_view(w, w.program_id)
+    rig.slack.view_submission(DEV, view=view, values=_COHORT_VALUES)
+    return dm_text(rig, DEV)
+
+
+def cohort_picked_for_editing_by_a_member(rig: Rig, w: World) -> str:
+    view = _cohort_view(w, None)
+    rig.slack.block_action(DEV, CohortIds.PICK, value=str(w.program_id), view=view)
+    return dm_text(rig, DEV)
+
+
+def _home_with_cohort_buttons() -> dict[str, Any]:
+    blocks = [block.to_dict() for block in home_section(CohortPanel((), 0))]
+    return {"id": "VFORGED11", "type": "home", "blocks": blocks}
+
+
+def cohort_form_from_home_by_a_member(rig: Rig, w: World) -> str:
+    rig.slack.block_action(DEV, CohortIds.HOME_COHORT, view=_home_with_cohort_buttons())
+    return dm_text(rig, DEV)
+
+
+def members_form_from_home_by_a_member(rig: Rig, w: World) -> str:
+    rig.slack.block_action(DEV, CohortIds.HOME_MEMBERS, view=_home_with_cohort_buttons())
+    return dm_text(rig, DEV)
+
+
+def _members_view(program_id: int) -> dict[str, Any]:
+    form = MembersForm(program_id, "Mentorship program")
+    return members_modal(form).to_dict() | {"id": "VFORGED12"}
+
+
+def members_moved_out_by_a_member(rig: Rig, w: World) -> str:
+    values = {CohortIds.REMOVE_BLOCK: {CohortIds.REMOVE_ACTION: [BEN]}}
+    rig.slack.view_submission(DEV, view=_members_view(w.program_id), values=values)
+    return dm_text(rig, DEV)
+
+
+def members_of_another_workspaces_cohort(rig: Rig, w: World) -> str:
+    values = {CohortIds.ADD_BLOCK: {CohortIds.ADD_ACTION: [DEV]}}
+    view = _members_view(w.program_id + 1000)
+    rig.slack.view_submission(COORDINATOR, view=view, values=values)
+    rig.settle()
+    return " ".join(
+        str(m.payload.get("text"))
+        for m in rig.outbox()
+        if m.payload.get("channel") == COORDINATOR and "workspace" in str(m.payload.get("text"))
+    )
+
+
 def _command(user: str, text: str) -> Callable[[Rig, World], str]:
     def run(rig: Rig, w: World) -> str:
         return str(rig.slack.slash_command(user, text).json)
@@ -350,6 +425,15 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         _command(DEV, f"coordinators add <@{DEV}|dev>"),
         _command(DEV, f"coordinators remove <@{GRANTED}|granted>"),
         _command(DEV, "audit 100"),
+        cohort_created_by_a_member,
+        cohort_edited_by_a_member,
+        cohort_picked_for_editing_by_a_member,
+        cohort_form_from_home_by_a_member,
+        members_form_from_home_by_a_member,
+        members_moved_out_by_a_member,
+        members_of_another_workspaces_cohort,
+        _command(DEV, "cohort"),
+        _command(DEV, "cohort members Mentorship program"),
     )
 }
 # A polite word in each answer: what the sender is told instead of a silence.
