@@ -115,8 +115,7 @@ def pair_in(rig: Rig, name: str, mentor: str, mentee: str, kickoff: datetime) ->
         assert program is not None
         pair = mentorships.start(
             uow.session, program, people[mentor], people[mentee], score=None, reasons=[],
-            now=kickoff,
-        )  # fmt: skip
+            now=kickoff, default_tz="UTC")  # fmt: skip
         assert pair is not None
         return pair.id
 
