@@ -1,9 +1,10 @@
 """What the emulator answers at each of its URLs, and the pipeline every answer goes through.
 
-Every call, in order: injected latency, then an injected fault or the real answer
-(unknown method, malformed arguments, auth, rate limits, then the method itself),
-recorded in the call log. The same pipeline serves response URLs and file uploads;
-:meth:`Endpoints.ack` applies and records what the bot put in its HTTP acks.
+Every call, in order: a hold (it waits until released), injected latency, then an
+injected fault or the real answer (unknown method, malformed arguments, auth, rate
+limits, then the method itself), recorded in the call log. The same pipeline serves
+response URLs and file uploads; :meth:`Endpoints.ack` applies and records what the bot
+put in its HTTP acks.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ class Endpoints:
     ) -> Reply:
         """Answer one call: injected latency and faults first, then ``respond``; record it."""
         arrival = self._ws.clock()
+        self._faults.wait_if_held(method)
         delay = self._faults.delay(method)
         if delay:
             time.sleep(delay)

@@ -3,14 +3,17 @@
 - Injected faults: the public API (:class:`FaultInjection`, part of ``SlackEmulator``),
   the faults it stores (:class:`Fault`) and the answer each one gives (:meth:`Faults.reply`).
   A new kind of fault goes here only: a ``Fault.kind``, a method on ``FaultInjection``
-  and its answer in ``Faults.reply`` (or its delay in ``Faults.delay``).
-- Slack's rate limits, when enabled: tiers per method, chat.postMessage per channel.
+  and its answer in ``Faults.reply`` (or its delay in ``Faults.delay``, or its gate in
+  ``Faults.wait_if_held``).
+- Slack's rate limits, when enabled: tiers per method; chat.postMessage per channel and
+  across the workspace.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -24,13 +27,15 @@ from bot.emulator.calls import Clock, JsonDict, Reply
 
 @dataclass
 class Fault:
-    kind: Literal["ratelimit", "status", "error", "slow"]
+    kind: Literal["ratelimit", "status", "error", "slow", "hold"]
     method: str | None
     remaining: int | None  # None: until reset_faults()
     retry_after: int = 1
     status: int = 500
     error: str = ""
     seconds: float = 0.0
+    passes: int = 0  # hold: matching calls let through before the first one is held
+    gate: threading.Event = field(default_factory=threading.Event)  # hold: set = open
 
     def take(self, method: str) -> bool:
         if self.method not in (None, method) or self.remaining == 0:
@@ -46,6 +51,7 @@ class Faults:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._waiting = 0  # calls held at a gate right now
 
     def add(self, fault: Fault) -> None:
         with self._lock:
@@ -53,6 +59,8 @@ class Faults:
 
     def reset(self) -> None:
         with self._lock:
+            for fault in self._faults:
+                fault.gate.set()  # nothing stays held once its fault is gone
             self._faults.clear()
 
     def delay(self, method: str) -> float:
@@ -60,10 +68,39 @@ class Faults:
         with self._lock:
             return sum(f.seconds for f in self._faults if f.kind == "slow" and f.take(method))
 
+    def wait_if_held(self, method: str) -> None:
+        """Block a call of ``method`` while a hold matches it (see ``FaultInjection.hold``)."""
+        with self._lock:
+            holds = (f.gate for f in self._faults if f.kind == "hold" and _holds(f, method))
+            gate = next(holds, None)
+            if gate is None:
+                return
+            self._waiting += 1
+        try:
+            gate.wait()
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return self._waiting
+
+    def release(self) -> None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind == "hold":
+                    fault.gate.set()
+            self._faults = [f for f in self._faults if f.kind != "hold"]
+
     def reply(self, method: str) -> Reply | None:
         """The injected answer for ``method``, if a fault matches."""
         with self._lock:
-            fault = next((f for f in self._faults if f.kind != "slow" and f.take(method)), None)
+            fault = next(
+                (f for f in self._faults if f.kind not in ("slow", "hold") and f.take(method)),
+                None,
+            )
         if fault is None:
             return None
         if fault.kind == "ratelimit":
@@ -74,6 +111,16 @@ class Faults:
             return Reply(200, {"ok": False, "error": fault.error}, fault="error")
         error = "service_unavailable" if fault.status == 503 else "internal_error"
         return Reply(fault.status, {"ok": False, "error": error}, fault="http_error")
+
+
+def _holds(fault: Fault, method: str) -> bool:
+    """Whether a hold keeps this call waiting (its first ``passes`` matching calls go by)."""
+    if fault.gate.is_set() or fault.method not in (None, method):
+        return False
+    if fault.passes > 0:
+        fault.passes -= 1
+        return False
+    return True
 
 
 class FaultInjection:
@@ -106,6 +153,32 @@ class FaultInjection:
     ) -> None:
         """Delay matching calls by ``seconds`` (real time) before answering."""
         self._faults.add(Fault("slow", method, times, seconds=seconds))
+
+    def hold(self, method: str | None = None, after: int = 0) -> None:
+        """Keep matching calls waiting, neither answered nor recorded, until ``release_held()``
+        (or ``reset_faults()``); the first ``after`` of them go through.
+
+        A test can then act while a call is certainly in flight (``held_calls()``), e.g.
+        kill the caller: once released, the call is answered and recorded as Slack would
+        have done for a request it received from a client that died waiting.
+        """
+        self._faults.add(Fault("hold", method, None, passes=after))
+
+    def held_calls(self) -> int:
+        """How many calls are waiting at a hold right now."""
+        return self._faults.waiting
+
+    def wait_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until ``count`` calls are waiting at a hold; AssertionError after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self._faults.waiting < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self._faults.waiting} call(s) held, expected {count}")
+            time.sleep(0.005)
+
+    def release_held(self) -> None:
+        """Let every held call through, and stop holding."""
+        self._faults.release()
 
     def reset_faults(self) -> None:
         self._faults.reset()
@@ -152,15 +225,27 @@ METHOD_TIERS: Mapping[str, int] = {
 }
 
 
+# chat.postMessage across all channels of a workspace. Slack's method page: "It will
+# generally allow an app to post 1 message per second to a specific channel. There are
+# limits governing your app's relationship with the entire workspace above that, limiting
+# posting to several hundred messages per minute. Generous burst behavior is also granted."
+# (https://api.slack.com/methods/chat.postMessage, "Rate limiting"). Slack gives no exact
+# figure: 300 a minute is the low end of "several hundred", and a minute's worth of burst
+# is what this module already grants the tier that Slack calls "generous burst behavior".
+POST_MESSAGE_WORKSPACE = Bucket(300, 300)
+
+
 @dataclass(frozen=True)
 class RateLimits:
-    """Slack-like rate limits: per method and token, chat.postMessage per channel."""
+    """Slack-like rate limits: per method and token; chat.postMessage per channel and
+    per workspace (None: not limited)."""
 
     tiers: Mapping[int, Bucket] = field(default_factory=lambda: dict(DEFAULT_TIERS))
     method_tiers: Mapping[str, int] = field(default_factory=lambda: dict(METHOD_TIERS))
     default_tier: int = 3
     # "one message per second per channel", short bursts allowed.
     post_message_per_channel: Bucket = Bucket(60, 5)
+    post_message_workspace: Bucket | None = POST_MESSAGE_WORKSPACE
 
 
 class RateLimiter:
@@ -170,25 +255,36 @@ class RateLimiter:
         self._state: dict[tuple[str, ...], tuple[float, float]] = {}  # key -> (tokens, at)
 
     def check(self, method: str, token: str, args: JsonDict) -> int | None:
-        """Take one call from the bucket; return Retry-After seconds when it is empty."""
-        if method == "chat.postMessage":
-            key: tuple[str, ...] = (method, token, str(args.get("channel")))
-            bucket = self._limits.post_message_per_channel
-        else:
-            key = (method, token)
-            tier = self._limits.method_tiers.get(method, self._limits.default_tier)
-            if tier not in self._limits.tiers:
-                return None  # a tier left out of the configuration is not limited
-            bucket = self._limits.tiers[tier]
-        rate = bucket.per_minute / 60.0
+        """Take one call from each bucket it counts against; when one is empty, take
+        nothing and return the Retry-After seconds."""
         now = self._clock()
+        filled = [
+            (key, bucket, self._fill(key, bucket, now))
+            for key, bucket in self._buckets(method, token, args).items()
+        ]
+        # Seconds until each empty bucket holds a whole token again.
+        waits = [(1.0 - tokens) * 60.0 / b.per_minute for _, b, tokens in filled if tokens < 1.0]
+        spend = 0.0 if waits else 1.0
+        for key, _, tokens in filled:
+            self._state[key] = (tokens - spend, now)
+        return max(1, math.ceil(max(waits))) if waits else None
+
+    def _buckets(self, method: str, token: str, args: JsonDict) -> dict[tuple[str, ...], Bucket]:
+        limits = self._limits
+        if method == "chat.postMessage":
+            found = {(method, token, str(args.get("channel"))): limits.post_message_per_channel}
+            if limits.post_message_workspace is not None:
+                found[(method, token)] = limits.post_message_workspace
+            return found
+        tier = limits.method_tiers.get(method, limits.default_tier)
+        if tier not in limits.tiers:
+            return {}  # a tier left out of the configuration is not limited
+        return {(method, token): limits.tiers[tier]}
+
+    def _fill(self, key: tuple[str, ...], bucket: Bucket, now: float) -> float:
+        """The tokens in this bucket now: what was left, plus what the rate added since."""
         tokens, at = self._state.get(key, (float(bucket.burst), now))
-        tokens = min(float(bucket.burst), tokens + max(0.0, now - at) * rate)
-        if tokens >= 1.0:
-            self._state[key] = (tokens - 1.0, now)
-            return None
-        self._state[key] = (tokens, now)
-        return max(1, math.ceil((1.0 - tokens) / rate))
+        return min(float(bucket.burst), tokens + max(0.0, now - at) * bucket.per_minute / 60.0)
 
     def reply(self, method: str, token: str, args: JsonDict) -> Reply | None:
         """Slack's 429 when this call is over the limit."""

@@ -68,7 +68,7 @@ class SlackEmulator(FaultInjection):
     - HTTP: ``start()``/``stop()`` or ``with``; ``api_url`` for ``WebClient(base_url=...)``.
     - Recording: ``calls()``, ``last()``, ``clear()``, ``wait_for()``.
     - Seeding: ``add_user()``, ``add_channel()``, ``new_trigger_id()``, ``new_response_url()``.
-    - Faults: ``rate_limit()``, ``fail()``, ``slow()``, ``reset_faults()`` (from
+    - Faults: ``rate_limit()``, ``fail()``, ``slow()``, ``hold()``, ``reset_faults()`` (from
       :class:`~bot.emulator.faults.FaultInjection`); Slack-like rate limits with
       ``rate_limits=True`` (or a :class:`RateLimits`).
     - What people see: ``messages()``, ``messages_for()``, ``home_view()``,

@@ -562,6 +562,62 @@ def test_the_builtin_rate_limiter_enforces_buckets(clock: ManualClock) -> None:
         assert slack.calls("chat.postMessage")[-1].fault == "rate_limiter"
 
 
+def test_chat_post_message_is_also_limited_across_the_workspace(clock: ManualClock) -> None:
+    limits = RateLimits(
+        post_message_per_channel=Bucket(60, 1), post_message_workspace=Bucket(60, 2)
+    )
+    with SlackEmulator(clock=clock, rate_limits=limits) as slack:
+        client = WebClient(token=DEFAULT_TOKEN, base_url=slack.api_url)
+        assert client.chat_postMessage(channel="C1", text="a")["ok"]
+        # C1's own bucket is empty: refused, and the workspace's token is not spent on it.
+        assert error(client.chat_postMessage, channel="C1", text="b") == "ratelimited"
+        assert client.chat_postMessage(channel="C2", text="c")["ok"]
+        with pytest.raises(SlackApiError) as caught:
+            client.chat_postMessage(channel="C3", text="d")  # a fresh channel, a full workspace
+        assert caught.value.response.headers["Retry-After"] == "1"
+        clock.advance(1)
+        assert client.chat_postMessage(channel="C3", text="d")["ok"]
+        assert [c.ok for c in slack.calls("chat.postMessage")] == [True, False, True, False, True]
+
+
+def test_the_default_limits_state_slacks_workspace_wide_posting_rate() -> None:
+    assert RateLimits().post_message_workspace == Bucket(300, 300)
+
+
+def test_a_hold_keeps_calls_in_flight_until_released(
+    client: WebClient, slack: SlackEmulator
+) -> None:
+    slack.hold("chat.postMessage", after=1)
+    assert client.chat_postMessage(channel="C1", text="first")["ok"]  # let through
+    answers: list[Any] = []
+    caller = threading.Thread(
+        target=lambda: answers.append(client.chat_postMessage(channel="C1", text="second"))
+    )
+    caller.start()
+    slack.wait_held(1)
+
+    assert client.auth_test()["ok"]  # other methods are not held
+    assert [c.args["text"] for c in slack.calls("chat.postMessage")] == ["first"]
+    assert slack.held_calls() == 1 and answers == []
+
+    slack.release_held()
+    caller.join(5)
+    assert answers and answers[0]["ok"]
+    assert [c.args["text"] for c in slack.calls("chat.postMessage")] == ["first", "second"]
+    assert slack.held_calls() == 0
+    assert client.chat_postMessage(channel="C1", text="third")["ok"]  # no longer holding
+
+
+def test_reset_faults_lets_held_calls_go(client: WebClient, slack: SlackEmulator) -> None:
+    slack.hold()
+    caller = threading.Thread(target=client.auth_test)
+    caller.start()
+    slack.wait_held(1)
+    slack.reset_faults()
+    caller.join(5)
+    assert not caller.is_alive() and slack.calls("auth.test")[0].ok
+
+
 def test_the_builtin_rate_limiter_is_off_by_default(client: WebClient) -> None:
     assert all(client.auth_test()["ok"] for _ in range(120))
 
