@@ -6,9 +6,15 @@ Two kinds of client, because the two paths have different deadlines:
   Slack's 3-second window (views.open with a trigger id). It retries a dropped
   connection or a 5xx once, and a 429 only when the wait fits in a small budget,
   so a listener thread never sleeps for long in Bolt's small pool;
-* the delivery client sends what the outbox holds. A 429 there is not slept on
-  either: the message goes back to the outbox with `not_before` set from
-  Retry-After, so a restart loses nothing and other work keeps flowing.
+* the delivery client sends what the outbox holds, one message at a time (so a
+  crash can repeat at most the one in flight). A 429 puts the message back with
+  `not_before` set from Retry-After, and nothing more of that method is asked of
+  Slack until then: a short wait (up to MAX_RATE_LIMIT_WAIT_S; Slack's usual answer
+  for chat.postMessage is one second) is waited out in place, so a fan-out flows at
+  the rate Slack allows; a longer one ends the delivery run, and the runs until it
+  is over leave that method alone. A 5xx or no answer at all ends the run too (the
+  message backs off; the next tick tries another). No message is held unrecorded
+  while waiting.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from slack_sdk import WebClient
@@ -45,6 +52,8 @@ log = logging.getLogger(__name__)
 INTERACTIVE_TIMEOUT_S = 2  # leaves room inside Slack's 3 s for the rest of the listener
 DELIVERY_TIMEOUT_S = 20
 MAX_RATE_LIMIT_WAIT_IN_LISTENER_S = 1.0
+# A delivery run waits out a Retry-After up to this long; a longer one ends the run.
+MAX_RATE_LIMIT_WAIT_S = 5.0
 
 
 class BudgetedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -124,6 +133,14 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    halted: bool = False  # Slack said "not now" (a long 429, a 5xx, no answer): stop the run
+
+
+class _Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # back in the outbox; the run goes on (a short 429, waited out)
+    HALT = "halt"  # back in the outbox, and Slack is not asked again in this run
+    FAILED = "failed"
 
 
 def _send_group_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
@@ -192,19 +209,47 @@ SENDERS: dict[str, Callable[[WebClient, dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+@dataclass(frozen=True)
+class _Pause:
+    """Slack's "not before" for a method, on both clocks: the run's instant (which a test
+    may pin far from now) and the process's monotonic one. The pause is over when either
+    says so, so a test that jumps ahead is not held up, nor one that goes back in time."""
+
+    until: datetime
+    deadline: float  # time.monotonic()
+
+    def left(self, now: datetime, time_scale: float) -> float:
+        """Real seconds still to wait (0 when over)."""
+        by_instant = (self.until - now).total_seconds() / time_scale
+        return max(0.0, min(by_instant, self.deadline - time.monotonic()))
+
+
 class OutboxSender:
     """Claims due outbox rows and sends them; safe to run in several processes.
 
     While it holds claims, a helper thread renews their lease (outbox.RENEW_EVERY),
     however long Slack takes. `stop()` makes it finish the message in hand and put
     the rest of its claim back, for a graceful shutdown.
+
+    `time_scale` is how many seconds of Slack's clock pass per real second when it
+    waits out a Retry-After: 1 but in the fan-out bench, which runs the emulator's
+    clock (and so its Retry-After) that much faster.
     """
 
-    def __init__(self, client: WebClient, sessions: sessionmaker[Session], worker_id: str) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        sessions: sessionmaker[Session],
+        worker_id: str,
+        *,
+        time_scale: float = 1.0,
+    ) -> None:
         self.client = client
         self.sessions = sessions
         self.worker_id = worker_id
+        self.time_scale = time_scale
         self._stopping = threading.Event()
+        self._pauses: dict[str, _Pause] = {}  # method -> what its last Retry-After said
 
     @property
     def stopping(self) -> bool:
@@ -232,22 +277,37 @@ class OutboxSender:
             return DeliveryReport()
         with self.sessions() as session:
             claimed = outbox.claim_due(session, now=now, worker_id=self.worker_id, limit=limit)
-        sent = retrying = failed = done = 0
+        outcomes: list[_Outcome] = []
+        halted = False
         with self._lease_renewed(now, bool(claimed)):
             for message in claimed:
+                left = self._pause_left(message.method, now)
+                if left * self.time_scale > MAX_RATE_LIMIT_WAIT_S:
+                    halted = True  # Slack asked for a long wait: leave the rest for later
+                    break
+                if left > 0:
+                    self._stopping.wait(left)
                 if self.stopping:
                     break
-                outcome = self._deliver(message, now)
-                done += 1
-                sent += outcome == "sent"
-                retrying += outcome == "retry"
-                failed += outcome == "failed"
-        if done < len(claimed):
+                outcomes.append(self._deliver(message, now))
+                if outcomes[-1] is _Outcome.HALT:
+                    halted = True
+                    break
+        if len(outcomes) < len(claimed):  # not attempted: back as they were
             with self.sessions() as session:
-                outbox.release(
-                    session, worker_id=self.worker_id, ids=[m.id for m in claimed[done:]]
-                )
-        return DeliveryReport(sent=sent, retrying=retrying, failed=failed)
+                unsent = [m.id for m in claimed[len(outcomes) :]]
+                outbox.release(session, worker_id=self.worker_id, ids=unsent)
+        return DeliveryReport(
+            sent=outcomes.count(_Outcome.SENT),
+            retrying=outcomes.count(_Outcome.RETRY) + outcomes.count(_Outcome.HALT),
+            failed=outcomes.count(_Outcome.FAILED),
+            halted=halted,
+        )
+
+    def _pause_left(self, method: str, now: datetime) -> float:
+        """Real seconds before `method` may be called again (Slack's last Retry-After)."""
+        pause = self._pauses.get(method)
+        return pause.left(now, self.time_scale) if pause else 0.0
 
     @contextlib.contextmanager
     def _lease_renewed(self, now: datetime, holding: bool) -> Iterator[None]:
@@ -278,12 +338,12 @@ class OutboxSender:
             done.set()
             keeper.join()
 
-    def _deliver(self, message: outbox.Claimed, now: datetime) -> str:
+    def _deliver(self, message: outbox.Claimed, now: datetime) -> _Outcome:
         send = SENDERS.get(message.method)
         with self.sessions() as session:
             if send is None:
                 outbox.give_up(session, message, f"no sender for method {message.method}", now)
-                return "failed"
+                return _Outcome.FAILED
             try:
                 result = send(self.client, dict(message.payload))
             except SlackApiError as exc:
@@ -291,23 +351,26 @@ class OutboxSender:
             except Exception as exc:  # connection errors that outlived the retry handlers
                 log.warning("outbox %s: %s; will retry", message.key, type(exc).__name__)
                 outbox.retry_later(session, message, repr(exc), now, wait=None)
-                return "retry"
+                return _Outcome.HALT
             _remember_opened(session, message, result)
             outbox.mark_sent(session, message, result, now)
-            return "sent"
+            return _Outcome.SENT
 
     def _after_error(
         self, session: Session, message: outbox.Claimed, exc: SlackApiError, now: datetime
-    ) -> str:
+    ) -> _Outcome:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
-            wait = timedelta(seconds=retry_after_seconds(exc.response.headers))
+            seconds = retry_after_seconds(exc.response.headers)
+            wait = timedelta(seconds=seconds)
             outbox.retry_later(session, message, error, now, wait=wait, counts=False)
-            return "retry"
+            deadline = time.monotonic() + seconds / self.time_scale
+            self._pauses[message.method] = _Pause(now + wait, deadline)
+            return _Outcome.HALT if seconds > MAX_RATE_LIMIT_WAIT_S else _Outcome.RETRY
         if status >= 500 or error in TRANSIENT_ERRORS:
             outbox.retry_later(session, message, error, now, wait=None)
-            return "retry"
+            return _Outcome.HALT
         log.error("outbox %s: Slack refused it (%s); not retrying", message.key, error)
         outbox.give_up(session, message, error, now)
-        return "failed"
+        return _Outcome.FAILED

@@ -8,8 +8,9 @@ in two processes at once does each thing once.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import checkins, events, find, followups, goals, outbox, requests, term
 from bot.runtime import Runtime
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 # Small claims: a crash strands at most this many rows (see bot/outbox.py).
 DELIVERY_BATCH = 10
 MAX_BATCHES_PER_RUN = 500  # bounds one run; the next tick carries on
+# A fan-out paced by Slack's rate limits (10,000 prompts at a few hundred a minute) would
+# hold the due-work job for half an hour; past this, the next tick (due work first) goes on.
+DELIVERY_BUDGET_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,9 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
     outbox.purge_bodies(
         runtime.deps.sessions, now=now, retention_days=runtime.deps.settings.outbox_retention_days
     )
-    sent = retrying = failed = 0
-    for _ in range(MAX_BATCHES_PER_RUN):
-        batch = runtime.sender.deliver_due(now, limit=DELIVERY_BATCH)
-        sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
-        if batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH or runtime.sender.stopping:
-            break
+    delivered = _deliver(runtime, now)
     report = DueReport(
-        DeliveryReport(sent, retrying, failed),
+        delivered,
         forgotten,
         expired,
         told_waiting,
@@ -82,7 +81,9 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         renewed_terms=renewed,
         goal_reviews=reviews,
     )
-    if any((sent, retrying, failed, expired, told_waiting, prompted, surveyed, renewed, reviews)):
+    d = delivered
+    counts = (d.sent, d.retrying, d.failed, expired, told_waiting, prompted, surveyed, renewed)
+    if any((*counts, reviews)):
         log.info("due work as of %s: %s", now.isoformat(), report.summary())
     return report
 
@@ -130,3 +131,28 @@ def _review_goals(runtime: Runtime, now: datetime) -> int:
         if batch.seen < goals.REVIEW_BATCH:
             break
     return asked
+
+
+def _deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
+    """Send what is due, a small claim at a time, until none is left, Slack says not now,
+    or the run's budget is spent.
+
+    The instant moves on with the run (from `now`, which a test or `run-due --as-of` may
+    pin far from the wall clock): a claim made a minute into a long run must not look a
+    minute old to another process, which would take it as lapsed and send it too.
+    """
+    started, at = time.monotonic(), now
+    sent = retrying = failed = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        batch = runtime.sender.deliver_due(at, limit=DELIVERY_BATCH)
+        sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
+        spent = time.monotonic() - started
+        if (
+            batch.halted
+            or batch.sent + batch.retrying + batch.failed < DELIVERY_BATCH
+            or runtime.sender.stopping
+            or spent > DELIVERY_BUDGET_S
+        ):
+            break
+        at = now + timedelta(seconds=spent)
+    return DeliveryReport(sent, retrying, failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -62,6 +63,54 @@ def test_a_rate_limit_moves_the_message_by_retry_after(rig: Rig) -> None:
     assert rig.run_due(NOW + timedelta(seconds=6)).delivered.sent == 0
     assert rig.run_due(NOW + timedelta(seconds=7)).delivered.sent == 1
     assert len([c for c in rig.emulator.calls("chat.postMessage") if c.ok]) == 1
+
+
+def test_a_one_second_retry_after_is_waited_out_and_the_rest_flow_in_the_same_run(
+    rig: Rig,
+) -> None:
+    for i in range(3):
+        _queue(rig, f"k{i}", text=f"message {i}", user=f"U0MEMBER{i}")
+    rig.emulator.rate_limit("chat.postMessage", retry_after=1, times=1)
+
+    started = time.monotonic()
+    report = rig.run_due(NOW)
+
+    assert (report.delivered.sent, report.delivered.retrying) == (2, 1)
+    assert time.monotonic() - started >= 1.0  # the next message waited for Slack's second
+    calls = rig.emulator.calls("chat.postMessage")
+    assert [c.status for c in calls] == [429, 200, 200]
+    assert calls[1].at - calls[0].at >= 1.0
+    assert rig.run_due(NOW + timedelta(seconds=1)).delivered.sent == 1
+
+
+def test_a_long_retry_after_stops_asking_slack_until_it_is_over(rig: Rig) -> None:
+    for i in range(12):
+        _queue(rig, f"k{i}", text=f"message {i}", user=f"U0MEMBER{i}")
+    rig.emulator.rate_limit("chat.postMessage", retry_after=30)
+
+    first = rig.run_due(NOW)
+    later = rig.run_due(NOW + timedelta(seconds=20))
+
+    assert (first.delivered.retrying, later.delivered.retrying) == (1, 0)
+    assert len(rig.emulator.calls("chat.postMessage")) == 1
+    assert {m.status for m in rig.outbox()} == {OutboxStatus.PENDING}
+    assert {m.attempts for m in rig.outbox()} == {0}  # asked once, and that was no attempt
+    rig.emulator.reset_faults()
+    assert rig.run_due(NOW + timedelta(seconds=30)).delivered.sent == 12
+
+
+def test_a_server_error_ends_the_run_instead_of_trying_every_message(rig: Rig) -> None:
+    for i in range(5):
+        _queue(rig, f"k{i}", text=f"message {i}", user=f"U0MEMBER{i}")
+    rig.emulator.fail("chat.postMessage", status=500, times=3)  # one message, retried twice
+
+    during = rig.run_due(NOW)
+    after = rig.run_due(NOW + timedelta(seconds=1))
+
+    assert (during.delivered.sent, during.delivered.retrying) == (0, 1)
+    assert after.delivered.sent == 4  # the failed one backs off; the others go at once
+    assert rig.run_due(NOW + timedelta(minutes=1)).delivered.sent == 1
+    assert len([c for c in rig.emulator.calls("chat.postMessage") if c.ok]) == 5
 
 
 def test_an_outage_backs_off_and_the_message_arrives_when_slack_is_back(rig: Rig) -> None:
