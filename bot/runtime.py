@@ -21,6 +21,8 @@ class Runtime:
     deps: Deps
     engine: Engine
     sender: OutboxSender
+    # The instant the due-work job last blanked old outbox bodies (scheduling/due.py).
+    purged_at: datetime | None = None
 
     def close(self) -> None:
         self.engine.dispose()

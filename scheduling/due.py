@@ -24,6 +24,9 @@ MAX_BATCHES_PER_RUN = 500  # bounds one run; the next tick carries on
 # A fan-out paced by Slack's rate limits (10,000 prompts at a few hundred a minute) would
 # hold the due-work job for half an hour; past this, the next tick (due work first) goes on.
 DELIVERY_BUDGET_S = 60.0
+# Retention is counted in days, and its pass reads every sent row (no index serves it):
+# once an hour, not on every 2-second tick.
+PURGE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
-    outbox.purge_bodies(
-        runtime.deps.sessions, now=now, retention_days=runtime.deps.settings.outbox_retention_days
-    )
+    _purge_old_bodies(runtime, now)
     delivered = _deliver(runtime, now)
     report = DueReport(
         delivered,
@@ -131,6 +132,18 @@ def _review_goals(runtime: Runtime, now: datetime) -> int:
         if batch.seen < goals.REVIEW_BATCH:
             break
     return asked
+
+
+def _purge_old_bodies(runtime: Runtime, now: datetime) -> None:
+    """Blank the bodies past retention, if the last pass was an hour ago (or, for a test
+    or `run-due --as-of` that moved the instant back, later than `now`)."""
+    last = runtime.purged_at
+    if last is not None and last <= now < last + PURGE_EVERY:
+        return
+    outbox.purge_bodies(
+        runtime.deps.sessions, now=now, retention_days=runtime.deps.settings.outbox_retention_days
+    )
+    runtime.purged_at = now
 
 
 def _deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
