@@ -14,6 +14,7 @@ from bot.db.enums import OutboxStatus
 from bot.db.models import OutboxMessage
 from bot.runtime import build_runtime
 from bot.slack import OutboxSender, make_delivery_client
+from scheduling import due
 from scheduling import scheduler as clock
 from tests.integration.conftest import TEAM, Rig, rig_settings
 
@@ -111,6 +112,18 @@ def test_a_server_error_ends_the_run_instead_of_trying_every_message(rig: Rig) -
     assert after.delivered.sent == 4  # the failed one backs off; the others go at once
     assert rig.run_due(NOW + timedelta(minutes=1)).delivered.sent == 1
     assert len([c for c in rig.emulator.calls("chat.postMessage") if c.ok]) == 5
+
+
+def test_a_run_stops_delivering_when_its_budget_is_spent_and_the_next_carries_on(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(due, "DELIVERY_BUDGET_S", 0.0)  # spent after the first claim
+    for i in range(25):
+        _queue(rig, f"k{i}", text=f"message {i}", user=f"U0MEMBER{i}")
+
+    sent = [rig.run_due(NOW).delivered.sent for _ in range(3)]
+
+    assert sent == [10, 10, 5]
 
 
 def test_an_outage_backs_off_and_the_message_arrives_when_slack_is_back(rig: Rig) -> None:

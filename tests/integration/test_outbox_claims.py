@@ -114,3 +114,19 @@ def test_a_first_claim_counts_one_attempt(rig: Rig) -> None:
         [claimed] = outbox.claim_due(session, now=datetime.now(UTC), worker_id="w", limit=1)
 
     assert claimed.attempts == 1 == rig.outbox()[0].attempts
+
+
+def test_a_long_delivery_run_stamps_each_claim_with_the_time_it_was_made(rig: Rig) -> None:
+    """Else a claim made a minute into a run would look a minute old to another process,
+    which would take it as lapsed and send the message too."""
+    for n in range(25):
+        _queue(rig, f"message {n:02d}")
+    rig.emulator.slow("chat.postMessage", seconds=0.05)
+    start = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # pinned, far from the wall clock
+
+    assert rig.run_due(start).delivered.sent == 25
+
+    stamps = sorted({m.sent_at for m in rig.outbox()})
+    assert stamps[0] == start  # the first claim: the run's own instant
+    assert len(stamps) == 3  # one per claim of 10
+    assert stamps[-1] - start >= timedelta(seconds=0.9)  # 20 posts of 50 ms later
