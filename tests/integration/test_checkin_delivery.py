@@ -57,7 +57,14 @@ def seed_pairs(emulator: SlackEmulator, db_url: str, count: int, kickoff: dateti
                     for user in (f"U0MR{i:05d}", f"U0ME{i:05d}")
                 )
                 mentorships.start(
-                    session, program, mentor, mentee, score=None, reasons=[], now=kickoff
+                    session,
+                    program,
+                    mentor,
+                    mentee,
+                    score=None,
+                    reasons=[],
+                    now=kickoff,
+                    default_tz="UTC",
                 )
                 people += [mentor.slack_user_id, mentee.slack_user_id]
         run_due(runtime, kickoff)

@@ -45,7 +45,7 @@ def test_home_publishes_wait_out_a_rate_limit_and_are_sent_exactly_once(rig: Rig
     assert len(rig.emulator.calls("views.publish")) == 1  # Slack was not asked again
 
     rig.emulator.reset_faults()
-    later = rig.run_due(rig.outbox()[0].not_before)
+    later = rig.run_due(max(m.not_before for m in rig.outbox()))  # the Retry-After has passed
 
     assert later.delivered.sent == 20
     published = [c for c in rig.emulator.calls("views.publish") if c.ok]
