@@ -211,6 +211,8 @@ METHOD_TIERS: Mapping[str, int] = {
     "chat.getPermalink": 4,
     "chat.postEphemeral": 4,
     "chat.update": 3,
+    "conversations.info": 3,
+    "conversations.join": 3,
     "conversations.open": 3,
     "files.completeUploadExternal": 4,
     "files.getUploadURLExternal": 4,

@@ -67,7 +67,8 @@ class SlackEmulator(FaultInjection):
 
     - HTTP: ``start()``/``stop()`` or ``with``; ``api_url`` for ``WebClient(base_url=...)``.
     - Recording: ``calls()``, ``last()``, ``clear()``, ``wait_for()``.
-    - Seeding: ``add_user()``, ``add_channel()``, ``new_trigger_id()``, ``new_response_url()``.
+    - Seeding: ``add_user()``, ``add_channel()``, ``add_to_channel()``, ``new_trigger_id()``,
+      ``new_response_url()``.
     - Faults: ``rate_limit()``, ``fail()``, ``slow()``, ``hold()``, ``reset_faults()`` (from
       :class:`~bot.emulator.faults.FaultInjection`); Slack-like rate limits with
       ``rate_limits=True`` (or a :class:`RateLimits`).
@@ -254,6 +255,18 @@ class SlackEmulator(FaultInjection):
         with self._lock:
             self._workspace.channels[id] = channel
         return channel
+
+    def add_to_channel(self, channel_id: str, user_id: str) -> None:
+        """``user_id`` joins (or is invited to) a declared channel: ``/invite @bot`` is
+        ``add_to_channel(channel, bot_user_id)``."""
+        with self._lock:
+            channel = self._workspace.channels[channel_id]
+            if user_id not in channel.members:
+                channel.members = (*channel.members, user_id)
+
+    def channel_members(self, channel_id: str) -> tuple[str, ...]:
+        with self._lock:
+            return self._workspace.channels[channel_id].members
 
     def dm_channel_id(self, user_id: str) -> str:
         """The app's DM channel with ``user_id`` (stable; opened if needed)."""

@@ -267,6 +267,13 @@ class Workspace:
             )
         return self.channels[channel_id]
 
+    def bot_in(self, channel: Channel) -> bool:
+        """Whether the bot is in ``channel``: a DM it opened, a group DM or channel that
+        lists it, or a channel declared with no members (its membership is not modelled)."""
+        if channel.is_im:
+            return True  # only a DM the bot opened exists here
+        return not channel.members or self.bot_user_id in channel.members
+
     def resolve_channel(self, channel: Any) -> Channel:
         """Map a channel argument (id, #name, or user id for a DM) to a channel."""
         if not isinstance(channel, str) or not channel:

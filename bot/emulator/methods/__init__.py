@@ -24,6 +24,8 @@ METHODS: Mapping[str, Method] = {
     "chat.postEphemeral": chat.chat_post_ephemeral,
     "chat.postMessage": chat.chat_post_message,
     "chat.update": chat.chat_update,
+    "conversations.info": conversations.conversations_info,
+    "conversations.join": conversations.conversations_join,
     "conversations.open": conversations.conversations_open,
     "files.completeUploadExternal": files.files_complete_upload_external,
     "files.getUploadURLExternal": files.files_get_upload_url_external,

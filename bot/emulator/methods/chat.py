@@ -18,6 +18,10 @@ from bot.emulator.workspace import Message, Workspace
 
 def chat_post_message(ws: Workspace, req: Request) -> JsonDict:
     channel = ws.resolve_channel(req.args.get("channel"))
+    if not ws.bot_in(channel):
+        # Slack's answers without chat:write.public: a public channel says the bot is not
+        # in it; a private one does not exist for the bot at all.
+        raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
     text, blocks = content(ws, req)
     attachments = req.args.get("attachments")
     if attachments is not None and not isinstance(attachments, list):
