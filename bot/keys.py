@@ -75,6 +75,10 @@ class Kind(StrEnum):
     COHORT_REMOVED = "cohort-removed"  # someone a coordinator moved out: each time
     COHORT_PAIR_ENDED = "cohort-pair-ended"  # their partner told the pair ended: once each
     COHORT_SUMMARY = "cohort-summary"  # the coordinator told what a Members change did: each
+    # announcements (bot/announcements)
+    ANNOUNCEMENT = "announcement"  # once per announcement and recipient ("channel" for a post)
+    ANNOUNCEMENT_REPORT = "announcement-report"  # the author told how it went, once
+    ANNOUNCEMENT_NOTICE = "announcement-notice"  # a coordinator told what a click did, each
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

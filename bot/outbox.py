@@ -30,7 +30,7 @@ from sqlalchemy import Text, cast, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.enums import OutboxStatus
-from bot.db.inserts import insert_if_absent
+from bot.db.inserts import insert_if_absent, insert_many_if_absent
 from bot.db.models import OutboxMessage
 from bot.transitions import move_all
 from bot.uow import mark_queued
@@ -39,6 +39,9 @@ GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into i
 # Upload payload["content"] into the DM with payload["user"]: payload["channel"] when the
 # DM's id is known (people.dm_channel_id), else opened with conversations.open first.
 FILE_DM = "dm.file"
+# Post payload (chat.postMessage arguments) in a channel; when the bot is not in it and it
+# is public, join it (conversations.join) and post.
+CHANNEL_POST = "channel.post"
 
 # A live sender renews its claims three times per lease, so one missed renewal
 # (a busy database) does not let another worker take a message being sent.
@@ -86,6 +89,32 @@ def enqueue(
     added = insert_if_absent(session, OutboxMessage, values, unique=["idempotency_key"])
     if added:
         mark_queued(session)  # the unit of work wakes the sender once this commits
+    return added
+
+
+def enqueue_many(
+    session: Session,
+    *,
+    team_id: str,
+    messages: list[tuple[str, str, dict[str, Any]]],
+    not_before: datetime,
+) -> int:
+    """`enqueue` for many (key, method, payload) at once (a fan-out); how many were added."""
+    rows = [
+        {
+            "team_id": team_id,
+            "idempotency_key": key,
+            "method": method,
+            "payload": payload,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "not_before": not_before,
+        }
+        for key, method, payload in messages
+    ]
+    added = insert_many_if_absent(session, OutboxMessage, rows, unique=["idempotency_key"])
+    if added:
+        mark_queued(session)
     return added
 
 

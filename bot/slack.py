@@ -184,6 +184,29 @@ def _upload(client: WebClient, channel: str, payload: dict[str, Any]) -> None:
     )
 
 
+def _post_in_channel(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
+    """Post in a channel, joining it first when it is public and the bot is not in it.
+
+    A private channel cannot be joined: Slack answers that it does not exist (or that the
+    bot is not in it), and that refusal is the message's outcome, so nothing is posted.
+    """
+    try:
+        posted = client.chat_postMessage(**payload)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "not_in_channel":
+            raise
+        try:
+            client.conversations_join(channel=payload["channel"])
+        except SlackApiError as refused:
+            # A 429 or an outage is retried like any other; "this type cannot be joined"
+            # says less than the post's own "not in channel".
+            if refused.response.get("error") == "method_not_supported_for_channel_type":
+                raise exc from None
+            raise
+        posted = client.chat_postMessage(**payload)
+    return {"channel": posted.get("channel"), "ts": posted.get("ts")}
+
+
 def _remember_opened(session: Session, message: outbox.Claimed, result: dict[str, Any]) -> None:
     """A DM the sender had to open is kept on the person, in the transaction that marks
     the message sent."""
@@ -206,6 +229,7 @@ SENDERS: dict[str, Callable[[WebClient, dict[str, Any]], dict[str, Any]]] = {
     "views.publish": _call("views.publish"),
     outbox.GROUP_DM: _send_group_dm,
     outbox.FILE_DM: _send_file_dm,
+    outbox.CHANNEL_POST: _post_in_channel,
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from bot.db.enums import (
+    AnnouncementStatus,
     CheckInStatus,
     EnrollmentStatus,
     GoalStatus,
@@ -26,6 +27,7 @@ from bot.db.enums import (
     RoundStatus,
 )
 from bot.db.models import (
+    Announcement,
     CheckIn,
     Enrollment,
     Goal,
@@ -118,7 +120,21 @@ GOAL = _table(
     },
 )
 
+_A = AnnouncementStatus
+ANNOUNCEMENT = _table(
+    "announcement",
+    {
+        # Confirmed from its preview; "send now" is scheduled for the moment it is confirmed.
+        _A.DRAFT: {_A.SCHEDULED},
+        # SCHEDULED -> SENDING is the fan-out's claim: its messages are in the outbox.
+        _A.SCHEDULED: {_A.SENDING, _A.CANCELLED},
+        # Every message sent or given up on: the author was told (reported_at).
+        _A.SENDING: {_A.SENT, _A.FAILED},
+    },
+)
+
 TABLES: dict[type[Any], Transitions] = {
+    Announcement: ANNOUNCEMENT,
     CheckIn: CHECKIN,
     Goal: GOAL,
     MentorshipRequest: REQUEST,
