@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, keys, mentorships, outbox
+from bot import announcements, audit, keys, mentorships, outbox
 from bot.config import Settings
 from bot.coordinators import is_coordinator
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, OPEN_REQUEST_STATUSES, RoundStatus
@@ -290,6 +290,7 @@ def approve(
             skipped.append(mentor.display_name)
         else:
             started += 1
+    announcements.round_approved(session, program.id, now)  # the cohort's kickoff, if any
     audit.record(
         session,
         team_id=program.team_id,

@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    announcements,
     calendar,
     checkins,
     cohorts,
@@ -53,3 +54,4 @@ def register(app: App, deps: Deps) -> None:
         cohorts,
     ):
         flow.register(app)
+    announcements.register(app)

@@ -12,6 +12,7 @@ from bot.commands import COMMAND, Audience, available_to, parse
 from bot.coordinators import is_coordinator
 from bot.views.help import help_blocks, help_text
 from handlers import (
+    announcements,
     cohorts,
     coordinators,
     enrollment,
@@ -54,6 +55,7 @@ ROUTES: dict[str, Route] = {
     **snooze.COMMANDS,
     **coordinators.COMMANDS,
     **cohorts.COMMANDS,
+    **announcements.COMMANDS,
 }
 
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import checkins, events, find, followups, goals, outbox, requests, term
+from bot import announcements, checkins, events, find, followups, goals, outbox, requests, term
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -67,6 +67,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         followups.run_due(uow.session, runtime.deps.settings, now)
     surveyed, renewed = _end_terms(runtime, now)
     reviews = _review_goals(runtime, now)
+    _announce(runtime, now)
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
@@ -120,6 +121,18 @@ def _end_terms(runtime: Runtime, now: datetime) -> tuple[int, int]:
                 break
         counts.append(done)
     return counts[1], counts[2]
+
+
+def _announce(runtime: Runtime, now: datetime) -> None:
+    """Fan out the announcements whose time came (one per transaction: a cohort can be
+    large), then report on those whose messages are all out."""
+    for _ in range(MAX_BATCHES_PER_RUN):
+        with runtime.deps.uow() as uow:
+            queued = announcements.send_next_due(uow.session, now)
+        if queued is None:
+            break
+    with runtime.deps.uow() as uow:
+        announcements.report_finished(uow.session, now)
 
 
 def _review_goals(runtime: Runtime, now: datetime) -> int:

@@ -25,6 +25,9 @@ SCOPE_OF_METHOD: dict[str, str | tuple[str, ...] | None] = {
     "chat.postEphemeral": "chat:write",
     # one person (a DM for a file) and several (a group DM for an intro)
     "conversations.open": ("im:write", "mpim:write"),
+    # announcements: a public channel joined before posting; the chosen channel checked
+    "conversations.join": "channels:join",
+    "conversations.info": ("channels:read", "groups:read"),
     "users.info": "users:read",
     "files.uploadV2": "files:write",
 }
