@@ -30,6 +30,7 @@ from bot.find import Search
 from bot.home import home_state
 from bot.programs import current_program
 from bot.requests import Choice, decline, open_chain
+from bot.views.announcements import AnnounceIds
 from bot.views.cohorts import (
     CohortForm,
     CohortIds,
@@ -387,6 +388,59 @@ def members_of_another_workspaces_cohort(rig: Rig, w: World) -> str:
     )
 
 
+def _announce_view(callback: str, **metadata: object) -> dict[str, Any]:
+    back = {
+        "type": "button",
+        "action_id": AnnounceIds.BACK,
+        "value": "1",
+        "text": {"type": "plain_text", "text": "Back"},
+    }
+    return {
+        "id": "VFORGED20",
+        "type": "modal",
+        "callback_id": callback,
+        "private_metadata": json.dumps(metadata),
+        "blocks": [{"type": "actions", "block_id": "b", "elements": [back]}],
+    }
+
+
+def announce_form_by_a_member(rig: Rig, w: World) -> str:
+    view = _announce_view(AnnounceIds.FORM_CALLBACK)
+    return str(rig.slack.view_submission(DEV, view=view).json)
+
+
+def announce_send_by_a_member(rig: Rig, w: World) -> str:
+    view = _announce_view(AnnounceIds.CONFIRM_CALLBACK, announcement=1)
+    return str(rig.slack.view_submission(DEV, view=view).json)
+
+
+def announce_back_by_a_member(rig: Rig, w: World) -> str:
+    view = _announce_view(AnnounceIds.CONFIRM_CALLBACK, announcement=1)
+    rig.slack.block_action(DEV, AnnounceIds.BACK, view=view)
+    return dm_text(rig, DEV)
+
+
+def announce_cancel_by_a_member(rig: Rig, w: World) -> str:
+    cancel = {
+        "type": "button",
+        "action_id": AnnounceIds.CANCEL,
+        "value": "1",
+        "text": {"type": "plain_text", "text": "Cancel"},
+    }
+    message = {
+        "type": "message", "ts": "1700000000.000200", "channel": "C0GENERAL",
+        "blocks": [{"type": "section", "block_id": "i", "accessory": cancel,
+                    "text": {"type": "mrkdwn", "text": "x"}}],
+    }  # fmt: skip
+    rig.slack.block_action(DEV, AnnounceIds.CANCEL, message=message)
+    return _responded(rig)
+
+
+def announce_milestones_by_a_member(rig: Rig, w: World) -> str:
+    view = _announce_view(AnnounceIds.MILESTONES_CALLBACK, program=w.program_id)
+    return str(rig.slack.view_submission(DEV, view=view).json)
+
+
 def _command(user: str, text: str) -> Callable[[Rig, World], str]:
     def run(rig: Rig, w: World) -> str:
         return str(rig.slack.slash_command(user, text).json)
@@ -434,6 +488,13 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         members_of_another_workspaces_cohort,
         _command(DEV, "cohort"),
         _command(DEV, "cohort members Mentorship program"),
+        announce_form_by_a_member,
+        announce_send_by_a_member,
+        announce_back_by_a_member,
+        announce_cancel_by_a_member,
+        announce_milestones_by_a_member,
+        _command(DEV, "announce"),
+        _command(DEV, "announce list"),
     )
 }
 # A polite word in each answer: what the sender is told instead of a silence.
