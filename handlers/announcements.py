@@ -196,11 +196,14 @@ def on_back(
     if answer.form is None or not shown.get("id"):
         return  # refused: told by DM
     metadata = json.dumps({"announcement": announcement_id})
-    client.views_update(
-        view_id=shown["id"],
-        hash=shown.get("hash"),
-        view=form_modal(answer.form, private_metadata=metadata),
-    )
+    try:
+        client.views_update(
+            view_id=shown["id"],
+            hash=shown.get("hash"),
+            view=form_modal(answer.form, private_metadata=metadata),
+        )
+    except SlackApiError as exc:  # closed or changed meanwhile: the draft is still there
+        log.warning("views.update failed: %s", exc.response.get("error"))
 
 
 def _show(ack: Ack, answer: Answer) -> None:
