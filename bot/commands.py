@@ -79,6 +79,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "The latest entries of the audit trail: who did what, and what was refused",
         Audience.COORDINATORS,
         arguments="[N]",
+    ),
+    Subcommand(
         "announce",
         "Write an announcement for a channel or a cohort; list or cancel pending ones; "
         "set a cohort's kickoff, mid-term and closing messages",
