@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -66,23 +67,22 @@ def file_dm(
     key: str,
     filename: str,
     title: str,
-    content: str,
+    content: str | bytes,
     comment: str,
     now: datetime,
 ) -> bool:
-    """Queue a text file (and the words it comes with) for `user_id`'s DM with the bot;
-    True when queued.
+    """Queue a file (and the words it comes with) for `user_id`'s DM with the bot; True
+    when queued. Text is kept as it is; bytes (an image) travel base64-encoded in the
+    JSON payload, under outbox.FILE_BYTES.
 
     `channel` is that DM's id when we know it (people.dm_channel_id): the sender then
     uploads straight into it, and only opens the conversation when it is not known.
     """
-    payload = {
-        "user": user_id,
-        "filename": filename,
-        "title": title,
-        "content": content,
-        "comment": comment,
-    }
+    payload = {"user": user_id, "filename": filename, "title": title, "comment": comment}
+    if isinstance(content, bytes):
+        payload[outbox.FILE_BYTES] = base64.b64encode(content).decode("ascii")
+    else:
+        payload["content"] = content
     if channel:
         payload["channel"] = channel
     return outbox.enqueue(

@@ -42,6 +42,9 @@ FILE_DM = "dm.file"
 # Post payload (chat.postMessage arguments) in a channel; when the bot is not in it and it
 # is public, join it (conversations.join) and post.
 CHANNEL_POST = "channel.post"
+# A binary file (a PNG chart) in a FILE_DM payload: base64 text under this key instead of
+# "content". It is no one's words, so bot.privacy does not search it for names.
+FILE_BYTES = "content_b64"
 
 # A live sender renews its claims three times per lease, so one missed renewal
 # (a busy database) does not let another worker take a message being sent.

@@ -57,6 +57,7 @@ from bot.db.models import (
     Person,
     SuggestionImpression,
 )
+from bot.outbox import FILE_BYTES
 
 WORDS_PREFIX = 40  # excerpts keep at least the first 70 characters of a text
 WORDS_MIN = 8  # shorter texts ("Busy") would match everyone's messages
@@ -228,7 +229,7 @@ def _renamed(payload: dict[str, Any], traces: Traces) -> dict[str, Any] | None:
                 value = re.sub(re.escape(traces.title), "", value, flags=re.IGNORECASE)
             return value
         if isinstance(value, dict):
-            return {k: swap(v) for k, v in value.items()}
+            return {k: v if k == FILE_BYTES else swap(v) for k, v in value.items()}
         if isinstance(value, list):
             return [swap(v) for v in value]
         return value
@@ -313,8 +314,9 @@ def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
+        for key, item in value.items():
+            if key != FILE_BYTES:  # a file's bytes (base64) are no one's words
+                yield from _strings(item)
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)

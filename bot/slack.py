@@ -19,6 +19,7 @@ Two kinds of client, because the two paths have different deadlines:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import threading
@@ -175,9 +176,11 @@ def _send_file_dm(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _upload(client: WebClient, channel: str, payload: dict[str, Any]) -> None:
+    encoded = payload.get(outbox.FILE_BYTES)
+    content = base64.b64decode(encoded) if encoded is not None else payload["content"]
     client.files_upload_v2(
         channel=channel,
-        content=payload["content"],
+        content=content,
         filename=payload["filename"],
         title=payload.get("title"),
         initial_comment=payload.get("comment"),

@@ -27,6 +27,7 @@ MIMETYPES = {
     "txt": "text/plain",
     "json": "application/json",
     "ics": "text/calendar",
+    "png": "image/png",
 }
 CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 
