@@ -90,6 +90,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the proposal only (required: rounds are approved in Slack with /mentor match)",
     )
+    export = commands.add_parser(
+        "export",
+        help="write a cohort's pairs and their health as CSV",
+        description="Write one CSV row per pair of a cohort: started, meetings, last met, "
+        "average rating, goals done, at risk. Cells a spreadsheet would run as formulas "
+        "start with an apostrophe.",
+    )
+    export.add_argument("--cohort", help="the cohort's name, any case (default: the only one)")
+    export.add_argument("--team", help="Slack team id, when several workspaces share the database")
+    export.add_argument("--output", help="write to this file (default: standard output)")
     commands.add_parser(
         "demo",
         help="an offline walk-through: the real bot against a local Slack emulator",
@@ -157,6 +167,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _roster_import(settings, args.file, team=args.team)
     if args.command == "match":
         return _match(settings, cohort=args.cohort, team=args.team, dry_run=args.dry_run)
+    if args.command == "export":
+        return _export(settings, cohort=args.cohort, team=args.team, output=args.output)
     return _run(settings, port=args.port, host=args.host, with_scheduler=not args.no_scheduler)
 
 
@@ -208,6 +220,30 @@ def _match(settings: Settings, *, cohort: str | None, team: str | None, dry_run:
     finally:
         runtime.close()
     print(round_text(preview))
+    return 0
+
+
+def _export(settings: Settings, *, cohort: str | None, team: str | None, output: str | None) -> int:
+    from bot.runtime import build_runtime
+    from bot.stats import CohortError, export_for_terminal
+
+    _upgrade(settings)
+    runtime = build_runtime(settings)
+    try:
+        with runtime.deps.uow() as uow:  # reads only
+            export = export_for_terminal(uow.session, cohort=cohort, team=team)
+    except CohortError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        runtime.close()
+    if output is None:
+        sys.stdout.write(export.csv)
+        return 0
+    try:
+        Path(output).write_text(export.csv, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {output}: {exc.strerror}") from exc
+    print(f"wrote {export.pairs} pairs of {export.cohort!r} to {output}", file=sys.stderr)
     return 0
 
 

@@ -87,6 +87,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         Audience.COORDINATORS,
         arguments="[list | milestones [cohort]]",
     ),
+    Subcommand(
+        "stats",
+        "Program health per cohort; a chart or a CSV of the pairs, sent to your DM",
+        Audience.COORDINATORS,
+        arguments="[chart|export] [cohort]",
+    ),
     Subcommand("help", "Show what you can do with mentorbot"),
 )
 _BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import at_risk, goals, keys, outbox, term
+from bot import at_risk, goals, keys, outbox, stats, term
 from bot.config import Settings
 from bot.coordinators import is_coordinator
 from bot.db.enums import CheckInStatus
@@ -31,6 +31,7 @@ def home_state(
     term_answers = term.answer_counts(session, team_id) if coordinates else None
     board = at_risk.board(session, team_id) if coordinates else None
     cohorts = cohort_panel(session, team_id) if coordinates else None
+    health = stats.home_health(session, settings, team_id, now) if coordinates else None
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
         return HomeState(
@@ -39,6 +40,7 @@ def home_state(
             term_answers=term_answers,
             board=board,
             cohorts=cohorts,
+            health=health,
         )
     person = enrollment.person
     pairs = active_mentorships(session, person)
@@ -62,6 +64,7 @@ def home_state(
             last_day(away, person.tz or settings.timezone) if away and away > now else None
         ),
         cohorts=cohorts,
+        health=health,
     )
 
 

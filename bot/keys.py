@@ -82,6 +82,10 @@ class Kind(StrEnum):
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"
+    # program health (bot/stats): files a coordinator asked for, each ask
+    STATS_CHART = "stats-chart"  # the chart PNG, per click (or command) and cohort
+    STATS_EXPORT = "stats-export"  # the CSV of a cohort's pairs, likewise
+    STATS_NOTICE = "stats-notice"  # why nothing was sent (the cohort is gone)
     # refusals and apologies
     REFUSED = "refused"
     SLACK_SLOW = "slow"

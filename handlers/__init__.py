@@ -27,6 +27,7 @@ from handlers import (
     requests,
     rounds,
     snooze,
+    stats,
     term,
 )
 from handlers.context import ProvideDeps
@@ -55,3 +56,4 @@ def register(app: App, deps: Deps) -> None:
     ):
         flow.register(app)
     announcements.register(app)
+    stats.register(app)

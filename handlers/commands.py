@@ -22,6 +22,7 @@ from handlers import (
     rematch,
     rounds,
     snooze,
+    stats,
 )
 from handlers.context import deps_of
 from handlers.errors import guarded
@@ -56,6 +57,7 @@ ROUTES: dict[str, Route] = {
     **coordinators.COMMANDS,
     **cohorts.COMMANDS,
     **announcements.COMMANDS,
+    **stats.COMMANDS,
 }
 
 

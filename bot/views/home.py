@@ -28,6 +28,8 @@ from bot.views.pace import pace_row
 from bot.views.rematch import PairChoice
 from bot.views.rematch import home_blocks as rematch_home_blocks
 from bot.views.snooze import home_block as snooze_home_block
+from bot.views.stats import ProgramHealth
+from bot.views.stats import home_blocks as health_home_blocks
 from bot.views.term import TermCounts, coordinator_block
 from bot.views.text import excerpt
 
@@ -85,6 +87,7 @@ class HomeState:
     board: Board | None = None  # a coordinator's at-risk pairs and asks for help
     snoozed_until: date | None = None  # the last day away, while snoozed
     cohorts: CohortPanel | None = None  # a coordinator's cohorts, with their buttons
+    health: ProgramHealth | None = None  # a coordinator's program health (bot/stats)
 
 
 def home_view(state: HomeState) -> View:
@@ -103,6 +106,8 @@ def home_view(state: HomeState) -> View:
             blocks += home_section(state.cohorts)
         if state.term_answers is not None and state.term_answers.answers:
             blocks.append(coordinator_block(state.term_answers))
+    if state.health is not None:
+        blocks += health_home_blocks(state.health)
     if state.board is not None:
         blocks += board_blocks(state.board)
     blocks += [
