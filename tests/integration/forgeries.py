@@ -45,6 +45,7 @@ from bot.views.followups import EndForm, FollowupIds, end_modal
 from bot.views.home import home_view
 from bot.views.requests import RequestIds
 from bot.views.rounds import RoundIds
+from bot.views.stats import StatsIds
 from tests.integration.cast import enroll
 from tests.integration.conftest import COORDINATOR, TEAM, Rig
 
@@ -441,6 +442,31 @@ def announce_milestones_by_a_member(rig: Rig, w: World) -> str:
     return str(rig.slack.view_submission(DEV, view=view).json)
 
 
+def _stats_button(action_id: str, value: str) -> dict[str, Any]:
+    """The coordinator's Home section with its chart and export buttons, as a member could
+    forge it (members' Homes never carry it)."""
+    return {
+        "id": "VFORGED06",
+        "type": "home",
+        "blocks": [
+            {"type": "actions", "block_id": f"{StatsIds.ACTIONS}{value}",
+             "elements": [{"type": "button", "action_id": action_id, "value": value,
+                           "text": {"type": "plain_text", "text": "Chart"}}]}
+        ],
+    }  # fmt: skip
+
+
+def stats_chart_by_a_member(rig: Rig, w: World) -> str:
+    rig.slack.block_action(DEV, StatsIds.CHART, view=_stats_button(StatsIds.CHART, "all"))
+    return dm_text(rig, DEV)
+
+
+def stats_export_by_a_member(rig: Rig, w: World) -> str:
+    view = _stats_button(StatsIds.EXPORT, str(w.program_id))
+    rig.slack.block_action(DEV, StatsIds.EXPORT, view=view)
+    return dm_text(rig, DEV)
+
+
 def _command(user: str, text: str) -> Callable[[Rig, World], str]:
     def run(rig: Rig, w: World) -> str:
         return str(rig.slack.slash_command(user, text).json)
@@ -495,6 +521,10 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         announce_milestones_by_a_member,
         _command(DEV, "announce"),
         _command(DEV, "announce list"),
+        stats_chart_by_a_member,
+        stats_export_by_a_member,
+        _command(DEV, "stats"),
+        _command(DEV, "stats export"),
     )
 }
 # A polite word in each answer: what the sender is told instead of a silence.

@@ -291,6 +291,12 @@ def test_after_leave_no_table_holds_anything_the_leavers_wrote_or_that_describes
     rig.run_due()
     end_of_term(rig, {ZEP: ZEP_TRACES["survey comment"], BAR: BAR_TRACES["survey comment"]})
     ask_for_help(rig, ZEP, ZEP_TRACES["help"])  # the coordinator's DM, and their Home
+    for stats in ("stats export", "stats chart"):  # the pairs' CSV (names), a chart (a PNG)
+        rig.slack.slash_command(COORDINATOR, stats)
+        rig.settle()
+    rig.run_due()
+    [export] = [m for m in rig.outbox() if str(m.payload.get("filename")).startswith("pairs-")]
+    assert ZEP in export.payload["content"] and BAR in export.payload["content"]
     words = distinctive(ZEP_TRACES) + distinctive(BAR_TRACES)
     before = where_found(rig, words)
     assert set(before) == set(words), f"not stored to begin with: {set(words) - set(before)}"

@@ -16,7 +16,7 @@ def _loaded_after(code: str, module: str = "sklearn") -> str:
 
 def test_loading_the_bot_and_its_listeners_imports_no_numeric_library() -> None:
     start = "import bot.app, bot.cli, handlers, scheduling.scheduler"
-    for module in ("sklearn", "scipy", "numpy"):
+    for module in ("sklearn", "scipy", "numpy", "matplotlib"):
         assert _loaded_after(start, module) == "False", module
 
 
