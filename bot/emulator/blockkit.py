@@ -571,6 +571,20 @@ class _Checker:
             elif len(initial) > limit:
                 self.fail(f"must be less than {limit + 1} characters", f"{ptr}/initial_value")
 
+    def element_file_input(self, element: dict[str, Any], ptr: str) -> None:
+        # Submitted with the modal that holds it: Slack takes it in modals only.
+        if self.surface != "modal":
+            self.fail("unsupported type: file_input (only allowed in modals)", f"{ptr}/type")
+        limit = element.get("max_files")
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10
+        ):
+            self.fail("must be an integer between 1 and 10", f"{ptr}/max_files")
+        filetypes = self.array(element, "filetypes", ptr)
+        for i, kind in enumerate(filetypes or []):
+            if not isinstance(kind, str) or not kind:
+                self.fail("must be a non-empty string", f"{ptr}/filetypes/{i}")
+
     def element_number_input(self, element: dict[str, Any], ptr: str) -> None:
         if element.get("is_decimal_allowed") is None:
             self.fail("missing required field: is_decimal_allowed", ptr)

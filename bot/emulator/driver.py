@@ -575,6 +575,29 @@ class SlackDriver:
             }
         )
 
+    def file_share(
+        self, user_id: str, files: list[JsonDict], text: str = "", channel_id: str | None = None
+    ) -> DriverResponse:
+        """``user_id`` drops ``files`` (from ``SlackEmulator.add_file``) into their DM with the
+        app: a ``message`` event of subtype ``file_share``, as Slack sends it."""
+        channel = channel_id or self._dm_id(user_id)
+        kinds = {"D": "im", "G": "group"}
+        return self.event(
+            {
+                "type": "message",
+                "subtype": "file_share",
+                "channel": channel,
+                "user": user_id,
+                "text": text,
+                "files": copy.deepcopy(files),
+                "upload": True,
+                "display_as_bot": False,
+                "ts": f"{self.clock():.6f}",
+                "team": self.team_id,
+                "channel_type": kinds.get(channel[:1], "channel"),
+            }
+        )
+
     def url_verification(self, challenge: str | None = None) -> DriverResponse:
         payload = {
             "token": self.verification_token,

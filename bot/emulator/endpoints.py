@@ -78,13 +78,22 @@ class Endpoints:
 
         return self._answer("upload", {"file_id": file_id, "bytes": len(raw)}, None, store)
 
-    def download(self, file_id: str) -> Reply:
-        """A shared file's url_private (no auth check: the emulator is local)."""
-        with self._ws.lock:
+    def download(self, file_id: str, token: str | None) -> Reply:
+        """A file's url_private: its bytes, for a request with a token of the app.
+
+        Slack answers a request without one with its sign-in page, not the file: here a
+        403 says the same plainly. Recorded as a ``download`` call.
+        """
+
+        def serve(req: Request) -> Reply:
+            if req.token not in self._ws.tokens:
+                return Reply(403, {"ok": False, "error": "not_authed"})
             upload = self._ws.files.get(file_id)
-        if upload is None or not upload.completed or upload.content is None:
-            return Reply(404, "file not found")
-        return Reply(200, upload.content)
+            if upload is None or not upload.completed or upload.content is None:
+                return Reply(404, "file not found")
+            return Reply(200, upload.content)
+
+        return self._answer("download", {"file_id": file_id}, token, serve)
 
     # --- acks (reported by the driver, not served) --------------------------------------
 

@@ -36,9 +36,13 @@ class Fault:
     seconds: float = 0.0
     passes: int = 0  # hold: matching calls let through before the first one is held
     gate: threading.Event = field(default_factory=threading.Event)  # hold: set = open
+    after: int = 0  # matching calls answered normally before this fault starts
 
     def take(self, method: str) -> bool:
         if self.method not in (None, method) or self.remaining == 0:
+            return False
+        if self.after > 0:
+            self.after -= 1
             return False
         if self.remaining is not None:
             self.remaining -= 1
@@ -129,11 +133,16 @@ class FaultInjection:
     _faults: Faults
 
     def rate_limit(
-        self, method: str | None = None, retry_after: float = 1, times: int | None = None
+        self,
+        method: str | None = None,
+        retry_after: float = 1,
+        times: int | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer matching calls with HTTP 429 + Retry-After (``times=None``: until reset)."""
+        """Answer matching calls with HTTP 429 + Retry-After (``times=None``: until reset),
+        once ``after`` matching calls went through (a limit hit in the middle of a batch)."""
         retry_after = max(0, math.ceil(retry_after))  # slack_sdk parses it as an int
-        self._faults.add(Fault("ratelimit", method, times, retry_after=retry_after))
+        self._faults.add(Fault("ratelimit", method, times, retry_after=retry_after, after=after))
 
     def fail(
         self,
@@ -216,6 +225,7 @@ METHOD_TIERS: Mapping[str, int] = {
     "conversations.open": 3,
     "files.completeUploadExternal": 4,
     "files.getUploadURLExternal": 4,
+    "files.info": 4,
     "team.info": 3,
     "users.info": 4,
     "users.list": 2,

@@ -31,6 +31,7 @@ from bot.emulator.calls import Call, CallLog, Clock, JsonDict
 from bot.emulator.endpoints import Endpoints
 from bot.emulator.faults import FaultInjection, Faults, RateLimiter, RateLimits
 from bot.emulator.methods.chat import message_json, sorted_messages
+from bot.emulator.methods.files import file_json
 from bot.emulator.methods.views import close_view, find_view
 from bot.emulator.transport import Server
 from bot.emulator.workspace import (
@@ -67,8 +68,8 @@ class SlackEmulator(FaultInjection):
 
     - HTTP: ``start()``/``stop()`` or ``with``; ``api_url`` for ``WebClient(base_url=...)``.
     - Recording: ``calls()``, ``last()``, ``clear()``, ``wait_for()``.
-    - Seeding: ``add_user()``, ``add_channel()``, ``add_to_channel()``, ``new_trigger_id()``,
-      ``new_response_url()``.
+    - Seeding: ``add_user()``, ``add_channel()``, ``add_to_channel()``, ``add_file()``,
+      ``new_trigger_id()``, ``new_response_url()``.
     - Faults: ``rate_limit()``, ``fail()``, ``slow()``, ``hold()``, ``reset_faults()`` (from
       :class:`~bot.emulator.faults.FaultInjection`); Slack-like rate limits with
       ``rate_limits=True`` (or a :class:`RateLimits`).
@@ -340,6 +341,30 @@ class SlackEmulator(FaultInjection):
         with self._lock:
             found = find_view(self._workspace, view_id)
             return copy.deepcopy(found[2]) if found else None
+
+    def add_file(
+        self, user_id: str, filename: str, content: bytes | str, *, share_in_dm: bool = False
+    ) -> JsonDict:
+        """A file ``user_id`` uploaded (from a modal's file input, or, with ``share_in_dm``,
+        dropped into their DM with the app); returns it as Slack describes it in events
+        and payloads, url_private included (served to the app's token)."""
+        data = content.encode() if isinstance(content, str) else content
+        ws = self._workspace
+        with self._lock:
+            upload = UploadedFile(
+                id=ws.new_id("F"),
+                filename=filename,
+                length=len(data),
+                title=filename,
+                content=data,
+                completed=True,
+                created=int(self._clock()),
+                user=user_id,
+            )
+            ws.files[upload.id] = upload
+            if share_in_dm:  # the message carrying it is the person's: the event tells the app
+                upload.channels = [ws.open_dm(user_id).id]
+            return file_json(ws, upload)
 
     def files(self) -> list[UploadedFile]:
         with self._lock:

@@ -73,8 +73,8 @@ def _route(endpoints: Endpoints, url: SplitResult, headers: HeaderMap, raw: byte
         return endpoints.response_url(parts[1], raw)
     if len(parts) == 2 and parts[0] == "upload":
         return endpoints.upload(parts[1], raw)
-    if len(parts) == 3 and parts[0] == "files":
-        return endpoints.download(parts[1])
+    if len(parts) in (3, 4) and parts[0] == "files":  # url_private, url_private_download
+        return endpoints.download(parts[1], _bearer(headers))
     return Reply(404, {"ok": False, "error": "not_found"})
 
 
@@ -86,10 +86,13 @@ def _web_api(
         args = parse_args(query, headers, raw)
     except SlackError as e:
         args, parse_error = {}, e
-    auth = headers.get("Authorization", "")
     body_token = args.pop("token", None)  # Slack also takes the token as a parameter
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else body_token
-    return endpoints.web_api(method, args, token, parse_error)
+    return endpoints.web_api(method, args, _bearer(headers) or body_token, parse_error)
+
+
+def _bearer(headers: HeaderMap) -> str | None:
+    auth = headers.get("Authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else None
 
 
 def parse_args(query: str, headers: HeaderMap, raw: bytes) -> JsonDict:

@@ -148,6 +148,7 @@ class UploadedFile:
     thread_ts: str | None = None
     completed: bool = False
     created: int = 0
+    user: str | None = None  # who uploaded it (None: the app itself)
 
 
 @dataclass

@@ -374,3 +374,28 @@ def test_a_timepicker_takes_a_24_hour_hh_mm_initial_time(value: str) -> None:
 def test_a_timepicker_refuses_any_other_initial_time(value: Any) -> None:
     errors = validate_blocks(_timepicker(value), surface="modal")
     assert errors and "initial_time" in errors[0]
+
+
+def test_a_file_input_lives_in_a_modal_and_takes_1_to_10_files() -> None:
+    def with_input(**element: Any) -> dict[str, Any]:
+        block = {
+            "type": "input",
+            "block_id": "f",
+            "label": plain("CSV"),
+            "element": {"type": "file_input", "action_id": "f", **element},
+        }
+        return {"type": "modal", "title": plain("Import"), "submit": plain("Go"), "blocks": [block]}
+
+    assert validate_view(with_input(filetypes=["csv"], max_files=1)) == []
+    assert validate_view(with_input(max_files=11)) == [
+        "must be an integer between 1 and 10 [json-pointer:/view/blocks/0/element/max_files]"
+    ]
+    assert validate_view(with_input(filetypes=[""])) == [
+        "must be a non-empty string [json-pointer:/view/blocks/0/element/filetypes/0]"
+    ]
+    home = with_input() | {"type": "home"}
+    del home["submit"]
+    assert validate_view(home) == [
+        "unsupported type: file_input (only allowed in modals) "
+        "[json-pointer:/view/blocks/0/element/type]"
+    ]

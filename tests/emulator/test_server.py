@@ -245,6 +245,8 @@ def test_team_info_and_user_lookups(client: WebClient, slack: SlackEmulator) -> 
     assert client.users_lookupByEmail(email="ALICE@example.com")["user"]["id"] == "U1"
     assert [m["id"] for m in client.users_list()["members"]] == ["U1"]
     assert error(client.users_lookupByEmail, email="x@y.z") == "users_not_found"
+    assert error(client.users_lookupByEmail, email="not an address") == "invalid_email"
+    assert error(client.users_lookupByEmail, email="") == "invalid_arguments"
 
 
 # --- views and trigger ids -----------------------------------------------------------------
@@ -364,10 +366,42 @@ def test_files_upload_v2_uploads_a_csv_to_a_channel(
     assert (upload.content, upload.filename, upload.title) == (csv.encode(), "pairs.csv", "Pairs")
     (message,) = slack.messages("C0REPORTS")
     assert message["text"] == "CSV" and message["files"][0]["mimetype"] == "text/csv"
-    with urllib.request.urlopen(message["files"][0]["url_private"]) as download:
+    url = message["files"][0]["url_private"]
+    with urllib.request.urlopen(_with_token(url)) as download:
         assert download.read() == csv.encode()
     methods = [c.method for c in slack.calls()]
-    assert methods == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert methods == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+        "download",
+    ]
+
+
+def _with_token(url: str, token: str = DEFAULT_TOKEN) -> urllib.request.Request:
+    return urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_a_persons_file_is_served_only_to_the_apps_token_and_described_by_files_info(
+    client: WebClient, slack: SlackEmulator
+) -> None:
+    shared = slack.add_file("U1", "roster.csv", "email\na@example.com\n", share_in_dm=True)
+
+    info = client.files_info(file=shared["id"])["file"]
+    assert info == shared
+    assert (info["user"], info["filetype"], info["ims"]) == (
+        "U1",
+        "csv",
+        [slack.dm_channel_id("U1")],
+    )
+    for url in (info["url_private"], info["url_private_download"]):
+        with urllib.request.urlopen(_with_token(url)) as download:
+            assert download.read() == b"email\na@example.com\n"
+    for request in (_with_token(info["url_private"], "xoxb-stranger"), info["url_private"]):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        assert refused.value.code == 403
+    assert error(client.files_info, file="F404") == "file_not_found"
 
 
 def test_completing_an_upload_that_never_happened_is_file_not_found(client: WebClient) -> None:
@@ -506,6 +540,18 @@ def test_slack_sdk_retries_a_rate_limit_until_it_clears(
     assert retrying_client(slack, retries=3).chat_postMessage(channel="C1", text="x")["ok"]
     assert [c.status for c in slack.calls("chat.postMessage")] == [429, 429, 200]
     assert len(slept) == 2 and all(2 <= s < 3 for s in slept)  # Retry-After + jitter
+
+
+def test_a_rate_limit_can_start_in_the_middle_of_a_batch(
+    client: WebClient, slack: SlackEmulator
+) -> None:
+    slack.add_user("U1", email="a@example.com")
+    slack.rate_limit("users.lookupByEmail", retry_after=1, times=1, after=2)
+    for _ in range(2):
+        assert client.users_lookupByEmail(email="a@example.com")["ok"]
+    assert error(client.users_lookupByEmail, email="a@example.com") == "ratelimited"
+    assert client.users_lookupByEmail(email="a@example.com")["ok"]
+    assert [c.status for c in slack.calls("users.lookupByEmail")] == [200, 200, 429, 200]
 
 
 def test_an_endless_rate_limit_outlasts_the_retries(

@@ -29,6 +29,7 @@ METHODS: Mapping[str, Method] = {
     "conversations.open": conversations.conversations_open,
     "files.completeUploadExternal": files.files_complete_upload_external,
     "files.getUploadURLExternal": files.files_get_upload_url_external,
+    "files.info": files.files_info,
     "team.info": auth.team_info,
     "users.info": users.users_info,
     "users.list": users.users_list,

@@ -1,4 +1,4 @@
-"""files.*: Slack's two-step external upload, and a shared file as the API describes it.
+"""files.*: Slack's two-step external upload, files.info, and a file as the API describes it.
 
 Between the two calls the bot POSTs the bytes to the upload URL handed out by
 files.getUploadURLExternal (served by :mod:`bot.emulator.endpoints`), and those bytes
@@ -108,6 +108,17 @@ def _shareable(ws: Workspace, channel_id: str) -> Channel:
     return channel
 
 
+def files_info(ws: Workspace, req: Request) -> JsonDict:
+    """Tier 4: a file the app can see, by id (what a shared file's event only points at)."""
+    file_id = req.args.get("file")
+    if not file_id:
+        raise invalid_arguments("missing required field: file")
+    upload = ws.files.get(str(file_id))
+    if upload is None or not upload.completed:
+        raise SlackError("file_not_found")
+    return {"ok": True, "file": file_json(ws, upload)}
+
+
 def file_json(ws: Workspace, upload: UploadedFile) -> JsonDict:
     extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
     return {
@@ -117,10 +128,11 @@ def file_json(ws: Workspace, upload: UploadedFile) -> JsonDict:
         "title": upload.title,
         "mimetype": MIMETYPES.get(extension, "application/octet-stream"),
         "filetype": extension or "binary",
-        "user": ws.bot_user_id,
+        "user": upload.user or ws.bot_user_id,
         "size": len(upload.content or b""),
         "channels": [c for c in upload.channels if c[0] == "C"],
         "groups": [c for c in upload.channels if c[0] == "G"],
         "ims": [c for c in upload.channels if c[0] == "D"],
         "url_private": f"{ws.base_url}/files/{upload.id}/{upload.filename}",
+        "url_private_download": f"{ws.base_url}/files/{upload.id}/download/{upload.filename}",
     }

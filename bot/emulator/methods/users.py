@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from bot.emulator.calls import JsonDict, Request, SlackError, flag
+import re
+
+from bot.emulator.calls import JsonDict, Request, SlackError, flag, invalid_arguments
 from bot.emulator.workspace import Workspace
+
+# What Slack takes for an email address: something@domain.tld, no spaces.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def users_info(ws: Workspace, req: Request) -> JsonDict:
@@ -17,7 +22,14 @@ def users_info(ws: Workspace, req: Request) -> JsonDict:
 
 
 def users_lookup_by_email(ws: Workspace, req: Request) -> JsonDict:
-    email = str(req.args.get("email") or "").lower()
+    """Tier 3. Slack's answers: ``invalid_email`` for what is not an address,
+    ``users_not_found`` for an address nobody in the workspace has (case does not matter)."""
+    raw = req.args.get("email")
+    if raw in (None, ""):
+        raise invalid_arguments("missing required field: email")
+    email = str(raw).strip().lower()
+    if not EMAIL.match(email):
+        raise SlackError("invalid_email")
     for user in ws.users.values():
         if user.email and user.email.lower() == email:
             return {"ok": True, "user": user.to_slack(ws.team_id, ws.clock())}
