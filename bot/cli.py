@@ -8,10 +8,10 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import configure_logging
@@ -108,14 +108,21 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     roster = commands.add_parser(
-        "roster", help="import who reports to whom, and teams (matching keeps those apart)"
+        "roster",
+        help="import people (role, topics, cohort), who reports to whom, and teams",
     )
     roster_commands = roster.add_subparsers(dest="roster_command", required=True, metavar="ROSTER")
     roster_import = roster_commands.add_parser(
         "import",
-        help="apply a CSV with columns slack_user_id, manager_slack_id, team",
-        description="Apply a CSV with columns slack_user_id, manager_slack_id, team. Matching "
-        "never pairs people in the same reporting line or team.",
+        help="apply a CSV of email, role, topics, team, manager_email, cohort "
+        "(or slack_user_id, manager_slack_id, team)",
+        description="Apply a CSV whose header row names its columns: email (required), role "
+        "(mentee, mentor or both), topics (separated by ; or |), team, manager_email and "
+        "cohort (a cohort's name; empty: the current one). People and managers are found in "
+        "Slack by email (users.lookupByEmail, with SLACK_BOT_TOKEN); emails are not stored. "
+        "The older form slack_user_id, manager_slack_id, team works too. Each row that cannot "
+        "be imported is reported with its line number and why; importing the same file again "
+        "changes nothing. Matching never pairs people in the same reporting line or team.",
     )
     roster_import.add_argument("file", help="the CSV file ('-' for standard input)")
     roster_import.add_argument(
@@ -248,29 +255,79 @@ def _export(settings: Settings, *, cohort: str | None, team: str | None, output:
 
 
 def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
-    from bot.roster import import_roster, workspaces
+    from bot.roster import RosterError, SlackDirectory, import_roster, workspaces
     from bot.runtime import build_runtime
+    from bot.slack import make_patient_client
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"cannot read {path}: it is not UTF-8 text") from exc
     _upgrade(settings)
     runtime = build_runtime(settings)
     try:
-        with runtime.deps.uow() as uow:
-            if team is None:
+        if team is None:
+            with runtime.deps.uow() as uow:
                 teams = workspaces(uow.session)
-                if len(teams) > 1:
-                    raise CommandError(f"add --team: several workspaces use mentorbot ({teams})")
-                team = teams[0] if teams else _team_from_slack(settings)
-            report = import_roster(uow.session, team, text)
+            if len(teams) > 1:
+                raise CommandError(f"add --team: several workspaces use mentorbot ({teams})")
+            team = teams[0] if teams else _team_from_slack(settings)
+        # The email form asks Slack; a 429 waits for its Retry-After, then goes on.
+        directory = (
+            SlackDirectory(make_patient_client(settings)) if settings.slack_bot_token else None
+        )
+        with _progress_bar() as on_lookup:
+            report = import_roster(
+                runtime.deps.uow,
+                team_id=team,
+                text=text,
+                directory=directory,
+                actor=None,
+                via="cli",
+                now=runtime.deps.clock(),
+                on_lookup=on_lookup,
+            )
+    except RosterError as exc:
+        raise CommandError(f"nothing imported: {exc}") from exc
+    except OSError as exc:
+        raise CommandError(
+            f"nothing imported: could not reach Slack at {settings.slack_api_url}: {_reason(exc)}"
+        ) from exc
     finally:
         runtime.close()
-    print(f"roster for {team}: {report.updated} updated, {report.created} added")
+    print(
+        f"roster for {team}: {report.updated} updated, {report.added} added, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped"
+    )
+    if report.ignored_columns:
+        print(f"  ignored column(s) {', '.join(report.ignored_columns)}")
     for problem in report.problems:
         print(f"  skipped {problem}")
-    return 1 if report.problems and not (report.updated or report.created) else 0
+    return 1 if report.problems and not report.imported else 0
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar of the Slack lookups, on a terminal only (not in a pipe or a log)."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bars: list[tqdm[Any]] = []
+
+    def step(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc="looking up", unit="email", file=sys.stdout))
+        bars[0].update(1)
+
+    try:
+        yield step
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def _team_from_slack(settings: Settings) -> str:

@@ -55,6 +55,7 @@ DELIVERY_TIMEOUT_S = 20
 MAX_RATE_LIMIT_WAIT_IN_LISTENER_S = 1.0
 # A delivery run waits out a Retry-After up to this long; a longer one ends the run.
 MAX_RATE_LIMIT_WAIT_S = 5.0
+PATIENT_RATE_LIMIT_RETRIES = 30  # per call: Tier 3 refills within a minute
 
 
 class BudgetedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -95,6 +96,17 @@ def make_interactive_client(settings: Settings) -> WebClient:
         BudgetedRateLimitRetryHandler(MAX_RATE_LIMIT_WAIT_IN_LISTENER_S),
     ]
     return _client(settings, INTERACTIVE_TIMEOUT_S, handlers)
+
+
+def make_patient_client(settings: Settings) -> WebClient:
+    """For work nobody waits on in a request (the CLI, a background job): a 429 is
+    waited out for as long as its Retry-After says, then the call is made again."""
+    handlers: list[RetryHandler] = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=PATIENT_RATE_LIMIT_RETRIES),
+    ]
+    return _client(settings, DELIVERY_TIMEOUT_S, handlers)
 
 
 def make_delivery_client(

@@ -1,16 +1,277 @@
-"""A roster import tells matching who reports to whom; those pairs are never suggested."""
+"""Roster import: people by email (role, topics, team, manager, cohort) or by Slack id, from
+`mentorbot roster import` or a CSV a coordinator gives the bot in Slack. Each row that
+cannot be imported is named by its line; the same file twice changes nothing; emails are
+never stored; matching keeps managers and teammates apart."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import termios
 from pathlib import Path
+from typing import Any
 
-from bot.db.enums import EnrollmentRole
+import pytest
+from sqlalchemy import select
+
+from bot.db.base import Base
+from bot.db.enums import EnrollmentRole, EnrollmentStatus
+from bot.db.models import AuditEntry, Enrollment, Person, Program, Topic
 from tests.integration.cast import enroll
-from tests.integration.conftest import Rig
-from tests.integration.test_cli import _mentorbot
+from tests.integration.conftest import BOT_TOKEN, TEAM, Rig
+from tests.integration.test_cli import MENTORBOT, _env, _mentorbot
 from tests.integration.test_find import cards, open_find
+from tests.integration.test_leave import where_found
 
 ANA, BOSS, GRAND_BOSS, OTHER = "U0ANA0001", "U0BOS0001", "U0GRA0001", "U0OTH0001"
+CARA, GUEST = "U0CAR0001", "U0GUE0001"
+
+EMAIL_ROSTER = (
+    "Email,Role,Topics,Team,Manager Email\n"
+    "ana@example.com,mentee,NLP; MLOps,Search,boss@example.com\n"
+    "boss@example.com,mentor,Leadership|NLP,Search,grand@example.com\n"
+    "cara@example.com,both,,Platform,\n"
+)
+
+
+def people(rig: Rig) -> None:
+    """The workspace's directory: each person with an email, as HR knows them."""
+    for user, name, email, tz in (
+        (ANA, "Ana Lopez", "ana@example.com", "Europe/Madrid"),
+        (BOSS, "Bo Sterling", "boss@example.com", "Europe/London"),
+        (GRAND_BOSS, "Grace Anders", "grand@example.com", "America/New_York"),
+        (CARA, "Cara Dunn", "cara@example.com", "Asia/Tokyo"),
+        (OTHER, "Otto Hall", "otto@example.com", "UTC"),
+    ):
+        rig.emulator.add_user(
+            user, name=name.split()[0].lower(), real_name=name, tz=tz, email=email
+        )
+    rig.emulator.add_user(GUEST, real_name="Gus Guest", email="gus@example.com", is_restricted=True)
+
+
+def import_cli(rig: Rig, csv: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(csv)
+    return _mentorbot(
+        "roster",
+        "import",
+        str(roster),
+        cwd=tmp_path,
+        DATABASE_URL=rig.settings.database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=rig.emulator.api_url,
+        **env,
+    )
+
+
+def enrollments(rig: Rig) -> dict[str, tuple[str, int, list[str]]]:
+    """Slack id -> (role, capacity, topics) in the current program."""
+    with rig.runtime.deps.sessions() as session:
+        return {
+            e.person.slack_user_id: (e.role.value, e.capacity, sorted(t.label for t in e.topics))
+            for e in session.scalars(select(Enrollment))
+        }
+
+
+def org(rig: Rig) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """Slack id -> (manager, team, time zone)."""
+    with rig.runtime.deps.sessions() as session:
+        return {
+            p.slack_user_id: (p.manager_slack_id, p.org_team, p.tz)
+            for p in session.scalars(select(Person))
+        }
+
+
+def audit_details(rig: Rig, action: str) -> list[dict[str, Any]]:
+    with rig.runtime.deps.sessions() as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == action))
+        return [{"actor": a.actor_slack_id, **a.detail} for a in rows]
+
+
+def everything(rig: Rig) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the audit trail (each import adds its entry)."""
+    with rig.runtime.deps.sessions() as session:
+        return {
+            table.name: sorted(map(repr, session.execute(select(table)).all()))
+            for table in Base.metadata.sorted_tables
+            if table.name != "audit_entries"
+        }
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_the_email_form_enrolls_people_found_in_slack_with_roles_topics_teams_and_managers(
+    rig: Rig, tmp_path: Path
+) -> None:
+    people(rig)
+
+    result = import_cli(rig, EMAIL_ROSTER, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"roster for {TEAM}: 0 updated, 3 added, 0 unchanged, 0 skipped\n"
+    assert enrollments(rig) == {
+        ANA: ("mentee", 0, ["MLOps", "NLP"]),
+        BOSS: ("mentor", 2, ["Leadership", "NLP"]),
+        CARA: ("both", 2, []),
+    }
+    assert org(rig) == {
+        ANA: (BOSS, "Search", "Europe/Madrid"),  # the zone from Slack's profile
+        BOSS: (GRAND_BOSS, "Search", "Europe/London"),
+        CARA: (None, "Platform", "Asia/Tokyo"),
+    }
+    assert where_found(rig, ["@example.com"]) == {}  # no email is kept anywhere
+    assert audit_details(rig, "roster.imported") == [
+        {"actor": None, "via": "cli", "form": "emails", "added": 3, "updated": 0}
+        | {"unchanged": 0, "skipped": 0}
+    ]
+    assert len(rig.emulator.calls("users.lookupByEmail")) == 4  # three people and Grace
+
+
+@pytest.mark.parametrize(
+    "csv",
+    [
+        pytest.param(EMAIL_ROSTER, id="email form"),
+        pytest.param(
+            f"slack_user_id,manager_slack_id,team\n{ANA},{BOSS},Search\n{BOSS},,Search\n",
+            id="slack id form",
+        ),
+    ],
+)
+def test_importing_the_same_file_twice_changes_nothing(rig: Rig, tmp_path: Path, csv: str) -> None:
+    people(rig)
+    first = import_cli(rig, csv, tmp_path)
+    after_first = everything(rig)
+
+    second = import_cli(rig, csv, tmp_path)
+
+    rows = csv.count("\n") - 1
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert f"0 updated, {rows} added" in first.stdout
+    assert f"0 updated, 0 added, {rows} unchanged, 0 skipped" in second.stdout
+    assert everything(rig) == after_first
+
+
+def test_each_row_that_cannot_be_imported_is_reported_with_its_line_number_and_why(
+    rig: Rig, tmp_path: Path
+) -> None:
+    enroll(rig, OTHER, EnrollmentRole.MENTOR, topics=("NLP",), bio="NLP lead.")
+    people(rig)
+    with rig.runtime.deps.sessions() as session:
+        spring = Program(team_id=TEAM, name="Spring 2027", created_by="U0COORD1")
+        spring.topics = [Topic(label="NLP")]
+        session.add(spring)
+        session.commit()
+    csv = (
+        "email,role,topics,team,manager_email,cohort\n"
+        "ana@example.com,mentee,NLP,Search,boss@example.com,\n"  # 2: fine
+        "zed@example.com,mentee,NLP,,,\n"  # 3: nobody in Slack
+        "ana@example.com,mentee,MLOps,,,\n"  # 4: the same person again
+        "cara@example.com,boss,,,,\n"  # 5: no such role
+        "cara@example.com,mentee,Cooking;NLP,,,\n"  # 6: no such topic
+        "cara@example.com,mentor,,,,Autumn\n"  # 7: no such cohort
+        "boss@example.com,mentor,,,nobody@example.com,\n"  # 8: an unknown manager
+        "gus@example.com,mentee,,,,\n"  # 9: a guest
+        "otto@example.com,mentee,,,,\n"  # 10: mentors no one, may become a mentee
+        "not an email,mentee,,,,\n"  # 11
+        "cara@example.com,mentor,NLP,,,spring 2027\n"  # 12: fine, in the other cohort
+    )
+
+    result = import_cli(rig, csv, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"roster for {TEAM}: 1 updated, 2 added, 0 unchanged, 8 skipped"
+    assert lines[1:] == [
+        "  skipped line 3: no Slack account uses z…@example.com",
+        "  skipped line 4: duplicate row (the same person as line 2)",
+        "  skipped line 5: unknown role 'boss' (use mentee, mentor, both)",
+        "  skipped line 6: unknown topic 'Cooking' in Mentorship program (known: "
+        "Machine learning engineering, Data science, Research, NLP, Computer vision, "
+        "Reinforcement learning, MLOps, AI ethics and fairness, AI product management, "
+        "Career change into AI, Leadership, Interviewing and job search)",
+        "  skipped line 7: unknown cohort 'Autumn' (cohorts: Mentorship program, Spring 2027)",
+        "  skipped line 8: manager: no Slack account uses n…@example.com",
+        "  skipped line 9: that is a guest account, and guests can't join the program",
+        "  skipped line 11: the email cell does not hold an email address",
+    ]
+    assert "zed@example.com" not in result.stdout + result.stderr
+    with rig.runtime.deps.sessions() as session:
+        cara = session.scalars(
+            select(Enrollment).join(Person).where(Person.slack_user_id == CARA)
+        ).one()
+        assert cara.program.name == "Spring 2027"
+    assert enrollments(rig)[OTHER] == ("mentee", 0, ["NLP"])  # the topics they had
+
+
+def test_a_header_that_names_neither_form_imports_nothing_and_fails(
+    rig: Rig, tmp_path: Path
+) -> None:
+    result = import_cli(rig, "name,team\nAna,Search\n", tmp_path)
+
+    assert result.returncode == 1
+    assert "line 1: the header row names no `email` column" in result.stdout
+
+
+def test_a_429_mid_import_waits_for_its_retry_after_and_the_import_carries_on(
+    rig: Rig, tmp_path: Path
+) -> None:
+    people(rig)
+    rig.emulator.rate_limit("users.lookupByEmail", retry_after=1, times=1, after=2)
+
+    result = import_cli(rig, EMAIL_ROSTER, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "3 added, 0 unchanged, 0 skipped" in result.stdout
+    lookups = rig.emulator.calls("users.lookupByEmail")
+    assert [c.status for c in lookups] == [200, 200, 429, 200, 200]
+    assert lookups[3].args == lookups[2].args  # the same person asked again...
+    assert lookups[3].at - lookups[2].at >= 1  # ...once Retry-After had passed
+    assert "@example.com" not in result.stderr  # the retry is logged, the address is not
+
+
+def test_a_progress_bar_shows_on_a_terminal(rig: Rig, tmp_path: Path) -> None:
+    people(rig)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(EMAIL_ROSTER)
+    env = _env(
+        DATABASE_URL=rig.settings.database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=rig.emulator.api_url,
+    )
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # rows, cols
+    with subprocess.Popen(
+        [MENTORBOT, "roster", "import", str(roster)],
+        cwd=tmp_path,
+        env=env,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+    ) as process:
+        os.close(follower)
+        shown = _read_all(leader)
+        process.wait(timeout=60)
+
+    assert process.returncode == 0
+    assert "looking up" in shown and "4/4" in shown
+    assert "roster for T0001: 0 updated, 3 added" in shown
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_managers_and_teammates_from_the_roster_are_never_suggested(
@@ -39,3 +300,6 @@ def test_managers_and_teammates_from_the_roster_are_never_suggested(
     assert result.returncode == 0, result.stderr
     assert "3 updated" in result.stdout and "line 5" in result.stdout
     assert cards(after) == []  # direct manager, skip-level manager, same team
+    with rig.runtime.deps.sessions() as session:
+        statuses = set(session.scalars(select(Enrollment.status)))
+    assert statuses == {EnrollmentStatus.ACTIVE}

@@ -29,6 +29,7 @@ SCOPE_OF_METHOD: dict[str, str | tuple[str, ...] | None] = {
     "conversations.join": "channels:join",
     "conversations.info": ("channels:read", "groups:read"),
     "users.info": "users:read",
+    "users.lookupByEmail": ("users:read", "users:read.email"),
     "files.uploadV2": "files:write",
 }
 
