@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.background import Background
 from bot.config import Settings
 from bot.matchmaking import PoolCache
 from bot.uow import UnitOfWork
@@ -43,6 +44,8 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     wake: Wakeup = field(default_factory=Wakeup)
     pools: PoolCache = field(default_factory=PoolCache)
+    # Work a listener hands off to run after its answer (a roster import from Slack).
+    background: Background = field(default_factory=Background)
 
     def uow(self) -> UnitOfWork:
         """A unit of work: one transaction that commits on success and wakes the sender."""

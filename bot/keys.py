@@ -79,6 +79,9 @@ class Kind(StrEnum):
     ANNOUNCEMENT = "announcement"  # once per announcement and recipient ("channel" for a post)
     ANNOUNCEMENT_REPORT = "announcement-report"  # the author told how it went, once
     ANNOUNCEMENT_NOTICE = "announcement-notice"  # a coordinator told what a click did, each
+    # roster import from Slack (bot/roster_uploads)
+    ROSTER_RECEIVED = "roster-received"  # "importing it now" (or why not): each file given
+    ROSTER_REPORT = "roster-report"  # the report, or why it failed: each import
     # coordinators' rounds
     ROUND_CSV = "round-csv"
     ROUND_OUTCOME = "round"

@@ -25,6 +25,7 @@ from handlers import (
     pace,
     rematch,
     requests,
+    roster,
     rounds,
     snooze,
     stats,
@@ -37,6 +38,7 @@ def register(app: App, deps: Deps) -> None:
     app.use(ProvideDeps(deps))
     app.middleware(middleware.act_once_per_event)
     app.event("app_home_opened")(home.on_home_opened)
+    roster.register_events(app)  # files dropped in the DM, before plain messages
     app.event("message")(direct_messages.on_message)
     commands.register(app)
     for flow in (
@@ -53,6 +55,7 @@ def register(app: App, deps: Deps) -> None:
         rematch,
         snooze,
         cohorts,
+        roster,
     ):
         flow.register(app)
     announcements.register(app)

@@ -27,6 +27,7 @@ from bot.views.guides import CADENCE_PHRASES, FORMAT_PHRASES, role_guide_blocks
 from bot.views.pace import pace_row
 from bot.views.rematch import PairChoice
 from bot.views.rematch import home_blocks as rematch_home_blocks
+from bot.views.roster import home_section as roster_section
 from bot.views.snooze import home_block as snooze_home_block
 from bot.views.stats import ProgramHealth
 from bot.views.stats import home_blocks as health_home_blocks
@@ -106,6 +107,7 @@ def home_view(state: HomeState) -> View:
             blocks += home_section(state.cohorts)
         if state.term_answers is not None and state.term_answers.answers:
             blocks.append(coordinator_block(state.term_answers))
+        blocks += roster_section()
     if state.health is not None:
         blocks += health_home_blocks(state.health)
     if state.board is not None:

@@ -44,6 +44,8 @@ from bot.views.find import FindIds, MentorCard, note_modal
 from bot.views.followups import EndForm, FollowupIds, end_modal
 from bot.views.home import home_view
 from bot.views.requests import RequestIds
+from bot.views.roster import RosterIds, import_modal
+from bot.views.roster import home_section as roster_home_section
 from bot.views.rounds import RoundIds
 from bot.views.stats import StatsIds
 from tests.integration.cast import enroll
@@ -467,6 +469,35 @@ def stats_export_by_a_member(rig: Rig, w: World) -> str:
     return dm_text(rig, DEV)
 
 
+ROSTER_CSV = "email,role\nben@example.com,mentee\n"
+
+
+def roster_import_button_by_a_member(rig: Rig, w: World) -> str:
+    blocks = [b.to_dict() for b in roster_home_section()]
+    home = {"id": "VFORGED06", "type": "home", "blocks": blocks}
+    rig.slack.block_action(DEV, RosterIds.IMPORT, view=home)
+    answer = dm_text(rig, DEV)
+    assert rig.emulator.calls("views.open") == []
+    return answer
+
+
+def roster_import_submitted_by_a_member(rig: Rig, w: World) -> str:
+    view = import_modal().to_dict() | {"id": "VFORGED07"}
+    picked = rig.emulator.add_file(DEV, "roster.csv", ROSTER_CSV)
+    values = {RosterIds.FILE_BLOCK: {RosterIds.FILE_ACTION: [picked]}}
+    answer = str(rig.slack.view_submission(DEV, view=view, values=values).json)
+    assert rig.emulator.calls("files.info") == []
+    return answer
+
+
+def roster_file_dropped_by_a_member(rig: Rig, w: World) -> str:
+    shared = rig.emulator.add_file(DEV, "roster.csv", ROSTER_CSV, share_in_dm=True)
+    rig.slack.file_share(DEV, [shared])
+    answer = dm_text(rig, DEV)
+    assert rig.emulator.calls("files.info") == []
+    return answer
+
+
 def _command(user: str, text: str) -> Callable[[Rig, World], str]:
     def run(rig: Rig, w: World) -> str:
         return str(rig.slack.slash_command(user, text).json)
@@ -498,6 +529,9 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         _board_click(FollowupIds.END, "end and rematch"),
         end_confirmed_by_a_member,
         _board_click(FollowupIds.HANDLED, "mark an ask handled"),
+        roster_import_button_by_a_member,
+        roster_import_submitted_by_a_member,
+        roster_file_dropped_by_a_member,
         _command(DEV, "match"),
         _command(DEV, "expiry 7"),
         _command(DEV, "topics add Forgery"),

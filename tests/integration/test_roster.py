@@ -6,6 +6,7 @@ never stored; matching keeps managers and teammates apart."""
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import pty
 import struct
@@ -20,8 +21,9 @@ from sqlalchemy import select
 from bot.db.base import Base
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.db.models import AuditEntry, Enrollment, Person, Program, Topic
+from bot.views.roster import RosterIds
 from tests.integration.cast import enroll
-from tests.integration.conftest import BOT_TOKEN, TEAM, Rig
+from tests.integration.conftest import BOT_TOKEN, COORDINATOR, TEAM, Rig
 from tests.integration.test_cli import MENTORBOT, _env, _mentorbot
 from tests.integration.test_find import cards, open_find
 from tests.integration.test_leave import where_found
@@ -303,3 +305,131 @@ def test_managers_and_teammates_from_the_roster_are_never_suggested(
     with rig.runtime.deps.sessions() as session:
         statuses = set(session.scalars(select(Enrollment.status)))
     assert statuses == {EnrollmentStatus.ACTIVE}
+
+
+# --- in Slack -----------------------------------------------------------------------------
+
+
+def imported(rig: Rig) -> list[str]:
+    """Wait for the background import, deliver what it queued; the coordinator's DMs."""
+    rig.settle()
+    assert rig.runtime.deps.background.wait_idle(10), "the import is still running"
+    rig.run_due()
+    return [m["text"] for m in rig.emulator.messages_for(COORDINATOR)]
+
+
+def test_a_coordinator_drops_a_csv_into_the_bots_dm_and_gets_the_report_there(
+    rig: Rig,
+) -> None:
+    people(rig)
+    csv = EMAIL_ROSTER + "zed@example.com,mentee,,,\n"
+    shared = rig.emulator.add_file(COORDINATOR, "roster.csv", csv, share_in_dm=True)
+
+    response = rig.slack.file_share(COORDINATOR, [shared])
+    dms = imported(rig)
+
+    assert response.status == 200
+    assert dms == [
+        ":inbox_tray: Got *roster.csv*. I'm importing it now and will send you the report "
+        "here when it's done (a big file takes a while: Slack lets me look up about 50 people "
+        "a minute).",
+        "Roster *roster.csv* imported: 3 added, 0 updated, 0 unchanged, 1 skipped.\n"
+        "• line 5: no Slack account uses z…@example.com",
+    ]
+    assert enrollments(rig) == {
+        ANA: ("mentee", 0, ["MLOps", "NLP"]),
+        BOSS: ("mentor", 2, ["Leadership", "NLP"]),
+        CARA: ("both", 2, []),
+    }
+    [download] = rig.emulator.calls("download")
+    assert (download.status, download.token) == (200, BOT_TOKEN)
+    addresses = ["ana@example.com", "boss@example.com", "grand@example.com", "zed@example.com"]
+    assert where_found(rig, addresses) == {}  # the outbox and the audit trail included
+    assert audit_details(rig, "roster.imported") == [
+        {"actor": COORDINATOR, "via": "dm", "form": "emails", "added": 3, "updated": 0}
+        | {"unchanged": 0, "skipped": 1}
+    ]
+
+
+def test_a_coordinator_imports_from_the_app_home_with_a_file_in_a_modal(rig: Rig) -> None:
+    people(rig)
+    rig.slack.app_home_opened(COORDINATOR)
+    rig.run_due()
+    assert RosterIds.IMPORT in str(rig.emulator.home_view(COORDINATOR))
+
+    rig.slack.block_action(COORDINATOR, RosterIds.IMPORT)
+    rig.settle()
+    modal = rig.emulator.top_view(COORDINATOR)
+    assert modal is not None and modal["callback_id"] == RosterIds.MODAL_CALLBACK
+    a_photo = rig.emulator.add_file(COORDINATOR, "team.png", b"\x89PNG")
+    wrong = rig.slack.view_submission(COORDINATOR, values=_picked(a_photo))
+    picked = rig.emulator.add_file(COORDINATOR, "people.csv", EMAIL_ROSTER)
+    right = rig.slack.view_submission(COORDINATOR, values=_picked(picked))
+    dms = imported(rig)
+
+    assert wrong.json == {
+        "response_action": "errors",
+        "errors": {RosterIds.FILE_BLOCK: "Choose one CSV file (.csv)."},
+    }
+    assert right.status == 200 and rig.emulator.top_view(COORDINATOR) is None
+    assert dms[-1] == "Roster *people.csv* imported: 3 added, 0 updated, 0 unchanged, 0 skipped."
+    assert set(enrollments(rig)) == {ANA, BOSS, CARA}
+    assert [a["via"] for a in audit_details(rig, "roster.imported")] == ["home"]
+
+
+def _picked(file: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {RosterIds.FILE_BLOCK: {RosterIds.FILE_ACTION: [file]}}
+
+
+def test_a_long_report_is_clipped_in_the_dm_and_sent_whole_as_a_file(rig: Rig) -> None:
+    people(rig)
+    unknown = "".join(f"nobody{n}@example.com,mentee,,,\n" for n in range(30))
+    shared = rig.emulator.add_file(COORDINATOR, "big.csv", EMAIL_ROSTER + unknown, share_in_dm=True)
+
+    rig.slack.file_share(COORDINATOR, [shared])
+    [report] = [text for text in imported(rig) if text.startswith("Roster")]
+
+    assert report.startswith(
+        "Roster *big.csv* imported: 3 added, 0 updated, 0 unchanged, 30 skipped."
+    )
+    assert report.count("\n• line ") == 15
+    assert report.endswith("…and 15 more: the whole report is in the file below.")
+    [whole] = [f for f in rig.emulator.files_for(COORDINATOR) if f.filename == "roster-report.txt"]
+    assert whole.content is not None
+    text = whole.content.decode()
+    assert [line for line in text.splitlines() if line.startswith("line ")] == [
+        f"line {n + 5}: no Slack account uses n…@example.com" for n in range(30)
+    ]
+
+
+def test_a_file_that_is_not_a_csv_is_left_alone_and_the_coordinator_told_why(rig: Rig) -> None:
+    shared = rig.emulator.add_file(COORDINATOR, "org.xlsx", b"PK\x03\x04", share_in_dm=True)
+
+    rig.slack.file_share(COORDINATOR, [shared])
+    [dm] = imported(rig)
+
+    assert dm.startswith(
+        "I can only import a roster from a CSV file (`.csv`), so I left *org.xlsx*"
+    )
+    assert rig.emulator.calls("files.info") == rig.emulator.calls("download") == []
+
+
+def test_a_member_who_drops_a_file_is_answered_politely_and_nothing_is_read(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    people(rig)
+    shared = rig.emulator.add_file(ANA, "roster.csv", EMAIL_ROSTER, share_in_dm=True)
+    caplog.set_level(logging.WARNING)
+
+    rig.slack.file_share(ANA, [shared])
+    rig.settle()
+    rig.run_due()
+
+    [answer] = [m["text"] for m in rig.emulator.messages_for(ANA)]
+    assert answer.startswith("Sorry, only program coordinators can import a roster")
+    assert "/mentor help" in answer
+    assert rig.emulator.calls("files.info") == rig.emulator.calls("download") == []
+    assert enrollments(rig) == {}
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")] == [
+        f"refused roster.import by {ANA} on roster -: not a coordinator (dm)"
+    ]

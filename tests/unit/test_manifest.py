@@ -30,6 +30,7 @@ SCOPE_OF_METHOD: dict[str, str | tuple[str, ...] | None] = {
     "conversations.info": ("channels:read", "groups:read"),
     "users.info": "users:read",
     "users.lookupByEmail": ("users:read", "users:read.email"),
+    "files.info": "files:read",
     "files.uploadV2": "files:write",
 }
 

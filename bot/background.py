@@ -1,0 +1,59 @@
+"""Work a listener starts and must not wait for: one daemon thread, one job at a time.
+
+Bolt's listener pool is small (design.md), so work that may wait minutes on Slack's rate
+limits (a roster import's lookups, ~50 a minute) runs here instead, after the listener
+has answered. Jobs run in the order given; a job that raises is logged and the next one
+runs. The thread is a daemon: stopping the process does not wait for a long job.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], object]
+
+
+class Background:
+    def __init__(self, name: str = "background") -> None:
+        self._name = name
+        self._jobs: queue.Queue[Job] = queue.Queue()
+        self._pending = 0
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Job) -> None:
+        with self._changed:
+            self._pending += 1
+            if self._thread is None:  # started on first use: the CLI never needs one
+                self._thread = threading.Thread(target=self._work, name=self._name, daemon=True)
+                self._thread.start()
+        self._jobs.put(job)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once every job given so far has finished (False after `timeout` seconds)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                job()
+            except Exception:
+                log.exception("background job failed")
+            finally:
+                with self._changed:
+                    self._pending -= 1
+                    self._changed.notify_all()
