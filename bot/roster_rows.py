@@ -79,7 +79,7 @@ def mask_email(email: str) -> str:
 
 
 def parse(text: str) -> Parsed:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     header = [_column(name) for name in reader.fieldnames or []]
     reader.fieldnames = header
     if "email" in header:
@@ -116,6 +116,13 @@ def parse(text: str) -> Parsed:
         else:
             parsed.rows.append(outcome)
     return parsed
+
+
+def _delimiter(text: str) -> str:
+    """`,` unless the header row is plainly split by `;` or tabs (a spreadsheet saved in a
+    locale whose decimal mark is the comma)."""
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count) if header.count(",") == 0 else ","
 
 
 def _column(name: str | None) -> str:

@@ -39,10 +39,10 @@ from bot.views.roster import (
     CHOOSE_CSV,
     COORDINATORS_ONLY,
     COULD_NOT_READ,
+    FILE_NOT_OPENED,
     IMPORTING,
     MAX_FILE_BYTES,
     NOT_CSV,
-    ONLY_COORDINATORS_FIELD,
     TOO_BIG,
     Counts,
     RosterIds,
@@ -109,12 +109,14 @@ def may_import(
     return False
 
 
-def refuse_by_dm(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
+def refuse_by_dm(
+    session: Session, *, team_id: str, user_id: str, now: datetime, text: str = COORDINATORS_ONLY
+) -> None:
     notify(
         session,
         team_id=team_id,
         user_id=user_id,
-        text=COORDINATORS_ONLY,
+        text=text,
         key=keys.each(Kind.REFUSED, user_id, at=now),
         now=now,
     )
@@ -131,7 +133,7 @@ def files_shared(
 ) -> list[Upload]:
     """Files dropped into the bot's DM: the CSVs to import (each acknowledged by DM)."""
     if not may_import(session, settings, team_id=team_id, user_id=user_id, how="dm", now=now):
-        refuse_by_dm(session, team_id=team_id, user_id=user_id, now=now)
+        refuse_by_dm(session, team_id=team_id, user_id=user_id, now=now, text=FILE_NOT_OPENED)
         return []
     uploads = []
     for shared in files:
@@ -159,7 +161,7 @@ def submitted(
 ) -> Upload | dict[str, str]:
     """The modal's submission: the import to run, or the error to show beside the field."""
     if not may_import(session, settings, team_id=team_id, user_id=user_id, how="modal", now=now):
-        return {RosterIds.FILE_BLOCK: ONLY_COORDINATORS_FIELD}
+        return {RosterIds.FILE_BLOCK: COORDINATORS_ONLY}
     if len(files) != 1 or not files[0].is_csv:
         return {RosterIds.FILE_BLOCK: CHOOSE_CSV}
     if files[0].size > MAX_FILE_BYTES:

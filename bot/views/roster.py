@@ -47,7 +47,8 @@ IMPORTING = (
     "when it's done (a big file takes a while: Slack lets me look up about 50 people a "
     "minute)."
 )
-COORDINATORS_ONLY = (
+COORDINATORS_ONLY = "Sorry, only program coordinators can import a roster."
+FILE_NOT_OPENED = (
     "Sorry, only program coordinators can import a roster, so I haven't opened that file. "
     f"For everything else, type `{COMMAND} help` to see what you can do."
 )
@@ -60,7 +61,6 @@ TOO_BIG = (
 )
 COULD_NOT_READ = "Sorry, I couldn't import *{name}*: {why}. Nothing was changed."
 CHOOSE_CSV = "Choose one CSV file (.csv)."
-ONLY_COORDINATORS_FIELD = "Sorry, only program coordinators can import a roster."
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,14 @@ def test_a_header_naming_email_is_the_email_form_whatever_the_case_order_or_spac
     assert parsed.emails == ["ana@example.com", "boss@example.com"]
 
 
+def test_a_spreadsheet_saved_with_semicolons_reads_the_same() -> None:
+    parsed = parse('email;role;topics\nana@example.com;mentee;"NLP; MLOps"\n')
+
+    assert [(r.person, r.role, r.topics) for r in parsed.rows] == [
+        ("ana@example.com", EnrollmentRole.MENTEE, ("NLP", "MLOps"))
+    ]
+
+
 def test_the_slack_id_form_keeps_working() -> None:
     parsed = parse("slack_user_id,manager_slack_id,team\nU0ANA0001,U0BOS0001,Search\nU0BOS0001,,\n")
 
