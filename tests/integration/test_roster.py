@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.db.base import Base
 from bot.db.enums import EnrollmentRole, EnrollmentStatus
 from bot.db.models import AuditEntry, Enrollment, Person, Program, Topic
-from bot.views.roster import RosterIds
+from bot.views.roster import RosterIds, home_section
 from tests.integration.cast import enroll
 from tests.integration.conftest import BOT_TOKEN, COORDINATOR, TEAM, Rig
 from tests.integration.test_cli import MENTORBOT, _env, _mentorbot
@@ -218,6 +218,21 @@ def test_a_header_that_names_neither_form_imports_nothing_and_fails(
     assert "line 1: the header row names no `email` column" in result.stdout
 
 
+def test_when_slack_refuses_the_lookups_nothing_is_imported_and_the_command_says_why(
+    rig: Rig, tmp_path: Path
+) -> None:
+    people(rig)
+    rig.emulator.fail("users.lookupByEmail", error="missing_scope", times=None)
+
+    result = import_cli(rig, EMAIL_ROSTER, tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "mentorbot: nothing imported: Slack refused to look people up by email (missing_scope)"
+    )
+    assert enrollments(rig) == {}
+
+
 def test_a_429_mid_import_waits_for_its_retry_after_and_the_import_carries_on(
     rig: Rig, tmp_path: Path
 ) -> None:
@@ -375,6 +390,24 @@ def test_a_coordinator_imports_from_the_app_home_with_a_file_in_a_modal(rig: Rig
     assert dms[-1] == "Roster *people.csv* imported: 3 added, 0 updated, 0 unchanged, 0 skipped."
     assert set(enrollments(rig)) == {ANA, BOSS, CARA}
     assert [a["via"] for a in audit_details(rig, "roster.imported")] == ["home"]
+
+
+def test_a_modal_naming_someone_elses_file_reads_nothing(rig: Rig) -> None:
+    people(rig)
+    anas = rig.emulator.add_file(ANA, "private.csv", EMAIL_ROSTER)
+    home = {"id": "V1", "type": "home", "blocks": [b.to_dict() for b in home_section()]}
+    rig.slack.block_action(COORDINATOR, RosterIds.IMPORT, view=home)
+    rig.settle()
+
+    rig.slack.view_submission(COORDINATOR, values=_picked(anas))
+    dms = imported(rig)
+
+    assert dms[-1] == (
+        "Sorry, I couldn't import *private.csv*: that file was uploaded by someone else. "
+        "Nothing was changed."
+    )
+    assert rig.emulator.calls("download") == [] and enrollments(rig) == {}
+    assert [a["via"] for a in audit_details(rig, "roster.failed")] == ["home"]
 
 
 def _picked(file: dict[str, Any]) -> dict[str, dict[str, Any]]:
