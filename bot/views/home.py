@@ -99,7 +99,10 @@ def home_view(state: HomeState) -> View:
             SectionBlock(
                 block_id="home.coordinator",
                 text=MarkdownTextObject(
-                    text=":compass: You are a *program coordinator*: cohort tools will appear here."
+                    text=(
+                        ":compass: You are a *program coordinator*: your cohorts, program "
+                        "health, roster import and the pairs that need you are below."
+                    )
                 ),
             ),
         ]
