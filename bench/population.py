@@ -24,6 +24,7 @@ from bot.db.engine import make_engine, make_session_factory
 from bot.db.enums import Cadence, EnrollmentRole, MentorshipStatus
 from bot.db.migrate import upgrade
 from bot.db.models import Enrollment, Mentorship, Person
+from bot.mentorships import first_term_end
 from bot.programs import current_program
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -123,6 +124,9 @@ def add_pairs(
                     "created_at": kickoff,
                     "match_reasons": [],
                     "next_checkin_at": first_checkin(kickoff),
+                    # As mentorships.start sets it: without one, the first due-work run
+                    # would fill in 100,000 term ends (term.fill_term_ends) and time that.
+                    "term_ends_on": first_term_end(kickoff, None, "UTC"),
                 }
                 for n, (mentee, kickoff) in enumerate(zip(mentee_ids, kickoffs, strict=True))
             ]

@@ -32,13 +32,14 @@ tells the person it was passed on; an audit entry `checkin.help` records it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from slack_sdk.models.blocks import Block
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, calendar, followups, home, keys, mentorships, outbox, snooze
@@ -52,14 +53,14 @@ from bot.cadence import (
 )
 from bot.config import Settings
 from bot.db.enums import CheckInStatus, GoalStatus, MentorshipStatus, OutboxStatus
-from bot.db.inserts import insert_if_absent
+from bot.db.inserts import insert_if_absent, insert_many_returning
 from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
-from bot.enrollment import enrollment_in
+from bot.enrollment import enrollment_in, enrollments_in
 from bot.keys import Kind
 from bot.notices import dm, notify
 from bot.people import workday_of
 from bot.text_input import UnreadableText, clean_text
-from bot.transitions import move_all
+from bot.transitions import move_all, move_all_returning
 from bot.views.checkins import (
     HELP_MAX,
     NOTES_MAX,
@@ -77,6 +78,7 @@ from bot.views.checkins import (
     logged_by_you_message,
     moved_notice,
     prompt_message,
+    prompt_payload,
     skipped_message,
 )
 
@@ -128,22 +130,235 @@ class _Pair:
 
 @dataclass(frozen=True)
 class PromptBatch:
-    seen: int  # due pairs looked at: fewer than PROMPT_BATCH means none is left
+    seen: int  # due pairs looked at: fewer than the batch's limit means none is left
     prompted: int
+    pairs: tuple[int, ...] = ()  # the pairs this batch claimed and prompted
 
 
-def prompt_due(session: Session, now: datetime, *, default_tz: str) -> PromptBatch:
-    """Prompt the active pairs whose check-in has come, up to PROMPT_BATCH of them."""
+def prompt_due(
+    session: Session, now: datetime, *, default_tz: str, limit: int = PROMPT_BATCH
+) -> PromptBatch:
+    """Prompt the active pairs whose check-in has come, up to `limit` of them.
+
+    Set-based, so a batch costs a handful of statements however many pairs it holds
+    (bench/tick.py): the due rows (locked on PostgreSQL, SKIP LOCKED: two ticks take
+    disjoint batches), what the prompts need (people, moves, last periods, goals) read
+    in bulk, one conditional UPDATE that claims them all, then the periods closed and
+    opened and the prompts queued with multi-row INSERTs. Each pair gets what
+    `_prompt_pair` would have given it alone.
+    """
     due = session.scalars(
         select(Mentorship)
         .where(Mentorship.status == MentorshipStatus.ACTIVE, Mentorship.next_checkin_at <= now)
         .order_by(Mentorship.next_checkin_at, Mentorship.id)
-        .limit(PROMPT_BATCH)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    prompted = sum(_prompt_pair(session, _pair(session, m, default_tz), now) for m in due)
-    followups.periods_closed(session, [m.id for m in due], now=now, default_tz=default_tz)
-    return PromptBatch(seen=len(due), prompted=prompted)
+    if not due:
+        return PromptBatch(seen=0, prompted=0)
+    pairs = _pairs(session, due, default_tz)
+    ids = [m.id for m in due]
+    last = _last_periods(session, ids)
+    # What each pair's next_checkin_at moves to (the claim), and the period to open.
+    moves: dict[int, tuple[datetime, datetime]] = {}
+    opening: dict[int, int] = {}
+    for pair in pairs:
+        m = pair.mentorship
+        stored = m.next_checkin_at
+        assert stored is not None
+        sides = [(p, w) for p, w, _, _ in pair.sides()]
+        following = snooze.held_until(sides, now)
+        if following is not None:
+            moves[m.id] = (stored, following)  # one of them is away: held until both are back
+            continue
+        first = last.get(m.id, 0) + 1
+        period = _period_due(pair, first, now)
+        if period is None:
+            # Stored early (a zone unknown at kickoff): aim it at the real first prompt time.
+            moves[m.id] = (stored, pair.due(first))
+            continue
+        moves[m.id] = (stored, pair.due(period + 1))
+        opening[m.id] = period
+    won = _advance_all(session, moves)
+    # A pair another process moved a moment ago is its to prompt, not ours.
+    opening = {pair_id: period for pair_id, period in opening.items() if pair_id in won}
+    by_id = {pair.mentorship.id: pair for pair in pairs}
+    _close_unanswered_all(session, [by_id[pair_id] for pair_id in opening])
+    periods = {pair_id: (period, by_id[pair_id].due(period)) for pair_id, period in opening.items()}
+    opened = _open_periods(session, periods, now)
+    prompts = [(by_id[pair_id], opening[pair_id], checkin) for pair_id, checkin in opened.items()]
+    _queue_prompts(session, prompts, now)
+    followups.periods_closed(session, ids, now=now, default_tz=default_tz)
+    return PromptBatch(seen=len(due), prompted=len(opened), pairs=tuple(sorted(opened)))
+
+
+def _pairs(session: Session, due: Sequence[Mentorship], default_tz: str) -> list[_Pair]:
+    """`_pair` for a batch: their people and latest moves in two queries."""
+    ids = [m.id for m in due]
+    wanted = {m.mentor_id for m in due} | {m.mentee_id for m in due}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(wanted)))}
+    moved: dict[int, tuple[int, date]] = {}
+    for pair_id, period, moved_to in session.execute(
+        select(CheckIn.mentorship_id, CheckIn.period, CheckIn.moved_to).where(
+            CheckIn.mentorship_id.in_(ids), CheckIn.moved_to.is_not(None)
+        )
+    ):
+        if pair_id not in moved or period > moved[pair_id][0]:
+            moved[pair_id] = (period, moved_to)
+    workdays: dict[int, Workday] = {}
+    for person_id, person in people.items():
+        workdays[person_id] = workday_of(person, default_tz)
+    return [
+        _Pair(
+            m,
+            people[m.mentor_id],
+            people[m.mentee_id],
+            workdays[m.mentor_id],
+            workdays[m.mentee_id],
+            moved=moved.get(m.id),
+        )
+        for m in due
+    ]
+
+
+def _last_periods(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """{pair: its latest period} for the pairs that have any check-in."""
+    rows = session.execute(
+        select(CheckIn.mentorship_id, func.max(CheckIn.period))
+        .where(CheckIn.mentorship_id.in_(ids))
+        .group_by(CheckIn.mentorship_id)
+    )
+    return {pair_id: period for pair_id, period in rows}
+
+
+def _advance_all(session: Session, moves: dict[int, tuple[datetime, datetime]]) -> set[int]:
+    """`mentorships.advance_checkin` for a batch, in one UPDATE: each pair's next
+    check-in moves from the value read (due) to its following one, only where it still
+    holds that value; the pairs moved (the claims this process won) come back."""
+    if not moves:
+        return set()
+    table = Mentorship.__table__
+    column = table.c.next_checkin_at
+
+    def each(pick: int) -> Any:
+        return case(
+            {pair_id: literal(times[pick], column.type) for pair_id, times in moves.items()},
+            value=table.c.id,
+        )
+
+    won = session.execute(
+        update(table)
+        .where(
+            table.c.id.in_(list(moves)),
+            table.c.status == MentorshipStatus.ACTIVE,
+            column == each(0),
+        )
+        .values(next_checkin_at=each(1))
+        .returning(table.c.id)
+    ).scalars()
+    claimed = set(won)
+    # Core, not the ORM: say what changed to the objects this session holds.
+    for m in session.scalars(select(Mentorship).where(Mentorship.id.in_(claimed))):
+        session.expire(m, ["next_checkin_at"])
+    return claimed
+
+
+def _close_unanswered_all(session: Session, pairs: Sequence[_Pair]) -> None:
+    """`_close_unanswered` for a batch: periods nobody answered become missed, and
+    their prompts not sent yet are withdrawn."""
+    if not pairs:
+        return
+    closed = move_all_returning(
+        session,
+        CheckIn,
+        CheckIn.mentorship_id.in_([pair.mentorship.id for pair in pairs]),
+        source=CheckInStatus.PROMPTED,
+        target=CheckInStatus.MISSED,
+        returning=[CheckIn.mentorship_id, CheckIn.period],
+    )
+    if not closed:
+        return
+    by_id = {pair.mentorship.id: pair for pair in pairs}
+    unsent = [
+        keys.once(Kind.CHECKIN_PROMPT, pair_id, period, person.id)
+        for pair_id, period in closed
+        for person in (by_id[pair_id].mentor, by_id[pair_id].mentee)
+    ]
+    outbox.withdraw(session, unsent, why="replaced by a newer check-in period")
+
+
+def _open_periods(
+    session: Session, periods: dict[int, tuple[int, datetime]], now: datetime
+) -> dict[int, int]:
+    """`_open_period` for a batch ({pair: (period, due)}): {pair: its new CheckIn's id},
+    leaving out a period whose row existed already."""
+    if not periods:
+        return {}
+    rows = [
+        {
+            "mentorship_id": pair_id,
+            "period": period,
+            "due_at": due_at,
+            "status": CheckInStatus.SCHEDULED,
+        }
+        for pair_id, (period, due_at) in periods.items()
+    ]
+    inserted = insert_many_returning(
+        session,
+        CheckIn,
+        rows,
+        unique=["mentorship_id", "period"],
+        returning=[CheckIn.mentorship_id, CheckIn.id],
+    )
+    opened = {pair_id: checkin_id for pair_id, checkin_id in inserted}
+    if opened:
+        move_all(
+            session,
+            CheckIn,
+            CheckIn.id.in_(list(opened.values())),
+            source=CheckInStatus.SCHEDULED,
+            target=CheckInStatus.PROMPTED,
+            prompted_at=now,
+        )
+    return opened
+
+
+def _queue_prompts(
+    session: Session, opened: Sequence[tuple[_Pair, int, int]], now: datetime
+) -> None:
+    """Both prompts of each (pair, period, check-in id), each waiting for its reader's
+    own prompt time that day (or their next working hour, when that has passed)."""
+    goals = _goals_all(session, [pair.mentorship for pair, _, _ in opened])
+    messages = []
+    for pair, period, checkin_id in opened:
+        m = pair.mentorship
+        day = pair.day(period)
+        for person, workday, partner, is_mentee in pair.sides():
+            state = PromptState(
+                checkin_id, partner.slack_user_id, is_mentee, goals[m.id], day_label(day)
+            )
+            text, blocks = prompt_payload(state)
+            messages.append(
+                outbox.Message(
+                    team_id=m.team_id,
+                    key=keys.once(Kind.CHECKIN_PROMPT, m.id, period, person.id),
+                    method="chat.postMessage",
+                    payload={"channel": person.slack_user_id, "text": text, "blocks": blocks},
+                    not_before=workday.next_open(max(workday.prompt_at(day), now)),
+                )
+            )
+    outbox.enqueue_each(session, messages)
+
+
+def _goals_all(session: Session, pairs: Sequence[Mentorship]) -> dict[int, str]:
+    """`_goals` for a batch, in two queries: {pair: the goals its prompts show}."""
+    listed = pair_goals.prompt_texts(session, [m.id for m in pairs])
+    unset = [m for m in pairs if not listed.get(m.id)]
+    enrollments = enrollments_in(session, [(m.program_id, m.mentee_id) for m in unset])
+    for m in unset:
+        enrollment = enrollments.get((m.program_id, m.mentee_id))
+        listed[m.id] = (enrollment.goals or "") if enrollment else ""
+    return listed
 
 
 def _pair(session: Session, mentorship: Mentorship, default_tz: str) -> _Pair:
@@ -209,36 +424,6 @@ def _last_period() -> Any:
     )
 
 
-def _prompt_pair(session: Session, pair: _Pair, now: datetime) -> bool:
-    m = pair.mentorship
-    stored = m.next_checkin_at
-    assert stored is not None
-    if snooze.held(session, m.id, stored, [(p, w) for p, w, _, _ in pair.sides()], now):
-        return False  # one of them is away: the check-in waits until both are back
-    last = session.scalar(select(func.max(CheckIn.period)).where(CheckIn.mentorship_id == m.id))
-    period = _period_due(pair, (last or 0) + 1, now)
-    if period is None:
-        # Stored early (a zone unknown at kickoff): aim it at the real first prompt time.
-        mentorships.advance_checkin(session, m.id, due=stored, following=pair.due((last or 0) + 1))
-        return False
-    if not mentorships.advance_checkin(session, m.id, due=stored, following=pair.due(period + 1)):
-        return False  # another process prompted this pair a moment ago
-    _close_unanswered(session, pair)
-    checkin_id = _open_period(session, m.id, period, pair.due(period), now)
-    if checkin_id is None:
-        return False
-    day = pair.day(period)
-    goals = _goals(session, m)
-    for person, workday, partner, is_mentee in pair.sides():
-        state = PromptState(checkin_id, partner.slack_user_id, is_mentee, goals, day_label(day))
-        text, blocks = prompt_message(state)
-        when = workday.next_open(max(workday.prompt_at(day), now))
-        key = keys.once(Kind.CHECKIN_PROMPT, m.id, period, person.id)
-        where = {"channel": person.slack_user_id}
-        _queue(session, m.team_id, key, "chat.postMessage", where, text, blocks, when)
-    return True
-
-
 def _period_due(pair: _Pair, first: int, now: datetime) -> int | None:
     """The latest period from `first` on whose prompt time has come, or None if none has."""
     if pair.due(first) > now:
@@ -247,59 +432,6 @@ def _period_due(pair: _Pair, first: int, now: datetime) -> int | None:
     while period < first + MAX_CATCH_UP and pair.due(period + 1) <= now:
         period += 1
     return period
-
-
-def _close_unanswered(session: Session, pair: _Pair) -> None:
-    """A new period begins: the last one, if nobody answered it, was missed, and its
-    prompts not sent yet (a far zone's, or all of them after downtime) are withdrawn."""
-    m = pair.mentorship
-    stale = session.scalars(
-        select(CheckIn.period).where(
-            CheckIn.mentorship_id == m.id, CheckIn.status == CheckInStatus.PROMPTED
-        )
-    ).all()
-    if not stale:
-        return
-    move_all(
-        session,
-        CheckIn,
-        CheckIn.mentorship_id == m.id,
-        source=CheckInStatus.PROMPTED,
-        target=CheckInStatus.MISSED,
-    )
-    unsent = [
-        keys.once(Kind.CHECKIN_PROMPT, m.id, period, person.id)
-        for period in stale
-        for person in (pair.mentor, pair.mentee)
-    ]
-    outbox.withdraw(session, unsent, why="replaced by a newer check-in period")
-
-
-def _open_period(
-    session: Session, mentorship_id: int, period: int, due_at: datetime, now: datetime
-) -> int | None:
-    """The period's CheckIn row, now prompted; None if it existed already."""
-    values = {
-        "mentorship_id": mentorship_id,
-        "period": period,
-        "due_at": due_at,
-        "status": CheckInStatus.SCHEDULED,
-    }
-    if not insert_if_absent(session, CheckIn, values, unique=["mentorship_id", "period"]):
-        return None
-    checkin_id = session.scalar(
-        select(CheckIn.id).where(CheckIn.mentorship_id == mentorship_id, CheckIn.period == period)
-    )
-    assert checkin_id is not None
-    move_all(
-        session,
-        CheckIn,
-        CheckIn.id == checkin_id,
-        source=CheckInStatus.SCHEDULED,
-        target=CheckInStatus.PROMPTED,
-        prompted_at=now,
-    )
-    return checkin_id
 
 
 def _goals(session: Session, mentorship: Mentorship) -> str:

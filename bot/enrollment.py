@@ -9,6 +9,7 @@ closed) is in bot.onboarding.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,6 +78,24 @@ def enrollment_in(
     if current:
         query = query.where(Enrollment.status != EnrollmentStatus.LEFT)
     return session.scalar(query.with_for_update() if for_update else query)
+
+
+def enrollments_in(
+    session: Session, wanted: Collection[tuple[int, int]]
+) -> dict[tuple[int, int], Enrollment]:
+    """`enrollment_in` for many (program id, person id) at once: {key: enrollment} for
+    those that exist, in one query (the due-work job reads a batch of pairs' mentees)."""
+    asked = set(wanted)
+    if not asked:
+        return {}
+    programs = {program for program, _ in asked}
+    people = {person for _, person in asked}
+    found = session.scalars(
+        select(Enrollment).where(
+            Enrollment.program_id.in_(programs), Enrollment.person_id.in_(people)
+        )
+    )
+    return {(e.program_id, e.person_id): e for e in found if (e.program_id, e.person_id) in asked}
 
 
 def current_enrollment(session: Session, person: Person) -> Enrollment | None:

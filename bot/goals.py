@@ -176,6 +176,12 @@ def prompt_text(session: Session, mentorship_id: int) -> str:
     return goals_plain(live_goals(session, mentorship_id))
 
 
+def prompt_texts(session: Session, mentorship_ids: Sequence[int]) -> dict[int, str]:
+    """`prompt_text` for many pairs in one query: {pair: its goals} for those with any."""
+    listed = goals_by_pair(session, mentorship_ids)
+    return {pair: goals_plain(lines) for pair, lines in listed.items()}
+
+
 # --- the form -----------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ A graceful stop puts the rows it claimed but did not send back (`release`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,6 +114,38 @@ def enqueue_many(
             "not_before": not_before,
         }
         for key, method, payload in messages
+    ]
+    added = insert_many_if_absent(session, OutboxMessage, rows, unique=["idempotency_key"])
+    if added:
+        mark_queued(session)
+    return added
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to enqueue with others (`enqueue_each`), each with its own time."""
+
+    team_id: str
+    key: str
+    method: str
+    payload: dict[str, Any]
+    not_before: datetime
+
+
+def enqueue_each(session: Session, messages: Sequence[Message]) -> int:
+    """`enqueue` for many messages in a few multi-row INSERTs (the due-work job's batch
+    of prompts); how many were added. A key that exists already is a no-op, as ever."""
+    rows = [
+        {
+            "team_id": m.team_id,
+            "idempotency_key": m.key,
+            "method": m.method,
+            "payload": m.payload,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "not_before": m.not_before,
+        }
+        for m in messages
     ]
     added = insert_many_if_absent(session, OutboxMessage, rows, unique=["idempotency_key"])
     if added:

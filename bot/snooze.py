@@ -137,13 +137,22 @@ def held(
 ) -> bool:
     """Is either of a due pair away? Then prompt neither: their next check-in moves from
     `due` to the first prompt time of either of them after both are back."""
-    away = [p.snoozed_until for p, _ in people if p.snoozed_until and p.snoozed_until > now]
-    if not away:
+    following = held_until(people, now)
+    if following is None:
         return False
-    back = max(away)
-    following = min(_first_prompt(workday, back) for _, workday in people)
     mentorships.advance_checkin(session, mentorship_id, due=due, following=following)
     return True
+
+
+def held_until(people: Sequence[tuple[Person, Workday]], now: datetime) -> datetime | None:
+    """When a due pair's held check-in comes round again (the first prompt time of either
+    of them after both are back); None when neither is away. No writing: the due-work job
+    claims many pairs in one statement (bot/checkins)."""
+    away = [p.snoozed_until for p, _ in people if p.snoozed_until and p.snoozed_until > now]
+    if not away:
+        return None
+    back = max(away)
+    return min(_first_prompt(workday, back) for _, workday in people)
 
 
 # --- steps --------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ is told (False) and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, Row, update
 from sqlalchemy.orm import Session
 
 from bot.db.enums import (
@@ -182,3 +182,30 @@ def move_all(
         .values(status=target, **values)
         .execution_options(synchronize_session="fetch")
     ).rowcount
+
+
+def move_all_returning(
+    session: Session,
+    model: type[Any],
+    where: ColumnElement[bool],
+    *,
+    source: StrEnum | Collection[StrEnum],
+    target: StrEnum,
+    returning: Sequence[Any],
+    **values: Any,
+) -> list[Row[Any]]:
+    """`move_all` that says which rows moved: the `returning` columns of each (in no
+    particular order). For a batch (bot/checkins), where a count is not enough."""
+    sources = [source] if isinstance(source, StrEnum) else list(source)
+    table = TABLES[model]
+    for state in sources:
+        table.check(state, target)
+    return list(
+        session.execute(
+            update(model)
+            .where(where, model.status.in_(sources))
+            .values(status=target, **values)
+            .returning(*returning)
+            .execution_options(synchronize_session="fetch")
+        ).all()
+    )
