@@ -33,7 +33,7 @@ tells the person it was passed on; an audit entry `checkin.help` records it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -55,7 +55,7 @@ from bot.config import Settings
 from bot.db.enums import CheckInStatus, GoalStatus, MentorshipStatus, OutboxStatus
 from bot.db.inserts import insert_if_absent, insert_many_returning
 from bot.db.models import CheckIn, CheckInNote, Mentorship, OutboxMessage, Person
-from bot.enrollment import enrollment_in, enrollments_in
+from bot.enrollment import enrollment_in, goals_in
 from bot.keys import Kind
 from bot.notices import dm, notify
 from bot.people import workday_of
@@ -102,6 +102,8 @@ class _Pair:
     mentor_day: Workday
     mentee_day: Workday
     moved: tuple[int, date] | None = None  # (period, day) of the pair's latest move
+    # Days worked out so far: a _Pair is a snapshot, built anew after its schedule moves.
+    _days: dict[int, date] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def anchor_tz(self) -> str:
@@ -110,10 +112,13 @@ class _Pair:
     def day(self, period: int) -> date:
         """The calendar day of check-in `period`: from the kickoff, or from the latest anchor
         at or before it, a move or a change of cadence (see the module's docstring)."""
+        if (known := self._days.get(period)) is not None:
+            return known
         m = self.mentorship
         kickoff = m.started_at.astimezone(self.mentee_day.zone).date()
         paced = (m.anchor_period, m.anchor_on) if m.anchor_on and m.anchor_period else None
-        return anchored_day(period, m.cadence, kickoff, (paced, self.moved))
+        day = self._days[period] = anchored_day(period, m.cadence, kickoff, (paced, self.moved))
+        return day
 
     def due(self, period: int) -> datetime:
         """When check-in `period` starts: the earlier of the two prompt times that day."""
@@ -144,8 +149,8 @@ def prompt_due(
     (bench/tick.py): the due rows (locked on PostgreSQL, SKIP LOCKED: two ticks take
     disjoint batches), what the prompts need (people, moves, last periods, goals) read
     in bulk, one conditional UPDATE that claims them all, then the periods closed and
-    opened and the prompts queued with multi-row INSERTs. Each pair gets what
-    `_prompt_pair` would have given it alone.
+    opened and the prompts queued with multi-row INSERTs. Each pair gets what it would
+    in a batch of its own.
     """
     due = session.scalars(
         select(Mentorship)
@@ -180,6 +185,8 @@ def prompt_due(
         moves[m.id] = (stored, pair.due(period + 1))
         opening[m.id] = period
     won = _advance_all(session, moves)
+    for m in due:
+        session.expire(m, ["next_checkin_at"])  # moved by Core, behind the ORM's back
     # A pair another process moved a moment ago is its to prompt, not ours.
     opening = {pair_id: period for pair_id, period in opening.items() if pair_id in won}
     by_id = {pair.mentorship.id: pair for pair in pairs}
@@ -256,11 +263,7 @@ def _advance_all(session: Session, moves: dict[int, tuple[datetime, datetime]]) 
         .values(next_checkin_at=each(1))
         .returning(table.c.id)
     ).scalars()
-    claimed = set(won)
-    # Core, not the ORM: say what changed to the objects this session holds.
-    for m in session.scalars(select(Mentorship).where(Mentorship.id.in_(claimed))):
-        session.expire(m, ["next_checkin_at"])
-    return claimed
+    return set(won)
 
 
 def _close_unanswered_all(session: Session, pairs: Sequence[_Pair]) -> None:
@@ -354,10 +357,9 @@ def _goals_all(session: Session, pairs: Sequence[Mentorship]) -> dict[int, str]:
     """`_goals` for a batch, in two queries: {pair: the goals its prompts show}."""
     listed = pair_goals.prompt_texts(session, [m.id for m in pairs])
     unset = [m for m in pairs if not listed.get(m.id)]
-    enrollments = enrollments_in(session, [(m.program_id, m.mentee_id) for m in unset])
+    enrolled = goals_in(session, [(m.program_id, m.mentee_id) for m in unset])
     for m in unset:
-        enrollment = enrollments.get((m.program_id, m.mentee_id))
-        listed[m.id] = (enrollment.goals or "") if enrollment else ""
+        listed[m.id] = enrolled.get((m.program_id, m.mentee_id), "")
     return listed
 
 

@@ -80,22 +80,24 @@ def enrollment_in(
     return session.scalar(query.with_for_update() if for_update else query)
 
 
-def enrollments_in(
-    session: Session, wanted: Collection[tuple[int, int]]
-) -> dict[tuple[int, int], Enrollment]:
-    """`enrollment_in` for many (program id, person id) at once: {key: enrollment} for
-    those that exist, in one query (the due-work job reads a batch of pairs' mentees)."""
+def goals_in(session: Session, wanted: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The goals of many people's enrollments, {(program id, person id): goals} for those
+    enrolled, in one query (the due-work job's batch of prompts shows the mentees')."""
     asked = set(wanted)
     if not asked:
         return {}
     programs = {program for program, _ in asked}
     people = {person for _, person in asked}
-    found = session.scalars(
-        select(Enrollment).where(
+    found = session.execute(
+        select(Enrollment.program_id, Enrollment.person_id, Enrollment.goals).where(
             Enrollment.program_id.in_(programs), Enrollment.person_id.in_(people)
         )
     )
-    return {(e.program_id, e.person_id): e for e in found if (e.program_id, e.person_id) in asked}
+    return {
+        (program, person): goals or ""
+        for program, person, goals in found
+        if (program, person) in asked
+    }
 
 
 def current_enrollment(session: Session, person: Person) -> Enrollment | None:

@@ -128,26 +128,10 @@ def resume(
     return NOT_ENROLLED if me is None else _resume(session, settings, me, now)
 
 
-def held(
-    session: Session,
-    mentorship_id: int,
-    due: datetime,
-    people: Sequence[tuple[Person, Workday]],
-    now: datetime,
-) -> bool:
-    """Is either of a due pair away? Then prompt neither: their next check-in moves from
-    `due` to the first prompt time of either of them after both are back."""
-    following = held_until(people, now)
-    if following is None:
-        return False
-    mentorships.advance_checkin(session, mentorship_id, due=due, following=following)
-    return True
-
-
 def held_until(people: Sequence[tuple[Person, Workday]], now: datetime) -> datetime | None:
-    """When a due pair's held check-in comes round again (the first prompt time of either
-    of them after both are back); None when neither is away. No writing: the due-work job
-    claims many pairs in one statement (bot/checkins)."""
+    """Is either of a due pair away? Then prompt neither: their next check-in moves to
+    this, the first prompt time of either of them after both are back (bot/checkins
+    moves it, with the claim of the batch). None when neither is away."""
     away = [p.snoozed_until for p, _ in people if p.snoozed_until and p.snoozed_until > now]
     if not away:
         return None

@@ -14,7 +14,6 @@ specific challenge.
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -125,26 +124,32 @@ def prompt_payload(state: PromptState) -> tuple[str, list[dict[str, Any]]]:
     holds it to that), made fast for the due-work job, which queues two prompts per due
     pair: slack_sdk's to_dict validates each object by reflection (about 0.2 ms a
     prompt, most of a 1,000-pair tick). So slack_sdk renders a prompt once per role,
-    and each prompt is a copy of it with its own words and check-in id put in: the
-    hello and the goals (bounded: a user id, and goals clipped to GOALS_SHOWN) and the
-    buttons' values.
+    and each prompt copies it with its own words and check-in id put in: the hello and
+    the goals (bounded: a user id, and goals clipped to GOALS_SHOWN) and the buttons'
+    values. The parts that never change (the agenda, the hint, the buttons' labels) are
+    shared by every copy, which the outbox only ever reads (it stores them as JSON).
     """
     partner = f"<@{state.partner_user_id}>"
-    blocks: list[dict[str, Any]] = json.loads(_rendered_once(state.is_mentee))
-    hello, _, goals, _, actions = blocks
-    hello["text"]["text"] = _hello(partner, state.moved)
-    goals["text"]["text"] = _goals_text(partner, state.is_mentee, state.goals)
-    for button in actions["elements"]:
-        button["value"] = str(state.checkin_id)
+    hello, agenda, goals, hint, actions = _rendered_once(state.is_mentee)
+    value = str(state.checkin_id)
+    blocks = [
+        {**hello, "text": {**hello["text"], "text": _hello(partner, state.moved)}},
+        agenda,
+        {
+            **goals,
+            "text": {**goals["text"], "text": _goals_text(partner, state.is_mentee, state.goals)},
+        },
+        hint,
+        {**actions, "elements": [{**button, "value": value} for button in actions["elements"]]},
+    ]
     return _prompt_text(partner, state), blocks
 
 
 @functools.cache
-def _rendered_once(is_mentee: bool) -> str:
-    """A prompt of this role rendered by slack_sdk, as JSON (each use parses a fresh
-    copy, so no two payloads share a dict); its words and id are replaced in each use."""
+def _rendered_once(is_mentee: bool) -> tuple[dict[str, Any], ...]:
+    """A prompt of this role rendered by slack_sdk; `prompt_payload` fills in copies."""
     _, blocks = prompt_message(PromptState(0, "U0", is_mentee, "", ""))
-    return json.dumps([block.to_dict() for block in blocks])
+    return tuple(block.to_dict() for block in blocks)
 
 
 def _prompt_text(partner: str, state: PromptState) -> str:
