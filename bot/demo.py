@@ -25,12 +25,14 @@ from bot.db.migrate import upgrade
 from bot.db.models import Mentorship
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.render import render_blocks
+from bot.followups import FOLLOW_UP_AFTER
 from bot.profile import Profile
 from bot.runtime import Runtime, build_runtime
 from bot.server import build_asgi, serving_in_thread
 from bot.views.checkins import CheckinIds
 from bot.views.enrollment import submission_values
 from bot.views.find import FindIds
+from bot.views.followups import FollowupIds
 from bot.views.requests import RequestIds
 from scheduling.due import run_due
 
@@ -239,12 +241,33 @@ def _follow_up(
     show: Callable[[str, str], None],
     names: dict[str, str],
 ) -> None:
-    """FOLLOW-UP, TO FILL IN once the follow-up DM exists (wip/followups, Kind.FOLLOW_UP,
-    sent when a pair has two periods without a meeting): jump `clock.jumped_to` over the
-    pair's next two periods with no meeting logged, running the due-work job at each
-    (`run_due(runtime, clock())`), then show the follow-up each of them got, e.g.
-    `show("Two periods without a meeting: Ana's follow-up", ...)`. Until then the demo
-    prints nothing for it."""
+    """Then the pair stops meeting. The clock jumps from check-in to check-in and the
+    due-work job runs on each day, as the scheduler would: each new period closes the
+    last one unanswered, and once FOLLOW_UP_AFTER periods in a row passed without a
+    meeting the job queues the kind follow-up to each of them (bot/followups), sent
+    within their working hours."""
+    for _ in range(FOLLOW_UP_AFTER + 1):  # the periods that go by, and the one that counts them
+        with runtime.deps.sessions() as session:
+            due = session.scalar(select(Mentorship.next_checkin_at))
+        assert due is not None
+        run_due(runtime, due)
+        clock.jumped_to = due + timedelta(hours=3)
+        run_due(runtime, clock())
+        if _follow_up_message(slack, ANA) and _follow_up_message(slack, BEN):
+            break
+    for user, name in ((ANA, "Ana"), (BEN, "Ben")):
+        message = _follow_up_message(slack, user)
+        if message is None:  # the demo exits non-zero rather than skip what it promises
+            raise RuntimeError(f"{name} got no follow-up after {FOLLOW_UP_AFTER} check-ins")
+        show(
+            f"{FOLLOW_UP_AFTER} check-ins pass with no meeting logged: {name}'s follow-up",
+            render_blocks(message["blocks"], names),
+        )
+
+
+def _follow_up_message(slack: SlackEmulator, user: str) -> dict[str, Any] | None:
+    sent = [m for m in slack.messages_for(user) if FollowupIds.ACTIONS_BLOCK in str(m)]
+    return sent[-1] if sent else None
 
 
 def _prompt_message(slack: SlackEmulator, user: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.integration.test_cli import _mentorbot
 
 
-def test_the_demo_walks_a_pair_from_home_tab_to_introduction_and_a_logged_check_in(
+def test_the_demo_walks_a_pair_from_home_tab_to_introduction_a_logged_check_in_and_a_follow_up(
     tmp_path: Path,
 ) -> None:
     result = _mentorbot("demo", cwd=tmp_path)
@@ -25,6 +25,8 @@ def test_the_demo_walks_a_pair_from_home_tab_to_introduction_and_a_logged_check_
         "Ana clicks We met",
         "Ana saved it; Ben's prompt now says so (one log counts for both)",
         "Ben's Home tab, redrawn",
+        "2 check-ins pass with no meeting logged: Ana's follow-up",
+        "2 check-ins pass with no meeting logged: Ben's follow-up",
     ):
         assert f"== {step} ==" in out
     assert "[Join the program]" in out
@@ -37,5 +39,17 @@ def test_the_demo_walks_a_pair_from_home_tab_to_introduction_and_a_logged_check_
     assert "When did you meet?" in out  # the modal Ana submitted through the endpoint
     assert "@Ana logged your check-in on" in out and "reading list" in out
     assert "@Ana (your mentee): last met" in out and "1 meeting so far" in out
+    # The follow-up: the due-work job's own, after two periods with no meeting logged.
+    follow_ups = out.split("follow-up ==")[1:]
+    assert len(follow_ups) == 2
+    assert "since you and @Ben last logged a meeting" in follow_ups[0]
+    assert "since you and @Ana last logged a meeting" in follow_ups[1]
+    assert all("[Suggest a 15-minute chat]  [We met]" in f for f in follow_ups)
+    # In the order they happen: the prompt, the log, then the follow-up.
+    assert (
+        out.index("Two weeks on, Ana's check-in prompt")
+        < out.index("Ana saved it;")
+        < out.index("Ana's follow-up ==")
+    )
     assert ", 0 refused." in out
     assert "INFO" not in out + result.stderr  # the walk-through, not server logs
