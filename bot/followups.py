@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit, keys, mentorships, outbox
 from bot.at_risk import Streak, last_meetings, streaks
-from bot.cadence import PERIOD_WORDS
+from bot.cadence import day_label
 from bot.config import Settings
 from bot.coordinators import coordinators_of, is_coordinator
 from bot.db.enums import CheckInStatus, EndReason, MentorshipStatus
@@ -362,16 +362,16 @@ def resume(
     mentorship = _coordinators_pair(session, settings, actor, "resume", mentorship_id, now)
     if mentorship is None:
         return
-    if not mentorships.resume(session, mentorship, now=now):
+    next_day = mentorships.resume(session, mentorship, now=now, default_tz=settings.timezone)
+    if next_day is None:
         session.refresh(mentorship)
         gone = mentorship.status is MentorshipStatus.ENDED
         _tell_actor(session, actor, PAIR_GONE if gone else already_active_text(), now)
         return
-    every = PERIOD_WORDS[mentorship.cadence]
 
     def resumed(*, partner_user_id: str, by_user_id: str) -> str:
         said = resumed_notice(partner_user_id=partner_user_id, by_user_id=by_user_id)
-        return f"{said} The next one comes in about {every}."
+        return f"{said} Your next check-in is on {day_label(next_day)}."
 
     _tell_pair(session, settings, mentorship, actor, resumed, Kind.PAIR_PAUSED, now)
     _record(session, actor.team_id, actor.user_id, "followup.resumed", mentorship.id, now, {})

@@ -13,14 +13,15 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import calendar, keys, outbox
-from bot.cadence import day_label, next_checkin, pair_due, period_day
+from bot.anchors import PairDays
+from bot.cadence import day_label, pair_due, period_day
 from bot.db.enums import OPEN_MENTORSHIP_STATUSES, EndReason, MentorshipStatus
-from bot.db.models import CalendarEvent, Enrollment, Mentorship, Person, Program
+from bot.db.models import CalendarEvent, CheckIn, Enrollment, Mentorship, Person, Program
 from bot.enrollment import enrollment_in
 from bot.keys import Kind
 from bot.notices import queue_message
@@ -163,18 +164,40 @@ def _withdraw_unsent(
     return outbox.withdraw_prefixed(session, prefixes, why=why)
 
 
-def resume(session: Session, mentorship: Mentorship, *, now: datetime) -> bool:
-    """PAUSED -> ACTIVE, with the next check-in one period from now."""
+def resume(
+    session: Session, mentorship: Mentorship, *, now: datetime, default_tz: str
+) -> date | None:
+    """PAUSED -> ACTIVE; the day of the pair's next check-in, or None if it was not paused.
+
+    The next check-in keeps the pair's own rhythm (bot.anchors: from the kickoff, a change
+    of pace, a moved check-in): the first of its check-in days after today on the mentee's
+    calendar, at the earlier of the two prompt times, with `default_tz`
+    (MENTORBOT_TIMEZONE) for a zone Slack never told us, as the due-work job counts it.
+    The periods the pause spanned are passed over, as after downtime; like a change of
+    pace, a resume never makes a prompt fall due at once.
+    """
+    mentor = session.get(Person, mentorship.mentor_id)
     mentee = session.get(Person, mentorship.mentee_id)
-    assert mentee is not None
-    return move(
+    assert mentor is not None and mentee is not None
+    workdays = (workday_of(mentor, default_tz), workday_of(mentee, default_tz))
+    days = PairDays(session, mentorship, mentee_tz=workdays[1].tz)
+    last = session.scalar(
+        select(func.max(CheckIn.period)).where(CheckIn.mentorship_id == mentorship.id)
+    )
+    today = now.astimezone(workdays[1].zone).date()
+    period = (last or 0) + 1
+    while days.day(period) <= today:
+        period += 1
+    day = days.day(period)
+    resumed = move(
         session,
         Mentorship,
         mentorship.id,
         source=MentorshipStatus.PAUSED,
         target=MentorshipStatus.ACTIVE,
-        next_checkin_at=next_checkin(now, mentorship.cadence, mentee.tz or "UTC"),
+        next_checkin_at=min(workday.prompt_at(day) for workday in workdays),
     )
+    return day if resumed else None
 
 
 def advance_checkin(

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
 
+from bot.cadence import day_label
 from bot.db.enums import CheckInStatus, MentorshipStatus
 from bot.db.models import (
     AuditEntry,
@@ -260,7 +262,15 @@ def test_pause_and_resume_from_the_home_tell_the_pair_and_are_audited(
 
     rig.slack.block_action(COORDINATOR, FollowupIds.RESUME)
     rig.settle()
-    assert mentorship(rig).status is MentorshipStatus.ACTIVE
+    resumed = mentorship(rig)
+    assert resumed.status is MentorshipStatus.ACTIVE
+    assert resumed.next_checkin_at is not None
+    # The day the pair is told is the day the due-work job will prompt them (Ana's Paris).
+    rig.run_due(resumed.next_checkin_at - timedelta(minutes=1))  # their working hours
+    day = day_label(resumed.next_checkin_at.astimezone(ZoneInfo("Europe/Paris")).date())
+    for user in (ANA, BEN):
+        [told] = dms_to(rig, user, "has resumed your mentorship")
+        assert f"Your next check-in is on {day}." in told.args["text"]
     assert [a.action for a in audited(rig, "followup.%ed")][-2:] == [
         "followup.paused",
         "followup.resumed",
