@@ -37,7 +37,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, keys
-from bot.cadence import Workday, period_day, periods_after
+from bot.anchors import check_in_day
+from bot.cadence import Workday, period_day
 from bot.db.enums import MentorshipStatus
 from bot.db.inserts import insert_if_absent
 from bot.db.models import CalendarEvent, CheckIn, Mentorship, Person
@@ -168,24 +169,10 @@ def _slot(day: date, sides: tuple[_Side, _Side]) -> Slot | None:
 
 
 def _day(session: Session, mentorship: Mentorship, checkin: CheckIn, *, anchor_tz: str) -> date:
-    """The check-in day of `checkin`'s period, by bot.checkins' rule: the day it was moved
-    to; else counted from the latest earlier move; else from the kickoff (on the mentee's
-    calendar, `anchor_tz`)."""
-    if checkin.moved_to is not None:
-        return checkin.moved_to
-    earlier = session.execute(
-        select(CheckIn.period, CheckIn.moved_to)
-        .where(
-            CheckIn.mentorship_id == mentorship.id,
-            CheckIn.period < checkin.period,
-            CheckIn.moved_to.is_not(None),
-        )
-        .order_by(CheckIn.period.desc())
-        .limit(1)
-    ).first()
-    if earlier is not None:
-        return periods_after(earlier.moved_to, mentorship.cadence, checkin.period - earlier.period)
-    return period_day(mentorship.started_at, mentorship.cadence, checkin.period, anchor_tz)
+    """The check-in day of `checkin`'s period by the due-work job's own rule (bot.anchors:
+    the kickoff, a change of pace, a moved check-in; on the mentee's calendar,
+    `anchor_tz`), so the file and the prompt name the same day."""
+    return check_in_day(session, mentorship, checkin.period, mentee_tz=anchor_tz)
 
 
 def _event(
