@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,7 +46,13 @@ class Deps:
     pools: PoolCache = field(default_factory=PoolCache)
     # Work a listener hands off to run after its answer (a roster import from Slack).
     background: Background = field(default_factory=Background)
+    # Units of work serve a person's request: their messages go ahead of bulk work.
+    interactive: bool = False
 
     def uow(self) -> UnitOfWork:
         """A unit of work: one transaction that commits on success and wakes the sender."""
-        return UnitOfWork(self.sessions, self.wake)
+        return UnitOfWork(self.sessions, self.wake, interactive=self.interactive)
+
+    def for_requests(self) -> Deps:
+        """The same storage, clock and wake-up, for the listeners (bot.outbox priority)."""
+        return replace(self, interactive=True)

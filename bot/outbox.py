@@ -17,23 +17,35 @@ repeats (see bot/workers.py and OutboxSender):
 - on start-up the scheduler releases at once what a dead process of this host held
   (its pid is gone), so the usual restart-in-place waits for no lease at all.
 A graceful stop puts the rows it claimed but did not send back (`release`).
+
+Two lanes. A message queued by a unit of work that serves a person's request (a click,
+a command: `Deps.for_requests`) is INTERACTIVE: the "your partner logged it" update, an
+acknowledgement, their Home. Everything else is BULK: prompts, announcements, reminders,
+the due-work job's fan-outs (`enqueue_many` always). Each claim takes the due
+interactive rows first, so a person's notice waits for at most the claim in hand, not
+for a fan-out of thousands paced by Slack's rate limits; but while bulk rows are due,
+at most INTERACTIVE_SHARE of a claim goes to interactive ones, so bulk work always
+moves. A request queues at most INTERACTIVE_PER_UNIT interactive messages; the rest of
+a large one (a round's introductions) waits in line with bulk work. The lane changes
+nothing else: keys, claims, leases and retries are the same for both.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, or_, select, update
+from sqlalchemy import ColumnElement, Text, cast, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.enums import OutboxStatus
 from bot.db.inserts import insert_if_absent, insert_many_if_absent
 from bot.db.models import OutboxMessage
 from bot.transitions import move_all
-from bot.uow import mark_queued
+from bot.uow import INTERACTIVE_FLAG, mark_queued
 
 GROUP_DM = "dm.group"  # open a group DM with payload["users"], then post into it
 # Upload payload["content"] into the DM with payload["user"]: payload["channel"] when the
@@ -54,6 +66,13 @@ BACKOFF_FIRST = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=15)
 # With the cap above this is about a day of trying before a message is dead-lettered.
 MAX_ATTEMPTS = 100
+
+BULK, INTERACTIVE = 0, 1  # outbox_messages.priority: the lanes (see above)
+# While bulk rows are due, the share of a claim interactive rows may take (rounded up).
+INTERACTIVE_SHARE = 0.5
+# A click queues a handful (the partner's update, both Homes); past this it is a fan-out.
+INTERACTIVE_PER_UNIT = 20
+_INTERACTIVE_QUEUED = "outbox_interactive_queued"  # session.info: how many so far
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,7 @@ def enqueue(
 
     The caller commits, so the message lands with the change that caused it.
     """
+    priority = _lane(session)
     values = {
         "team_id": team_id,
         "idempotency_key": key,
@@ -88,11 +108,23 @@ def enqueue(
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "not_before": not_before,
+        "priority": priority,
     }
     added = insert_if_absent(session, OutboxMessage, values, unique=["idempotency_key"])
     if added:
         mark_queued(session)  # the unit of work wakes the sender once this commits
+        if priority == INTERACTIVE:
+            session.info[_INTERACTIVE_QUEUED] = session.info.get(_INTERACTIVE_QUEUED, 0) + 1
     return added
+
+
+def _lane(session: Session) -> int:
+    """INTERACTIVE for what a person's request queues, up to INTERACTIVE_PER_UNIT of it."""
+    if not session.info.get(INTERACTIVE_FLAG):
+        return BULK
+    if session.info.get(_INTERACTIVE_QUEUED, 0) >= INTERACTIVE_PER_UNIT:
+        return BULK
+    return INTERACTIVE
 
 
 def enqueue_many(
@@ -112,6 +144,7 @@ def enqueue_many(
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "not_before": not_before,
+            "priority": BULK,  # a fan-out, whoever started it
         }
         for key, method, payload in messages
     ]
@@ -154,18 +187,13 @@ def enqueue_each(session: Session, messages: Sequence[Message]) -> int:
 
 
 def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) -> list[Claimed]:
-    due = or_(
-        (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now),
-        (OutboxMessage.status == OutboxStatus.SENDING)
-        & (OutboxMessage.claimed_at < now - CLAIM_LEASE),
-    )
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(due)
-        .order_by(OutboxMessage.not_before, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    """Claim up to `limit` due rows, interactive ones first (see the lanes above); they
+    are sent in the order returned."""
+    interactive = _due(session, now, OutboxMessage.priority == INTERACTIVE, limit)
+    # Room kept for bulk rows: all of it but the interactive rows' share (or fewer).
+    room = limit - min(len(interactive), math.ceil(limit * INTERACTIVE_SHARE))
+    bulk = _due(session, now, OutboxMessage.priority == BULK, room)
+    rows = interactive[: limit - len(bulk)] + bulk
     claimed: list[Claimed] = []
     for row in rows:
         # Read before the UPDATE: the session then refreshes `row` with the new count.
@@ -196,6 +224,29 @@ def claim_due(session: Session, *, now: datetime, worker_id: str, limit: int) ->
             )
     session.commit()
     return claimed
+
+
+def _due(
+    session: Session, now: datetime, lane: ColumnElement[bool], limit: int
+) -> list[OutboxMessage]:
+    """Up to `limit` rows of one lane that are due (or whose claim lapsed), oldest first,
+    locked (on PostgreSQL) against other workers until the claim commits."""
+    if limit <= 0:
+        return []
+    due = or_(
+        (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now),
+        (OutboxMessage.status == OutboxStatus.SENDING)
+        & (OutboxMessage.claimed_at < now - CLAIM_LEASE),
+    )
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(lane, due)
+            .order_by(OutboxMessage.not_before, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
 
 
 def renew_claims(session: Session, *, worker_id: str, now: datetime) -> int:

@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # Set in `session.info` by bot.outbox.enqueue; read (and cleared) at commit.
 QUEUED_FLAG = "outbox_queued"
+# Set in `session.info` by a unit of work that serves a person's request (a click, a
+# command): what it queues answers them, and bot.outbox sends it ahead of bulk work.
+INTERACTIVE_FLAG = "outbox_interactive"
 
 
 def mark_queued(session: Session) -> None:
@@ -26,9 +29,16 @@ def mark_queued(session: Session) -> None:
 
 
 class UnitOfWork:
-    def __init__(self, sessions: sessionmaker[Session], wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        wake: Callable[[], None],
+        *,
+        interactive: bool = False,
+    ) -> None:
         self._sessions = sessions
         self._wake = wake
+        self._interactive = interactive
         self._session: Session | None = None
 
     @property
@@ -39,6 +49,8 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self._session = self._sessions()
+        if self._interactive:
+            self._session.info[INTERACTIVE_FLAG] = True
         return self
 
     def __exit__(

@@ -19,7 +19,8 @@ DEPS = "mentorbot_deps"
 
 class ProvideDeps(Middleware):
     def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+        # What a request queues answers a person: sent ahead of queued bulk work.
+        self.deps = deps.for_requests()
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]

@@ -95,6 +95,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         sa.Index(None, "status", "not_before"),
+        sa.Index(None, "priority", "status", "not_before"),  # each lane in order (bot.outbox)
         NO_ID_REUSE,
     )
 
@@ -111,6 +112,8 @@ class OutboxMessage(Base):
         server_default=OutboxStatus.PENDING.value,
     )
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 1: a notice a person's click caused, claimed ahead of bulk work; 0: bulk (bot.outbox).
+    priority: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     # When it may next be tried; a Retry-After pushes it forward.
     not_before: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
     claimed_at: Mapped[datetime | None]
