@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         "run-due",
         help="run, once, all scheduled work due as of an instant, and exit",
         description="Run, once, everything due as of --as-of (default: now); the same "
-        "code path the scheduler runs.",
+        "code path the scheduler runs. It does not wait for the scheduler lease: each piece "
+        "of due work is done once however many processes run it, so it is safe beside a "
+        "running scheduler.",
     )
     run_due.add_argument(
         "--as-of",

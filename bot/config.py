@@ -12,7 +12,14 @@ import re
 import zoneinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -31,6 +38,8 @@ _ENV_NAMES = {
     "timezone": "MENTORBOT_TIMEZONE",
     "log_format": "MENTORBOT_LOG_FORMAT",
     "outbox_retention_days": "MENTORBOT_OUTBOX_RETENTION_DAYS",
+    "scheduler_tick_seconds": "MENTORBOT_SCHEDULER_TICK_SECONDS",
+    "scheduler_lease_seconds": "MENTORBOT_SCHEDULER_LEASE_SECONDS",
 }
 
 
@@ -68,6 +77,23 @@ class Settings(BaseSettings):
         ge=0,
         le=3650,
         validation_alias=AliasChoices("MENTORBOT_OUTBOX_RETENTION_DAYS", "outbox_retention_days"),
+    )
+    # How often the scheduler looks for due work, and how long its lease on that work
+    # lasts without renewal (scheduling/lease.py): a dead holder is replaced within
+    # lease + tick seconds. Tests shorten both; operators rarely need to.
+    scheduler_tick_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        validation_alias=AliasChoices("MENTORBOT_SCHEDULER_TICK_SECONDS", "scheduler_tick_seconds"),
+    )
+    scheduler_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        validation_alias=AliasChoices(
+            "MENTORBOT_SCHEDULER_LEASE_SECONDS", "scheduler_lease_seconds"
+        ),
     )
 
     @field_validator("slack_bot_token")
@@ -127,6 +153,18 @@ class Settings(BaseSettings):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Europe/Paris or UTC") from None
+        return value
+
+    @field_validator("scheduler_lease_seconds")
+    @classmethod
+    def _lease_outlives_ticks(cls, value: float, info: ValidationInfo) -> float:
+        tick = info.data.get("scheduler_tick_seconds")
+        # The holder renews at each tick: a lease shorter than two ticks would lapse
+        # between renewals and let a second scheduler in.
+        if tick is not None and value < 2 * tick:
+            raise ValueError(
+                f"expected at least twice MENTORBOT_SCHEDULER_TICK_SECONDS ({2 * tick:g} s)"
+            )
         return value
 
     # --- derived -------------------------------------------------------------

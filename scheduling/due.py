@@ -90,6 +90,12 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
     return report
 
 
+def deliver(runtime: Runtime, now: datetime) -> DeliveryReport:
+    """Only the outbox's part of a run: what a scheduler without the lease does
+    (outbox claims make delivering from several processes at once safe)."""
+    return _deliver(runtime, now)
+
+
 def _prompt_checkins(runtime: Runtime, now: datetime) -> int:
     """Prompt the pairs whose check-in has come, a batch per transaction, until none is due."""
     prompted = 0

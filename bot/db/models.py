@@ -30,6 +30,7 @@ from bot.db.enums import (
     MentorshipStatus,
     ProgramStatus,
 )
+from bot.db.leases import Lease
 from bot.db.matchmaking import MatchRound, MatchRoundPair, MentorshipRequest, SuggestionImpression
 from bot.db.system import Announcement, AuditEntry, Coordinator, OutboxMessage, ProcessedEvent
 from bot.db.types import enum_type, json_type, utcnow
@@ -47,6 +48,7 @@ __all__ = [
     "Goal",
     "GoalUpdate",
     "HelpRequest",
+    "Lease",
     "MatchRound",
     "MatchRoundPair",
     "Mentorship",
