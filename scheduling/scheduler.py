@@ -63,10 +63,10 @@ def build_scheduler(
         try:
             holding = lease.hold()
             if not holding.held:
-                deliver(runtime, runtime.deps.clock())
+                _deliver_only(runtime)
                 while woken.is_set():
                     woken.clear()
-                    deliver(runtime, runtime.deps.clock())
+                    _deliver_only(runtime)
                 return
             if holding.taken_from is not None:
                 # Its claims go out now if it died on this host; elsewhere they lapse.
@@ -87,6 +87,17 @@ def build_scheduler(
         next_run_time=datetime.now(UTC),
     )
     return scheduler
+
+
+def _deliver_only(runtime: Runtime) -> None:
+    d = deliver(runtime, runtime.deps.clock())
+    if d.sent or d.retrying or d.failed:
+        log.info(
+            "outbox (lease held elsewhere): sent %d message(s), %d to retry, %d failed",
+            d.sent,
+            d.retrying,
+            d.failed,
+        )
 
 
 def start_in_background(runtime: Runtime) -> RunningScheduler:
