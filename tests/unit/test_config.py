@@ -94,3 +94,27 @@ def test_log_lines_never_carry_a_token(caplog: pytest.LogCaptureFixture) -> None
 
     assert "abcdef" not in caplog.text and "zz" not in caplog.text
     assert redact("token xoxp-1-2-3 here") == "token xoxp-*** here"
+
+
+def test_the_scheduler_ticks_every_2_s_and_its_lease_lasts_30_s_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings(env_file=None).scheduler_tick_seconds == 2
+    assert load_settings(env_file=None).scheduler_lease_seconds == 30
+    monkeypatch.setenv("MENTORBOT_SCHEDULER_TICK_SECONDS", "0.5")
+    monkeypatch.setenv("MENTORBOT_SCHEDULER_LEASE_SECONDS", "3")
+
+    settings = load_settings(env_file=None)
+
+    assert (settings.scheduler_tick_seconds, settings.scheduler_lease_seconds) == (0.5, 3)
+
+
+def test_a_scheduler_lease_shorter_than_two_ticks_is_refused_naming_the_variable() -> None:
+    # The holder renews at each tick: a shorter lease would lapse between renewals.
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None, scheduler_tick_seconds=5, scheduler_lease_seconds=9)
+
+    assert str(caught.value) == (
+        "MENTORBOT_SCHEDULER_LEASE_SECONDS is invalid: "
+        "expected at least twice MENTORBOT_SCHEDULER_TICK_SECONDS (10 s)"
+    )
