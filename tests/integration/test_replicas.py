@@ -42,7 +42,6 @@ from tests.integration.test_checkin_delivery import (
     morning_has_come,
     prompts_posted,
     seed_pairs,
-    stop,
 )
 
 TICK_S = 0.5
@@ -101,6 +100,23 @@ def _until(condition: Callable[[], bool], what: str, timeout: float = WAIT_S) ->
     while not condition():
         assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
         time.sleep(0.05)
+
+
+def _stop_all(running: list[subprocess.Popen[str]]) -> list[str]:
+    """SIGTERM to all at once (each takes a moment to stop gracefully), once each: a
+    second SIGTERM after its handler is gone would kill a process mid-exit."""
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    outputs = []
+    for process in running:
+        try:
+            outputs.append(process.communicate(timeout=30)[0])
+        finally:
+            if process.poll() is None:
+                process.kill()
+    for process, output in zip(running, outputs, strict=True):
+        assert process.returncode == 0, output
+    return outputs
 
 
 def _prompt_for(emulator: SlackEmulator, user: str) -> dict[str, Any]:
@@ -219,10 +235,7 @@ def test_two_web_replicas_and_two_schedulers_on_one_postgresql_survive_the_lease
         final_lease = _lease(db_url)
     finally:
         emulator.release_held()
-        alive = [p for p in started if p.poll() is None]
-        for process in alive:  # all at once: each takes a moment to stop gracefully
-            process.send_signal(signal.SIGTERM)
-        outputs = [stop(p) for p in alive]
+        outputs = _stop_all([p for p in started if p.poll() is None])
 
     posted = prompts_posted(emulator)
     assert set(posted) == dms(emulator, people), outputs  # nobody's prompt lost
