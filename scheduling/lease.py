@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -60,8 +60,19 @@ def database_now(session: Session) -> datetime:
     return datetime.now(UTC)
 
 
-def try_hold(session: Session, name: str, holder: str, ttl: timedelta) -> Holding:
-    """Take `name` if free or expired, renew it if ours; commits. Never waits for a holder."""
+def try_hold(
+    session: Session,
+    name: str,
+    holder: str,
+    ttl: timedelta,
+    is_dead: Callable[[str], bool] = lambda holder: False,
+) -> Holding:
+    """Take `name` if free or expired, renew it if ours; commits. Never waits for a holder.
+
+    `is_dead` may say a holder is certainly gone (a pid of this host that no longer runs,
+    bot/workers.py): its lease is taken at once, so a scheduler restarted in place after
+    a crash does not wait out its predecessor's lease.
+    """
     now = database_now(session)
     current = session.get(Lease, name, populate_existing=True)
     if current is None:
@@ -78,15 +89,18 @@ def try_hold(session: Session, name: str, holder: str, ttl: timedelta) -> Holdin
             return Holding(True, holder, now + ttl)
         return Holding(False, None, None)  # another process inserted it first
     seen, ours = current.holder, current.holder == holder
-    if not ours and current.expires_at > now:
+    dead = not ours and current.expires_at > now and is_dead(seen)
+    if not ours and current.expires_at > now and not dead:
         session.rollback()
         return Holding(False, seen, current.expires_at)
+    # A dead holder renews nothing, so for it the compare-and-set alone is enough.
+    free = sa.true() if dead else (Lease.holder == holder) | (Lease.expires_at <= now)
     changed = session.execute(
         sa.update(Lease)
         .where(
             Lease.name == name,
             Lease.holder == seen,  # compare-and-set: still the holder we read
-            (Lease.holder == holder) | (Lease.expires_at <= now),
+            free,
         )
         .values(
             holder=holder,
@@ -134,23 +148,29 @@ class SchedulerLease:
         holder: str,
         ttl: timedelta,
         name: str = SCHEDULER,
+        is_dead: Callable[[str], bool] = lambda holder: False,
     ) -> None:
         self.sessions = sessions
         self.holder = holder
         self.ttl = ttl
         self.name = name
+        # Asked at the first attempt only, as the outbox's claims are released only at
+        # start-up: a restart in place after a crash goes on at once; a scheduler that was
+        # already running waits the lease out, as one on another host must.
+        self.is_dead: Callable[[str], bool] | None = is_dead
         self.held = False
 
     def hold(self) -> Holding:
         try:
             with self.sessions() as session:
-                outcome = try_hold(session, self.name, self.holder, self.ttl)
+                is_dead, self.is_dead = self.is_dead or (lambda holder: False), None
+                outcome = try_hold(session, self.name, self.holder, self.ttl, is_dead)
         except sa.exc.DBAPIError as exc:
             # A database we cannot reach: do no due work rather than risk a second holder.
             log.warning("scheduler lease: could not reach the database (%s)", type(exc).__name__)
             outcome = Holding(False, None, None)
         if outcome.taken_from is not None:
-            log.info("scheduler lease taken over from %s (it had expired)", outcome.taken_from)
+            log.info("scheduler lease taken over from %s (expired or gone)", outcome.taken_from)
         elif outcome.held and not self.held:
             log.info("scheduler lease held by this process (%s)", self.holder)
         elif self.held and not outcome.held:

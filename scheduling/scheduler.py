@@ -39,9 +39,12 @@ class RunningScheduler:
 
 
 def scheduler_lease(runtime: Runtime) -> SchedulerLease:
-    """This process's side of the lease, named like its outbox claims (host:pid:random)."""
+    """This process's side of the lease, named like its outbox claims (host:pid:random).
+    At start, a holder that was a process of this host and is gone is replaced at once."""
     ttl = timedelta(seconds=runtime.deps.settings.scheduler_lease_seconds)
-    return SchedulerLease(runtime.deps.sessions, runtime.sender.worker_id, ttl)
+    return SchedulerLease(
+        runtime.deps.sessions, runtime.sender.worker_id, ttl, is_dead=is_dead_here
+    )
 
 
 def build_scheduler(

@@ -4,6 +4,7 @@ when it stops."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 
 from bot import outbox
 from bot.db.models import CheckIn, Lease
+from bot.workers import this_host
 from scheduling import scheduler as clock
 from scheduling.lease import SCHEDULER, database_now
 from tests.integration.conftest import TEAM, Rig
@@ -38,13 +40,13 @@ def _lease(rig: Rig) -> Lease | None:
         return session.get(Lease, SCHEDULER)
 
 
-def _held_elsewhere(rig: Rig, for_: timedelta) -> None:
+def _held_elsewhere(rig: Rig, for_: timedelta, holder: str = ELSEWHERE) -> None:
     with rig.runtime.deps.sessions() as session:
         now = database_now(session)
         session.add(
             Lease(
                 name=SCHEDULER,
-                holder=ELSEWHERE,
+                holder=holder,
                 acquired_at=now,
                 renewed_at=now,
                 expires_at=now + for_,
@@ -113,3 +115,22 @@ def test_the_holder_keeps_its_lease_tick_after_tick_without_taking_it_anew(rig: 
     assert later.holder == first.holder == rig.runtime.sender.worker_id
     assert later.acquired_at == first.acquired_at
     assert later.renewed_at > first.renewed_at
+
+
+def test_restarted_in_place_after_a_crash_it_takes_its_dead_predecessors_lease_at_once(
+    rig: Rig, db_url: str
+) -> None:
+    seed_pairs(rig.emulator, db_url, 1, datetime.now(UTC) - timedelta(days=20))
+    gone = subprocess.Popen(["true"])  # a process of this host that is no more
+    gone.wait()
+    _held_elsewhere(rig, timedelta(minutes=5), holder=f"{this_host()}:{gone.pid}:abc123")
+
+    running = clock.start_in_background(rig.runtime)
+    try:
+        _until(lambda: rig.count(CheckIn) == 1, "the pair is prompted", timeout=10)
+        taken = _lease(rig)
+    finally:
+        clock.stop(rig.runtime, running)
+
+    # Well before the dead one's five minutes were out.
+    assert taken is not None and taken.holder == rig.runtime.sender.worker_id

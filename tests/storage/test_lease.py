@@ -128,3 +128,15 @@ def test_of_schedulers_racing_for_an_expired_lease_exactly_one_takes_it_over(
             assert len(winners) == 1
             assert lease is not None and lease.holder == winners[0]
             _expire(session)
+
+
+def test_a_holder_known_to_be_gone_is_replaced_at_once_and_a_live_one_is_not(
+    session: Session,
+) -> None:
+    # A scheduler restarted in place after a crash: its predecessor's pid no longer runs.
+    try_hold(session, SCHEDULER, "host:1:dead", TTL)
+    alive = try_hold(session, SCHEDULER, "host:2:new", TTL, is_dead=lambda h: False)
+    gone = try_hold(session, SCHEDULER, "host:2:new", TTL, is_dead=lambda h: h == "host:1:dead")
+
+    assert not alive.held
+    assert gone.held and gone.taken_from == "host:1:dead"
