@@ -222,10 +222,11 @@ def test_two_web_replicas_and_two_schedulers_on_one_postgresql_survive_the_lease
                 ),
                 "the log modal opens",
             )
+            shown = emulator.top_view(mentee) or {}
             submitted = next_web().view_submission(
                 mentee, values={CheckinIds.USEFUL_BLOCK: {CheckinIds.USEFUL_ACTION: "4"}}
             )
-            assert submitted.status == 200
+            assert submitted.status == 200, (shown.get("callback_id"), shown.get("id"))
 
         def everything_delivered() -> bool:
             morning_has_come(db_url)
