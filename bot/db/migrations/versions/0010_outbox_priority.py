@@ -4,7 +4,7 @@
   (priority, status, not_before) so each lane's due rows are found in order.
 
 Revision ID: 0010_outbox_priority
-Revises: 0006_coordinators
+Revises: 0009_scheduler_lease
 Create Date: 2026-12-06
 
 Written by hand, checked with autogenerate (no diff against the models).
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_outbox_priority"
-down_revision: str | Sequence[str] | None = "0006_coordinators"
+down_revision: str | Sequence[str] | None = "0009_scheduler_lease"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
