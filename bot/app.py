@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
@@ -30,7 +31,9 @@ class ListenerPool(ThreadPoolExecutor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         with self._idle:
             self._in_flight += 1
-        future = super().submit(fn, *args, **kwargs)
+        # The listener runs in the request's logging context (its request id, team, user).
+        context = contextvars.copy_context()
+        future = super().submit(context.run, fn, *args, **kwargs)
         future.add_done_callback(self._done)
         return future
 
@@ -43,6 +46,15 @@ class ListenerPool(ThreadPoolExecutor):
         """Block until no listener runs; False if `timeout` passed first."""
         with self._idle:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+
+class ObservedApp(App):
+    """Bolt's App, with one log line and a latency figure per request (handlers.observe)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        from handlers.observe import observed_dispatch
+
+        return observed_dispatch(super().dispatch, req)
 
 
 def build_app(deps: Deps, client: WebClient | None = None) -> App:
@@ -59,7 +71,7 @@ def build_app(deps: Deps, client: WebClient | None = None) -> App:
     quiet = _WithoutTokenNote()
     logger.addFilter(quiet)
     try:
-        app = App(
+        app = ObservedApp(
             client=client or make_interactive_client(settings),
             signing_secret=secret.get_secret_value() if secret else "",
             # Socket Mode requests come over an authenticated websocket, unsigned.

@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 Job = Callable[[], object]
@@ -50,10 +52,19 @@ class Background:
         while True:
             job = self._jobs.get()
             try:
-                job()
+                # Its own job id and summary line; the id of the request that asked
+                # for it is on the line that did (see the listener's log).
+                with metrics.observed_job(log, _name_of(job)):
+                    job()
             except Exception:
                 log.exception("background job failed")
             finally:
                 with self._changed:
                     self._pending -= 1
                     self._changed.notify_all()
+
+
+def _name_of(job: Job) -> str:
+    """The job's function, e.g. bot.roster_uploads.run (through a functools.partial)."""
+    func = getattr(job, "func", job)
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', 'job')}"

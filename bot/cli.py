@@ -154,7 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo()
     try:
         settings = load_settings()
-        configure_logging(settings.log_format)
+        configure_logging(
+            settings.log_format,
+            getattr(logging, settings.log_level.upper()),
+            secrets=settings.secret_values,
+        )
         return _dispatch(args, settings)
     except (SettingsError, CommandError) as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)

@@ -37,6 +37,7 @@ _ENV_NAMES = {
     "admins": "MENTORBOT_ADMINS",
     "timezone": "MENTORBOT_TIMEZONE",
     "log_format": "MENTORBOT_LOG_FORMAT",
+    "log_level": "MENTORBOT_LOG_LEVEL",
     "outbox_retention_days": "MENTORBOT_OUTBOX_RETENTION_DAYS",
     "scheduler_tick_seconds": "MENTORBOT_SCHEDULER_TICK_SECONDS",
     "scheduler_lease_seconds": "MENTORBOT_SCHEDULER_LEASE_SECONDS",
@@ -71,6 +72,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", validation_alias=AliasChoices("MENTORBOT_LOG_FORMAT", "log_format")
     )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", validation_alias=AliasChoices("MENTORBOT_LOG_LEVEL", "log_level")
+    )
     # How long a sent message's body is kept (for support questions) before it is blanked.
     outbox_retention_days: int = Field(
         default=7,
@@ -95,6 +99,11 @@ class Settings(BaseSettings):
             "MENTORBOT_SCHEDULER_LEASE_SECONDS", "scheduler_lease_seconds"
         ),
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -176,6 +185,15 @@ class Settings(BaseSettings):
     @property
     def database_url_for_display(self) -> str:
         return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def secret_values(self) -> list[str]:
+        """The tokens, signing secret and database password in use: what no log line may
+        show."""
+        secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        values = [s.get_secret_value() for s in secrets if s is not None]
+        password = make_url(self.database_url).password
+        return [*values, str(password)] if password else values
 
     def is_coordinator(self, user_id: str) -> bool:
         return user_id in self.admins

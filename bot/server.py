@@ -25,6 +25,8 @@ from typing import Any
 
 import anyio
 import uvicorn
+from alembic.runtime.migration import MigrationContext
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.request import BoltRequest
@@ -37,7 +39,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import events
+from bot import events, metrics
+from bot.db.migrate import head_revision
+from bot.deps import utcnow
 
 EVENTS_PATH = "/slack/events"
 DISPATCH_THREADS = 64
@@ -200,15 +204,26 @@ def _refusal(request: Request, refused: Refused) -> Response:
     return JSONResponse({"error": _ANSWERS[refused.status]}, status_code=refused.status)
 
 
-def build_asgi(bolt_app: App, engine: Engine, *, signing_secret: str) -> Starlette:
+def build_asgi(
+    bolt_app: App,
+    engine: Engine,
+    *,
+    signing_secret: str,
+    clock: Callable[[], datetime] = utcnow,
+    lease_holder: metrics.LeaseHolder = metrics.scheduler_lease_holder,
+) -> Starlette:
     limiter = anyio.CapacityLimiter(DISPATCH_THREADS)
     gate = SlackGate(signing_secret, engine)
+    registry = metrics.registry_for(engine, clock, lease_holder)
+    head = head_revision()
 
     async def slack_events(request: Request) -> Response:
+        received = time.perf_counter()
         try:
             bolt_request = await gate.admit(request, limiter)
         except Refused as refused:
             return _refusal(request, refused)
+        bolt_request.context[metrics.RECEIVED_AT] = received
         bolt_response = await anyio.to_thread.run_sync(
             bolt_app.dispatch, bolt_request, limiter=limiter
         )
@@ -226,12 +241,41 @@ def build_asgi(bolt_app: App, engine: Engine, *, signing_secret: str) -> Starlet
         ok = await anyio.to_thread.run_sync(database_answers, limiter=limiter)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
 
+    async def readyz(request: Request) -> Response:
+        problem = await anyio.to_thread.run_sync(not_ready_because, engine, head, limiter=limiter)
+        if problem:
+            return JSONResponse({"ready": False, "reason": problem}, status_code=503)
+        return JSONResponse({"ready": True, "revision": head})
+
+    async def metrics_page(request: Request) -> Response:
+        # Collecting reads the database (the outbox, due work): a worker thread does it.
+        page = await anyio.to_thread.run_sync(generate_latest, registry, limiter=limiter)
+        return Response(page, media_type=CONTENT_TYPE_LATEST)
+
     return Starlette(
         routes=[
             Route(EVENTS_PATH, slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
         ]
     )
+
+
+def not_ready_because(engine: Engine, head: str) -> str | None:
+    """Why this process should not be sent traffic yet, or None: the database must
+    answer and its schema be at the newest revision this code knows."""
+    try:
+        with engine.connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+    except Exception as exc:
+        return f"database unreachable ({type(exc).__name__})"
+    if revision != head:
+        return (
+            f"database schema at {revision or 'no revision'}, this code needs {head}: "
+            "run `mentorbot db upgrade`"
+        )
+    return None
 
 
 def uvicorn_server(asgi: Starlette, host: str, port: int) -> uvicorn.Server:

@@ -45,7 +45,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox, people
+from bot import metrics, outbox, people
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -332,6 +332,11 @@ class OutboxSender:
                 if outcomes[-1] is _Outcome.HALT:
                     halted = True
                     break
+        metrics.count_sends(
+            sent=outcomes.count(_Outcome.SENT),
+            retried=outcomes.count(_Outcome.RETRY) + outcomes.count(_Outcome.HALT),
+            dead=outcomes.count(_Outcome.FAILED),
+        )
         if len(outcomes) < len(claimed):  # not attempted: back as they were
             with self.sessions() as session:
                 unsent = [m.id for m in claimed[len(outcomes) :]]

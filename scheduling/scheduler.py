@@ -21,9 +21,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+from bot import metrics
 from bot.runtime import Runtime
 from bot.workers import is_dead_here
-from scheduling.due import deliver, run_due
+from scheduling.due import DueReport, deliver, run_due
 from scheduling.lease import SchedulerLease
 
 log = logging.getLogger(__name__)
@@ -74,11 +75,14 @@ def build_scheduler(
             if holding.taken_from is not None:
                 # Its claims go out now if it died on this host; elsewhere they lapse.
                 runtime.sender.release_dead(is_dead_here)
-            with lease.kept():  # a long run (a large fan-out) keeps the lease
-                run_due(runtime, runtime.deps.clock())
+            # A long run (a large fan-out) keeps the lease; one job line per run, at INFO
+            # when it did something, DEBUG when idle.
+            with lease.kept(), metrics.observed_job(log, DUE_JOB_ID) as job:
+                reports = [run_due(runtime, runtime.deps.clock())]
                 while woken.is_set():
                     woken.clear()
-                    run_due(runtime, runtime.deps.clock())
+                    reports.append(run_due(runtime, runtime.deps.clock()))
+                job.quiet = all(_idle(report) for report in reports)
         except Exception:  # a bad tick must not stop the clock
             log.exception("due work failed; the next tick tries again")
 
@@ -101,6 +105,22 @@ def _deliver_only(runtime: Runtime) -> None:
             d.retrying,
             d.failed,
         )
+
+
+def _idle(report: DueReport) -> bool:
+    d = report.delivered
+    counted = (
+        d.sent,
+        d.retrying,
+        d.failed,
+        report.expired_requests,
+        report.told_waiting,
+        report.prompted_pairs,
+        report.term_surveys,
+        report.renewed_terms,
+        report.goal_reviews,
+    )
+    return not any(counted)
 
 
 def start_in_background(runtime: Runtime) -> RunningScheduler:
