@@ -58,6 +58,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Run only the scheduler: delivers queued messages and all due work.",
     )
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the settings, the Slack token and its scopes, and the database",
+        description="Check that this deployment can serve: the settings, the bot token "
+        "(auth.test), its scopes against manifest.yml, the database connection and its "
+        "schema revision. One line per check, with a fix for each failure; exit status 1 "
+        "if any failed. Changes nothing.",
+    )
+    doctor.add_argument(
+        "--manifest",
+        type=Path,
+        help="the app's manifest (default: manifest.yml of this checkout)",
+    )
+
     db = commands.add_parser("db", help="database schema commands")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="bring the schema to the newest revision (Alembic)")
@@ -152,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         return run_demo()
+    if args.command == "doctor":
+        # A broken setting is one of the things the doctor reports, not a reason to stop.
+        return _doctor(args.manifest)
     try:
         settings = load_settings()
         configure_logging(
@@ -183,6 +200,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "export":
         return _export(settings, cohort=args.cohort, team=args.team, output=args.output)
     return _run(settings, port=args.port, host=args.host, with_scheduler=not args.no_scheduler)
+
+
+def _doctor(manifest: Path | None) -> int:
+    from bot.doctor import run_checks
+
+    checks = run_checks(load_settings, manifest)
+    for check in checks:
+        print(check.line())
+    failed = sum(not check.ok for check in checks)
+    print(f"{failed} check(s) failed" if failed else "all checks passed")
+    return 1 if failed else 0
 
 
 def _upgrade(settings: Settings) -> None:

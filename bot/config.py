@@ -112,6 +112,12 @@ class Settings(BaseSettings):
             raise ValueError("expected a bot token starting with xoxb-")
         return value
 
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # SLACK_SIGNING_SECRET= (empty) must not pass for a secret: it would verify nothing.
+        return value if value is None or value.get_secret_value().strip() else None
+
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:

@@ -176,14 +176,16 @@ class Endpoints:
                 return Reply(200, {"ok": False, "error": "not_authed"})
             if req.token not in self._ws.tokens:
                 return Reply(200, {"ok": False, "error": "invalid_auth"})
+        # As Slack does, every answer to a valid token names the scopes it was granted.
+        granted = {"x-oauth-scopes": ",".join(sorted(self._ws.scopes))} if req.token else {}
         if self._limiter is not None:
             limited = self._limiter.reply(req.method, req.token or "", req.args)
             if limited is not None:
                 return limited
         try:
-            return Reply(200, handler(self._ws, req))
+            return Reply(200, handler(self._ws, req), headers=granted)
         except SlackError as e:
-            return Reply(200, e.body)
+            return Reply(200, e.body, headers=granted)
 
     def _response_url_reply(self, hook_id: str, body: Any) -> Reply:
         ws = self._ws

@@ -35,6 +35,7 @@ from bot.emulator.methods.files import file_json
 from bot.emulator.methods.views import close_view, find_view
 from bot.emulator.transport import Server
 from bot.emulator.workspace import (
+    DEFAULT_SCOPES,
     DEFAULT_TOKEN,
     SLACK_ID,
     Channel,
@@ -92,6 +93,8 @@ class SlackEmulator(FaultInjection):
     response_url_ttl: _OnWorkspace[float] = _OnWorkspace()
     response_url_max_uses: _OnWorkspace[int] = _OnWorkspace()
     strict: _OnWorkspace[bool] = _OnWorkspace()
+    # The token's scopes (x-oauth-scopes); set it to take one away or add one.
+    scopes: _OnWorkspace[frozenset[str]] = _OnWorkspace()
 
     def __init__(
         self,
@@ -113,6 +116,7 @@ class SlackEmulator(FaultInjection):
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
     ) -> None:
         self._workspace = Workspace(
             tokens=frozenset([tokens] if isinstance(tokens, str) else tokens),
@@ -129,6 +133,7 @@ class SlackEmulator(FaultInjection):
             strict=strict,
             clock=clock,
             seed=seed,
+            scopes=frozenset(scopes),
         )
         self._clock = clock
         self._address = (host, port)

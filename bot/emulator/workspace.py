@@ -25,6 +25,24 @@ from bot.emulator.blockkit import iter_elements
 from bot.emulator.calls import Clock, JsonDict, SlackError, invalid_arguments
 
 DEFAULT_TOKEN = "xoxb-test-token"
+# The bot scopes of an app created from manifest.yml (tests/unit/test_doctor.py keeps the
+# two equal); Slack names a token's scopes in the x-oauth-scopes header of each answer.
+DEFAULT_SCOPES = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "mpim:write",
+        "im:write",
+        "files:write",
+        "users:read",
+        "users:read.email",
+        "files:read",
+        "im:history",
+        "channels:join",
+        "channels:read",
+        "groups:read",
+    }
+)
 TRIGGER_ERRORS = frozenset({"invalid_trigger_id", "exchanged_trigger_id", "expired_trigger_id"})
 SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]+$")
 
@@ -191,6 +209,7 @@ class Workspace:
     clock: Clock
     seed: InitVar[int]
     base_url: str = ""  # where the emulator listens, while it does
+    scopes: frozenset[str] = DEFAULT_SCOPES  # what the app's token was granted
 
     lock: threading.RLock = field(default_factory=threading.RLock, init=False)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
