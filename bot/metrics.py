@@ -27,8 +27,9 @@ from sqlalchemy import Engine, func, select
 
 from bot import logs
 from bot.db.enums import AnnouncementStatus, MentorshipStatus, OutboxStatus, RequestStatus
+from bot.db.leases import SCHEDULER_LEASE
 from bot.db.matchmaking import MentorshipRequest
-from bot.db.models import Announcement, Mentorship, OutboxMessage
+from bot.db.models import Announcement, Lease, Mentorship, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +101,14 @@ LeaseHolder = Callable[[sa.Connection, datetime], str]
 
 
 def scheduler_lease_holder(connection: sa.Connection, now: datetime) -> str:
-    """Who holds the scheduler's lease: "unknown" until the leases table exists.
-
-    The lease itself (a `leases` table) comes with the replicas work; wire its
-    "holder of the scheduler lease, if unexpired" query here ("none" when nobody
-    holds it). Until then this says "unknown" rather than guess.
-    """
-    if not sa.inspect(connection).has_table("leases"):
+    """Who holds the scheduler's lease ("none" when nobody does or it has expired;
+    "unknown" on a database not yet upgraded to have the table)."""
+    if not sa.inspect(connection).has_table(Lease.__tablename__):
         return "unknown"
-    return "unknown"
+    holder = connection.scalar(
+        sa.select(Lease.holder).where(Lease.name == SCHEDULER_LEASE, Lease.expires_at > now)
+    )
+    return holder or "none"
 
 
 class DatabaseCollector(Collector):

@@ -34,11 +34,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.inserts import insert_if_absent
+from bot.db.leases import SCHEDULER_LEASE
 from bot.db.models import Lease
 
 log = logging.getLogger(__name__)
 
-SCHEDULER = "scheduler"  # the due-work job's lease
+SCHEDULER = SCHEDULER_LEASE  # the due-work job's lease
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
 
+SCHEDULER_LEASE = "scheduler"  # the due-work job's lease (scheduling/lease.py)
+
 
 class Lease(Base):
     __tablename__ = "leases"

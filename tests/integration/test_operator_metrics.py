@@ -23,6 +23,7 @@ from bot.db.models import OutboxMessage
 from bot.emulator import SlackEmulator
 from bot.runtime import build_runtime
 from bot.server import build_asgi, serving_in_thread
+from scheduling import lease
 from tests.integration.conftest import SIGNING_SECRET, TEAM, Rig, rig_settings
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -126,10 +127,23 @@ def test_sends_are_counted_by_outcome_sent_retried_and_dead(rig: Rig) -> None:
     assert value(after, "mentorbot_outbox_depth", status="pending") == 0
 
 
-def test_the_scheduler_lease_holder_is_unknown_without_a_lease_table(rig: Rig) -> None:
+def test_the_scheduler_lease_holder_is_named_while_the_lease_is_live(rig: Rig) -> None:
+    assert value(scrape(rig.base_url), "mentorbot_scheduler_lease_holder", holder="none") == 1
+
+    with rig.runtime.deps.sessions() as session:
+        held = lease.try_hold(session, lease.SCHEDULER, "host-a:41:x", timedelta(seconds=30))
+    assert held.held
     samples = scrape(rig.base_url)
 
-    assert value(samples, "mentorbot_scheduler_lease_holder", holder="unknown") == 1
+    assert value(samples, "mentorbot_scheduler_lease_holder", holder="host-a:41:x") == 1
+    assert value(samples, "mentorbot_scheduler_lease_holder", holder="none") == 0
+
+
+def test_an_expired_lease_has_no_holder(rig: Rig) -> None:
+    with rig.runtime.deps.sessions() as session:
+        lease.try_hold(session, lease.SCHEDULER, "host-a:41:x", timedelta(seconds=-1))
+
+    assert value(scrape(rig.base_url), "mentorbot_scheduler_lease_holder", holder="none") == 1
 
 
 def test_readyz_is_200_with_the_revision_when_the_schema_is_current(rig: Rig) -> None:
