@@ -283,6 +283,7 @@ def _run_due(settings: Settings, as_of: datetime) -> int:
     runtime = build_runtime(settings)
     try:
         report = run_due(runtime, as_of)
+        runtime.deps.background.wait_idle(None)  # a roster import it resumed, to its end
     finally:
         runtime.close()
     print(f"due work as of {as_of.isoformat()}: {report.summary()}")

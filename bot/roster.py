@@ -131,9 +131,12 @@ def import_roster(
     via: str,
     now: datetime,
     on_lookup: Callable[[int, int], None] | None = None,
+    then: Callable[[Session, RosterReport], None] | None = None,
 ) -> RosterReport:
     """Read, look up, apply and audit one roster file; returns what happened to each row.
 
+    `then` runs in the same transaction as the rows, once they are applied (an import
+    from Slack marks itself done and queues its report there: all of it or none).
     Raises RosterError when it cannot run at all (then nothing is changed).
     """
     parsed = parse(text)
@@ -159,6 +162,8 @@ def import_roster(
                 now=now,
                 detail={"via": via, "form": str(parsed.form), **report.counts()},
             )
+            if then is not None:
+                then(uow.session, report)
             return report
 
     try:

@@ -11,30 +11,44 @@ looking people up waits on Slack's rate limits (Tier 3, about 50 a minute), whic
 listener may do. The file is read from Slack with the bot token (`files.info`, then its
 url_private): only from Slack's own hosts, or the configured API host, so a forged file
 address cannot take the token elsewhere.
+
+An import is a `roster_imports` row from the moment it is accepted, so the report it
+promised outlives the process: the worker that runs it claims the row (and renews the
+claim while it looks people up); the due-work tick hands back to the background any row
+still queued, or whose worker died or stopped renewing (`resume`). Applying the rows,
+marking the import done and queuing its report are one transaction, under a key per
+import: a resumed import starts again from the file, and the report is sent once.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, keys
 from bot.config import Settings
 from bot.coordinators import is_coordinator
+from bot.db.enums import RosterImportStatus
+from bot.db.models import RosterImport
 from bot.deps import Deps
 from bot.keys import Kind
 from bot.notices import dm, file_dm, notify
 from bot.roster import RosterError, RosterReport, SlackDirectory, import_roster
 from bot.slack import make_patient_client
+from bot.transitions import move_all
 from bot.views.roster import (
     CHOOSE_CSV,
     COORDINATORS_ONLY,
@@ -49,11 +63,21 @@ from bot.views.roster import (
     report_message,
 )
 from bot.views.text import escape
+from bot.workers import is_dead_here, worker_id
 
 log = logging.getLogger(__name__)
 
 DOWNLOAD_TIMEOUT_S = 20
 SLACK_FILE_HOSTS = ("files.slack.com",)
+# A worker renews its claim while it looks people up (a 429's Retry-After is under a
+# minute): a claim not renewed for CLAIM_LEASE belongs to a worker gone elsewhere.
+CLAIM_LEASE = timedelta(minutes=5)
+RENEW_EVERY_S = 30.0
+# An import that stopped its process this often is not tried again: the coordinator is told.
+MAX_ATTEMPTS = 3
+_S = RosterImportStatus
+# This process's name on the claims it makes (bot.workers: host, pid, a random part).
+WORKER = worker_id()
 
 
 @dataclass(frozen=True)
@@ -72,14 +96,21 @@ class SharedFile:
 
 @dataclass(frozen=True)
 class Upload:
-    """One import to run in the background."""
+    """One import (a roster_imports row), as the worker running it needs it."""
 
+    id: int
     team_id: str
     user_id: str
     file_id: str
     name: str
     via: str  # "dm" (dropped in the bot's DM) or "home" (the modal)
-    at: datetime
+    attempts: int = 0  # claims so far, this one included
+
+    @classmethod
+    def of(cls, row: RosterImport) -> Upload:
+        return cls(
+            row.id, row.team_id, row.requested_by, row.file_id, row.file_name, row.via, row.attempts
+        )
 
 
 class UnreadableFile(Exception):
@@ -172,9 +203,20 @@ def submitted(
 def accept(
     session: Session, team_id: str, user_id: str, shared: SharedFile, *, via: str, now: datetime
 ) -> Upload:
-    """Say the import has begun; returns it, for the caller to hand to the background."""
+    """Record the import and say it has begun; returns it, for the caller to `start`."""
+    row = RosterImport(
+        team_id=team_id,
+        requested_by=user_id,
+        file_id=shared.id,
+        file_name=shared.name,
+        via=via,
+        status=_S.QUEUED,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
     _tell(session, team_id, user_id, shared.id, IMPORTING.format(name=escape(shared.name)), now)
-    return Upload(team_id, user_id, shared.id, shared.name, via, now)
+    return Upload.of(row)
 
 
 def _tell(
@@ -193,8 +235,92 @@ def _tell(
 # --- in the background --------------------------------------------------------------------
 
 
-def run(deps: Deps, upload: Upload) -> RosterReport | None:
-    """Read the file from Slack, import it, and DM the report (or why it could not be)."""
+def start(deps: Deps, import_id: int) -> bool:
+    """Hand the import to the background (once: a second hand-off while it waits is a
+    no-op); True when handed."""
+    job = functools.partial(run, deps, import_id)
+    return deps.background.submit(job, key=f"roster-import:{import_id}")
+
+
+def resume(deps: Deps, now: datetime, is_dead: Callable[[str], bool] = is_dead_here) -> int:
+    """Hand to the background every import still queued, or whose worker died or stopped
+    renewing its claim (the due-work tick calls this); how many were handed."""
+    with deps.sessions() as session:
+        rows = session.execute(
+            select(RosterImport.id, RosterImport.status, RosterImport.claimed_by)
+            .add_columns(RosterImport.claimed_at)
+            .where(RosterImport.status.in_([_S.QUEUED, _S.RUNNING]))
+            .order_by(RosterImport.id)
+        ).all()
+    unfinished = [
+        row.id
+        for row in rows
+        if row.status is _S.QUEUED or _lapsed(row.claimed_by, row.claimed_at, now, is_dead)
+    ]
+    return sum(start(deps, import_id) for import_id in unfinished)
+
+
+def _lapsed(
+    holder: str | None, claimed_at: datetime | None, now: datetime, is_dead: Callable[[str], bool]
+) -> bool:
+    if holder is None or claimed_at is None:
+        return True
+    return claimed_at < now - CLAIM_LEASE or is_dead(holder)
+
+
+def claim(
+    session: Session,
+    import_id: int,
+    *,
+    now: datetime,
+    worker: str = WORKER,
+    is_dead: Callable[[str], bool] = is_dead_here,
+) -> Upload | None:
+    """Take the import for `worker`: queued, or running under a claim that lapsed. None
+    when it is finished or another live worker has it."""
+    row = session.get(RosterImport, import_id)
+    if row is None or row.status not in (_S.QUEUED, _S.RUNNING):
+        return None
+    if row.status is _S.RUNNING and not _lapsed(row.claimed_by, row.claimed_at, now, is_dead):
+        return None
+    # The holder in the WHERE makes two workers taking over the same dead claim race
+    # for one UPDATE: the loser moves nothing.
+    held = (
+        RosterImport.claimed_by.is_(None)
+        if row.claimed_by is None
+        else RosterImport.claimed_by == row.claimed_by
+    )
+    taken = move_all(
+        session,
+        RosterImport,
+        (RosterImport.id == import_id) & held,
+        source=row.status,
+        target=_S.RUNNING,
+        claimed_by=worker,
+        claimed_at=now,
+        attempts=RosterImport.attempts + 1,
+    )
+    if not taken:
+        return None
+    session.refresh(row)
+    return Upload.of(row)
+
+
+class LostClaim(Exception):
+    """Another worker took the import over (ours looked dead): ours stops, changing nothing."""
+
+
+def run(deps: Deps, import_id: int, worker: str = WORKER) -> RosterReport | None:
+    """Claim the import, read the file from Slack, import it and queue the report (or why
+    it could not be), the last two in one transaction. None when there was nothing to do."""
+    with deps.uow() as uow:
+        upload = claim(uow.session, import_id, now=deps.clock(), worker=worker)
+    if upload is None:
+        return None
+    if upload.attempts > MAX_ATTEMPTS:
+        why = f"it was interrupted {MAX_ATTEMPTS} times, so I stopped trying"
+        _could_not(deps, upload, worker, why)
+        return None
     client = make_patient_client(deps.settings)
     try:
         text = fetch(client, deps.settings, upload)
@@ -206,45 +332,107 @@ def run(deps: Deps, upload: Upload) -> RosterReport | None:
             actor=upload.user_id,
             via=upload.via,
             now=deps.clock(),
+            on_lookup=_renewing(deps, upload, worker),
+            then=functools.partial(_done, upload=upload, worker=worker, now=deps.clock()),
         )
+    except LostClaim:
+        log.info("roster import %s was taken over by another worker", upload.id)
+        return None
     except (UnreadableFile, RosterError) as exc:
-        _could_not(deps, upload, str(exc))
+        _could_not(deps, upload, worker, str(exc))
         return None
     except (SlackApiError, OSError) as exc:  # Slack down or unreachable past the retries
         log.warning("roster import of %s: Slack did not answer (%r)", upload.file_id, exc)
-        _could_not(deps, upload, "Slack didn't answer in time. Please try again in a while")
+        _could_not(deps, upload, worker, "Slack didn't answer in time. Please try again in a while")
         return None
     except Exception:  # a bug: the coordinator still hears back, as promised
         log.exception("roster import of %s failed", upload.file_id)
-        _could_not(deps, upload, "something went wrong on our side (it has been logged)")
+        _could_not(deps, upload, worker, "something went wrong on our side (it has been logged)")
         return None
-    with deps.uow() as uow:
-        _report(uow.session, upload, report, deps.clock())
     return report
 
 
-def _could_not(deps: Deps, upload: Upload, why: str) -> None:
+def _renewing(deps: Deps, upload: Upload, worker: str) -> Callable[[int, int], None]:
+    """After each lookup: renew the claim now and then, and stop if it was taken over."""
+    renewed = [time.monotonic()]
+
+    def renew(done: int, total: int) -> None:
+        if time.monotonic() - renewed[0] < RENEW_EVERY_S:
+            return
+        renewed[0] = time.monotonic()
+        with deps.uow() as uow:
+            held = uow.session.execute(
+                update(RosterImport)
+                .where(
+                    RosterImport.id == upload.id,
+                    RosterImport.status == _S.RUNNING,
+                    RosterImport.claimed_by == worker,
+                )
+                .values(claimed_at=deps.clock())
+            ).rowcount
+        if not held:
+            raise LostClaim(upload.id)
+
+    return renew
+
+
+def _finish(
+    session: Session,
+    upload: Upload,
+    worker: str,
+    target: RosterImportStatus,
+    report: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Mark the import finished, only while this worker holds it (else LostClaim, and the
+    caller's transaction, the import's rows with it, is rolled back)."""
+    moved = move_all(
+        session,
+        RosterImport,
+        (RosterImport.id == upload.id) & (RosterImport.claimed_by == worker),
+        source=_S.RUNNING,
+        target=target,
+        report=report,
+        finished_at=now,
+    )
+    if not moved:
+        raise LostClaim(upload.id)
+
+
+def _done(
+    session: Session, report: RosterReport, *, upload: Upload, worker: str, now: datetime
+) -> None:
+    """In the import's own transaction: the import is done and its report queued."""
+    _finish(session, upload, worker, _S.DONE, report.counts(), now)
+    _report(session, upload, report, now)
+
+
+def _could_not(deps: Deps, upload: Upload, worker: str, why: str) -> None:
     now = deps.clock()
     text = COULD_NOT_READ.format(name=escape(upload.name), why=why)
-    with deps.uow() as uow:
-        notify(
-            uow.session,
-            team_id=upload.team_id,
-            user_id=upload.user_id,
-            text=text,
-            key=keys.each(Kind.ROSTER_REPORT, upload.user_id, upload.file_id, at=upload.at),
-            now=now,
-        )
-        audit.record(
-            uow.session,
-            team_id=upload.team_id,
-            actor=upload.user_id,
-            action="roster.failed",
-            subject_type="roster",
-            subject_id=None,
-            now=now,
-            detail={"via": upload.via},
-        )
+    try:
+        with deps.uow() as uow:
+            _finish(uow.session, upload, worker, _S.FAILED, {"why": why}, now)
+            notify(
+                uow.session,
+                team_id=upload.team_id,
+                user_id=upload.user_id,
+                text=text,
+                key=keys.once(Kind.ROSTER_REPORT, upload.id),
+                now=now,
+            )
+            audit.record(
+                uow.session,
+                team_id=upload.team_id,
+                actor=upload.user_id,
+                action="roster.failed",
+                subject_type="roster",
+                subject_id=str(upload.id),
+                now=now,
+                detail={"via": upload.via},
+            )
+    except LostClaim:
+        log.info("roster import %s was taken over by another worker", upload.id)
 
 
 def _report(session: Session, upload: Upload, report: RosterReport, now: datetime) -> None:
@@ -254,7 +442,7 @@ def _report(session: Session, upload: Upload, report: RosterReport, now: datetim
         notes.append(f"line 1: ignored column(s) {', '.join(report.ignored_columns)}")
     problems = [str(problem) for problem in report.problems]
     text, blocks, whole = report_message(upload.name, counts, problems, notes)
-    key = keys.each(Kind.ROSTER_REPORT, upload.user_id, upload.file_id, at=upload.at)
+    key = keys.once(Kind.ROSTER_REPORT, upload.id)
     dm(session, upload.team_id, upload.user_id, key, text, blocks, now)
     if whole is not None:
         file_dm(

@@ -24,6 +24,7 @@ from bot.db.enums import (
     MentorshipStatus,
     OutboxStatus,
     RequestStatus,
+    RosterImportStatus,
     RoundStatus,
 )
 from bot.db.models import (
@@ -35,6 +36,7 @@ from bot.db.models import (
     Mentorship,
     MentorshipRequest,
     OutboxMessage,
+    RosterImport,
 )
 
 
@@ -133,6 +135,17 @@ ANNOUNCEMENT = _table(
     },
 )
 
+_I = RosterImportStatus
+ROSTER_IMPORT = _table(
+    "roster import",
+    {
+        _I.QUEUED: {_I.RUNNING},
+        # RUNNING -> RUNNING: a claim whose worker died is taken over. DONE and FAILED
+        # are reached in the transaction that queues the report, so it is sent once.
+        _I.RUNNING: {_I.RUNNING, _I.DONE, _I.FAILED},
+    },
+)
+
 TABLES: dict[type[Any], Transitions] = {
     Announcement: ANNOUNCEMENT,
     CheckIn: CHECKIN,
@@ -142,6 +155,7 @@ TABLES: dict[type[Any], Transitions] = {
     Enrollment: ENROLLMENT,
     OutboxMessage: OUTBOX,
     MatchRound: ROUND,
+    RosterImport: ROSTER_IMPORT,
 }
 
 

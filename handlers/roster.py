@@ -1,10 +1,10 @@
 """Roster import in Slack: a CSV dropped into the bot's DM, and the coordinator's Home
 button with its upload modal. Who may import is decided in bot.roster_uploads, for every
-request; the import itself runs in the background and its report comes by DM."""
+request; the import itself runs in the background (a roster_imports row, resumed if the
+process stops) and its report comes by DM."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
@@ -102,7 +102,7 @@ def on_import_submitted(
 
 
 def _start(deps: Deps, upload: Upload) -> None:
-    deps.background.submit(functools.partial(roster_uploads.run, deps, upload))
+    roster_uploads.start(deps, upload.id)
 
 
 def _chosen(view: dict[str, Any]) -> list[SharedFile]:

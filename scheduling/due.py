@@ -12,7 +12,18 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import announcements, checkins, events, find, followups, goals, outbox, requests, term
+from bot import (
+    announcements,
+    checkins,
+    events,
+    find,
+    followups,
+    goals,
+    outbox,
+    requests,
+    roster_uploads,
+    term,
+)
 from bot.runtime import Runtime
 from bot.slack import DeliveryReport
 
@@ -68,6 +79,9 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
     surveyed, renewed = _end_terms(runtime, now)
     reviews = _review_goals(runtime, now)
     _announce(runtime, now)
+    # Roster imports from Slack still queued, or whose process died: back to the
+    # background (they take minutes; the tick only hands them over).
+    roster_uploads.resume(runtime.deps, now)
     with runtime.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()

@@ -149,6 +149,15 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # gave up: the dead letter state
 
 
+class RosterImportStatus(StrEnum):
+    """A roster a coordinator gave the bot in Slack (bot/roster_uploads)."""
+
+    QUEUED = "queued"  # accepted; no worker has it yet
+    RUNNING = "running"  # a worker holds it (claimed_by, renewed while it works)
+    DONE = "done"  # applied, and its report queued in the same transaction
+    FAILED = "failed"  # could not be imported; why is in the report, queued likewise
+
+
 class RequestStatus(StrEnum):
     """A mentee's ask to one mentor; a chain of up to three is asked in order."""
 

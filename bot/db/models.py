@@ -32,7 +32,14 @@ from bot.db.enums import (
 )
 from bot.db.leases import Lease
 from bot.db.matchmaking import MatchRound, MatchRoundPair, MentorshipRequest, SuggestionImpression
-from bot.db.system import Announcement, AuditEntry, Coordinator, OutboxMessage, ProcessedEvent
+from bot.db.system import (
+    Announcement,
+    AuditEntry,
+    Coordinator,
+    OutboxMessage,
+    ProcessedEvent,
+    RosterImport,
+)
 from bot.db.types import enum_type, json_type, utcnow
 
 __all__ = [
@@ -57,6 +64,7 @@ __all__ = [
     "Person",
     "ProcessedEvent",
     "Program",
+    "RosterImport",
     "SuggestionImpression",
     "Topic",
     "enrollment_topics",

@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import NO_ID_REUSE, SLACK_ID, Base, created_at_column
-from bot.db.enums import AnnouncementStatus, Audience, Milestone, OutboxStatus
+from bot.db.enums import (
+    AnnouncementStatus,
+    Audience,
+    Milestone,
+    OutboxStatus,
+    RosterImportStatus,
+)
 from bot.db.types import enum_type, json_type, utcnow
 
 if TYPE_CHECKING:
@@ -122,6 +128,41 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(json_type())  # e.g. channel, ts
     created_at: Mapped[datetime] = created_at_column()
+
+
+class RosterImport(Base):
+    """A roster file a coordinator gave the bot in Slack, until its report is queued.
+
+    The row is written when the file is accepted, so an import outlives the process that
+    started it: a worker claims it (claimed_by, claimed_at renewed while it looks people
+    up), and a claim whose worker died is taken over (bot/roster_uploads). Emails are
+    never stored: `report` holds the counts, or why it could not be imported.
+    """
+
+    __tablename__ = "roster_imports"
+    __table_args__ = (
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.Index(None, "status"),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(SLACK_ID)
+    requested_by: Mapped[str] = mapped_column(SLACK_ID)  # the coordinator, told the outcome
+    file_id: Mapped[str] = mapped_column(sa.String(64))  # Slack's; files.info reads the rest
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    via: Mapped[str] = mapped_column(sa.String(16))  # "dm" (dropped in the DM) or "home"
+    status: Mapped[RosterImportStatus] = mapped_column(
+        enum_type(RosterImportStatus, "status"),
+        default=RosterImportStatus.QUEUED,
+        server_default=RosterImportStatus.QUEUED.value,
+    )
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # claims so far
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(128))  # worker id
+    claimed_at: Mapped[datetime | None]
+    report: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    created_at: Mapped[datetime] = created_at_column()  # when it was accepted
+    finished_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

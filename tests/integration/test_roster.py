@@ -6,22 +6,28 @@ never stored; matching keeps managers and teammates apart."""
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import pty
 import struct
 import subprocess
 import termios
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot import roster_uploads
 from bot.db.base import Base
-from bot.db.enums import EnrollmentRole, EnrollmentStatus
-from bot.db.models import AuditEntry, Enrollment, Person, Program, Topic
+from bot.db.enums import EnrollmentRole, EnrollmentStatus, RosterImportStatus
+from bot.db.models import AuditEntry, Enrollment, Person, Program, RosterImport, Topic
+from bot.roster import SlackDirectory, import_roster
+from bot.roster_uploads import SharedFile
 from bot.views.roster import RosterIds, home_section
+from bot.workers import this_host
 from tests.integration.cast import enroll
 from tests.integration.conftest import BOT_TOKEN, COORDINATOR, TEAM, Rig
 from tests.integration.test_cli import MENTORBOT, _env, _mentorbot
@@ -466,3 +472,187 @@ def test_a_member_who_drops_a_file_is_answered_politely_and_nothing_is_read(
     assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")] == [
         f"refused roster.import by {ANA} on roster -: not a coordinator (dm)"
     ]
+
+
+# --- an import outlives the process that started it -----------------------------------------
+
+
+def _dead_worker() -> str:
+    """The worker id of a process that ran here and is gone (killed mid-import)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return f"{this_host()}:{process.pid}:abc123"
+
+
+def stranded(
+    rig: Rig,
+    *,
+    status: RosterImportStatus,
+    claimed_by: str | None = None,
+    claimed_at: datetime | None = None,
+    attempts: int = 0,
+) -> int:
+    """A roster import as a process left it when it died: the coordinator was told it
+    began (that DM is in the outbox), the file is in Slack, the report never came."""
+    people(rig)
+    shared = rig.emulator.add_file(COORDINATOR, "roster.csv", EMAIL_ROSTER, share_in_dm=True)
+    now = datetime.now(UTC)
+    file = SharedFile(shared["id"], "roster.csv", "csv", len(EMAIL_ROSTER))
+    with rig.runtime.deps.uow() as uow:
+        upload = roster_uploads.accept(uow.session, TEAM, COORDINATOR, file, via="dm", now=now)
+        uow.session.execute(
+            update(RosterImport)
+            .where(RosterImport.id == upload.id)
+            .values(status=status, claimed_by=claimed_by, claimed_at=claimed_at, attempts=attempts)
+        )
+    return upload.id
+
+
+def ticks(rig: Rig, count: int = 3) -> list[str]:
+    """Run the due work `count` times, letting what it hands to the background finish
+    each time; the coordinator's DMs."""
+    for _ in range(count):
+        rig.run_due()
+        assert rig.runtime.deps.background.wait_idle(20), "the import is still running"
+    rig.run_due()
+    return [m["text"] for m in rig.emulator.messages_for(COORDINATOR)]
+
+
+def roster_import(rig: Rig, import_id: int) -> tuple[str, int, dict[str, Any] | None]:
+    with rig.runtime.deps.sessions() as session:
+        row = session.get(RosterImport, import_id)
+        assert row is not None
+        return row.status.value, row.attempts, row.report
+
+
+REPORT = "Roster *roster.csv* imported: 3 added, 0 updated, 0 unchanged, 0 skipped."
+
+
+def test_an_import_whose_process_died_mid_import_is_resumed_and_its_report_arrives_once(
+    rig: Rig,
+) -> None:
+    import_id = stranded(
+        rig,
+        status=RosterImportStatus.RUNNING,
+        claimed_by=_dead_worker(),
+        claimed_at=datetime.now(UTC),
+        attempts=1,
+    )
+
+    dms = ticks(rig)
+
+    assert [dm for dm in dms if dm.startswith("Roster")] == [REPORT]
+    assert set(enrollments(rig)) == {ANA, BOSS, CARA}
+    assert roster_import(rig, import_id) == (
+        "done",
+        2,
+        {"added": 3, "updated": 0, "unchanged": 0, "skipped": 0},
+    )
+    assert len(audit_details(rig, "roster.imported")) == 1
+    assert len(rig.emulator.calls("download")) == 1
+    assert where_found(rig, ["@example.com"]) == {}  # the row keeps no email either
+
+
+def test_an_import_accepted_just_before_its_process_died_is_started_by_the_next_tick(
+    rig: Rig,
+) -> None:
+    import_id = stranded(rig, status=RosterImportStatus.QUEUED)
+
+    dms = ticks(rig)
+
+    assert [dm for dm in dms if dm.startswith("Roster")] == [REPORT]
+    assert roster_import(rig, import_id)[:2] == ("done", 1)
+
+
+def test_an_import_a_live_worker_holds_is_left_to_it_until_its_claim_lapses(rig: Rig) -> None:
+    elsewhere = "another-host:4242:abc123"  # alive as far as this host can tell
+    import_id = stranded(
+        rig,
+        status=RosterImportStatus.RUNNING,
+        claimed_by=elsewhere,
+        claimed_at=datetime.now(UTC),
+        attempts=1,
+    )
+
+    held = ticks(rig, count=1)
+    read_while_held = len(rig.emulator.calls("files.info"))
+    with rig.runtime.deps.uow() as uow:  # its worker stopped renewing six minutes ago
+        uow.session.execute(
+            update(RosterImport).values(claimed_at=datetime.now(UTC) - timedelta(minutes=6))
+        )
+    after_the_lease = ticks(rig)
+
+    assert [dm for dm in held if dm.startswith("Roster")] == [] and read_while_held == 0
+    assert [dm for dm in after_the_lease if dm.startswith("Roster")] == [REPORT]
+    assert len(rig.emulator.calls("download")) == 1
+    assert roster_import(rig, import_id)[:2] == ("done", 2)
+
+
+def test_an_import_interrupted_three_times_is_given_up_and_the_coordinator_told_once(
+    rig: Rig,
+) -> None:
+    import_id = stranded(
+        rig,
+        status=RosterImportStatus.RUNNING,
+        claimed_by=_dead_worker(),
+        claimed_at=datetime.now(UTC),
+        attempts=3,
+    )
+
+    dms = ticks(rig)
+
+    assert [dm for dm in dms if dm.startswith("Sorry")] == [
+        "Sorry, I couldn't import *roster.csv*: it was interrupted 3 times, so I stopped "
+        "trying. Nothing was changed."
+    ]
+    assert enrollments(rig) == {} and rig.emulator.calls("files.info") == []
+    assert roster_import(rig, import_id)[0] == "failed"
+
+
+def test_an_import_run_again_after_it_finished_changes_nothing_and_reports_nothing(
+    rig: Rig,
+) -> None:
+    import_id = stranded(rig, status=RosterImportStatus.QUEUED)
+    first = roster_uploads.run(rig.runtime.deps, import_id)
+    after_first = everything(rig)
+
+    again = roster_uploads.run(rig.runtime.deps, import_id)  # a late second hand-off
+    after_again = everything(rig)
+    dms = ticks(rig)
+
+    assert first is not None and first.added == 3 and again is None
+    assert after_again == after_first
+    assert [dm for dm in dms if dm.startswith("Roster")] == [REPORT]
+    assert len(audit_details(rig, "roster.imported")) == 1
+
+
+def test_an_import_whose_claim_another_worker_took_over_changes_nothing(rig: Rig) -> None:
+    """Ours looked dead to another process, which took the import over: when ours gets to
+    the end, its rows roll back with the report, so the other's run is the only one."""
+    import_id = stranded(rig, status=RosterImportStatus.QUEUED)
+    with rig.runtime.deps.uow() as uow:
+        upload = roster_uploads.claim(uow.session, import_id, now=datetime.now(UTC))
+    assert upload is not None
+    with rig.runtime.deps.uow() as uow:
+        uow.session.execute(update(RosterImport).values(claimed_by="another-host:1:abc123"))
+    before = everything(rig)
+
+    with pytest.raises(roster_uploads.LostClaim):
+        import_roster(
+            rig.runtime.deps.uow,
+            team_id=TEAM,
+            text=EMAIL_ROSTER,
+            directory=SlackDirectory(rig.runtime.sender.client),
+            actor=COORDINATOR,
+            via="dm",
+            now=datetime.now(UTC),
+            then=functools.partial(
+                roster_uploads._done,
+                upload=upload,
+                worker=roster_uploads.WORKER,
+                now=datetime.now(UTC),
+            ),
+        )
+
+    assert everything(rig) == before
+    assert audit_details(rig, "roster.imported") == []
