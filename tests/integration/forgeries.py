@@ -2,13 +2,16 @@
 
 Shared by tests/integration/test_forged_payloads.py and bench/forged_payloads.py. Each
 forgery sends one payload through the bot's real /slack/events endpoint and returns the
-words the sender was answered with (from the ack, a response_url or a DM).
+words the sender was answered with (from the ack, a response_url or a DM). Each names
+what it aims at (`TARGETS`: an action id, a callback id, an event or a `/mentor`
+subcommand), so a test can tell which coordinator actions have none; the forged payload
+test checks that the payload sent is indeed aimed there.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -97,7 +100,8 @@ def stage(rig: Rig) -> World:
         world_ids = {user: p.id for user, p in people.items()}
         program_id, request_id = program.id, asked.id
     rig.slack.slash_command(COORDINATOR, "match")
-    rig.emulator.wait_for("views.update")
+    # The first round in a process loads the matcher (~1 s alone, far more on a busy machine).
+    rig.emulator.wait_for("views.update", timeout=60)
     rig.run_due()
     with rig.runtime.deps.sessions() as session:
         round_id = session.scalar(select(MatchRound.id))
@@ -148,6 +152,38 @@ def _stage_the_board(rig: Rig, ids: dict[str, int]) -> tuple[list[int], int, dic
         state = home_state(session, rig.settings, team_id=TEAM, user_id=COORDINATOR, now=now)
         board = home_view(state).to_dict() | {"id": "VHOME0001"}
         return pairs, ask.id, board, elsewhere.id
+
+
+Forgery = Callable[[Rig, World], str]
+# What a payload is aimed at: ("action", action_id), ("view", callback_id),
+# ("event", "message.file_share") or ("command", the /mentor subcommand).
+Target = tuple[str, str]
+TARGETS: dict[str, Target] = {}
+
+
+def forges(kind: str, name: str) -> Callable[[Forgery], Forgery]:
+    def aimed(forgery: Forgery) -> Forgery:
+        TARGETS[forgery.__name__] = (kind, name)
+        return forgery
+
+    return aimed
+
+
+def target_of(payload: Mapping[str, Any]) -> Target | None:
+    """What a payload the driver sent is aimed at (see Target)."""
+    if "command" in payload:
+        words = str(payload.get("text") or "").split()
+        return ("command", words[0].lower() if words else "")
+    kind = payload.get("type")
+    if kind == "block_actions":
+        return ("action", str(payload["actions"][0]["action_id"]))
+    if kind == "view_submission":
+        return ("view", str(payload["view"]["callback_id"]))
+    if kind == "event_callback":
+        event = payload["event"]
+        subtype = event.get("subtype")
+        return ("event", f"{event['type']}.{subtype}" if subtype else str(event["type"]))
+    return None
 
 
 def snapshot(rig: Rig) -> dict[str, list[tuple[Any, ...]]]:
@@ -201,6 +237,7 @@ def _responded(rig: Rig) -> str:
     return str(last.args) if last else ""
 
 
+@forges("action", RequestIds.DECLINE)
 def decline_opened_by_someone_else(rig: Rig, w: World) -> str:
     rig.slack.block_action(CARA, RequestIds.DECLINE, message=_ben_request_message(rig, w))
     answer = _responded(rig)
@@ -208,6 +245,7 @@ def decline_opened_by_someone_else(rig: Rig, w: World) -> str:
     return answer
 
 
+@forges("action", RequestIds.ACCEPT)
 def accept_by_someone_else(rig: Rig, w: World) -> str:
     rig.slack.block_action(CARA, RequestIds.ACCEPT, message=_ben_request_message(rig, w))
     return _responded(rig)
@@ -223,11 +261,13 @@ def _decline_view(request: object, **extra: Any) -> dict[str, Any]:
     }
 
 
+@forges("view", RequestIds.DECLINE_CALLBACK)
 def decline_submitted_by_someone_else(rig: Rig, w: World) -> str:
     response = rig.slack.view_submission(CARA, view=_decline_view(w.request_id))
     return str(response.json)
 
 
+@forges("view", RequestIds.DECLINE_CALLBACK)
 def decline_of_a_40_digit_request(rig: Rig, w: World) -> str:
     response = rig.slack.view_submission(BEN, view=_decline_view("9" * 40))
     return str(response.json)
@@ -240,28 +280,34 @@ def _note_view(w: World, picks: list[int], program_id: int | None = None) -> dic
     return view | {"id": "VFORGED02"}
 
 
+@forges("view", FindIds.NOTE_CALLBACK)
 def send_to_a_mentor_who_said_no(rig: Rig, w: World) -> str:
     return str(rig.slack.view_submission(ANA, view=_note_view(w, [w.ids[CARA]])).json)
 
 
+@forges("view", FindIds.NOTE_CALLBACK)
 def send_to_someone_who_is_not_a_mentor(rig: Rig, w: World) -> str:
     return str(rig.slack.view_submission(ANA, view=_note_view(w, [w.ids[DEV]])).json)
 
 
+@forges("view", FindIds.NOTE_CALLBACK)
 def send_to_oneself(rig: Rig, w: World) -> str:
     return str(rig.slack.view_submission(ANA, view=_note_view(w, [w.ids[ANA]])).json)
 
 
+@forges("view", FindIds.NOTE_CALLBACK)
 def send_in_another_workspaces_program(rig: Rig, w: World) -> str:
     view = _note_view(w, [w.ids[BEN]], program_id=w.program_id + 1000)
     return str(rig.slack.view_submission(ANA, view=view).json)
 
 
+@forges("view", FindIds.NOTE_CALLBACK)
 def send_with_unreadable_state(rig: Rig, w: World) -> str:
     view = _note_view(w, [w.ids[BEN]]) | {"private_metadata": "9" * 40}
     return str(rig.slack.view_submission(ANA, view=view).json)
 
 
+@forges("action", FindIds.CHOOSE)
 def choose_someone_who_is_not_a_mentor(rig: Rig, w: World) -> str:
     view = {
         "id": "VFORGED03",
@@ -283,11 +329,13 @@ def _member_round_view(w: World) -> dict[str, Any]:
     return w.round_view | {"id": "VFORGED04"}
 
 
+@forges("action", RoundIds.DROP)
 def round_drop_by_a_member(rig: Rig, w: World) -> str:
     rig.slack.block_action(DEV, RoundIds.DROP, view=_member_round_view(w))
     return dm_text(rig, DEV)
 
 
+@forges("action", RoundIds.SWAP)
 def round_swap_by_a_member(rig: Rig, w: World) -> str:
     view = _member_round_view(w)
     swap = {
@@ -300,11 +348,13 @@ def round_swap_by_a_member(rig: Rig, w: World) -> str:
     return dm_text(rig, DEV)
 
 
+@forges("view", RoundIds.CALLBACK)
 def round_approve_by_a_member(rig: Rig, w: World) -> str:
     rig.slack.view_submission(DEV, view=_member_round_view(w))
     return dm_text(rig, DEV)
 
 
+@forges("view", RoundIds.CALLBACK)
 def round_approve_of_another_workspaces_round(rig: Rig, w: World) -> str:
     """A coordinator here is not one there: an id naming another workspace's round."""
     view = w.round_view | {"id": "VFORGED07", "private_metadata": str(w.elsewhere_round_id)}
@@ -312,15 +362,16 @@ def round_approve_of_another_workspaces_round(rig: Rig, w: World) -> str:
     return dm_text(rig, COORDINATOR)
 
 
-def _board_click(action_id: str, what: str) -> Callable[[Rig, World], str]:
+def _board_click(action_id: str, what: str) -> Forgery:
     def run(rig: Rig, w: World) -> str:
         rig.slack.block_action(DEV, action_id, view=w.board)
         return dm_text(rig, DEV)
 
     run.__name__ = f"{what.replace(' ', '_')}_by_a_member"
-    return run
+    return forges("action", action_id)(run)
 
 
+@forges("view", FollowupIds.END_CALLBACK)
 def end_confirmed_by_a_member(rig: Rig, w: World) -> str:
     return str(rig.slack.view_submission(DEV, view=w.end_view).json)
 
@@ -336,17 +387,20 @@ _COHORT_VALUES = {
 }
 
 
+@forges("view", CohortIds.CALLBACK)
 def cohort_created_by_a_member(rig: Rig, w: World) -> str:
     rig.slack.view_submission(DEV, view=_cohort_view(w, None), values=_COHORT_VALUES)
     return dm_text(rig, DEV)
 
 
+@forges("view", CohortIds.CALLBACK)
 def cohort_edited_by_a_member(rig: Rig, w: World) -> str:
     view = _cohort_view(w, w.program_id)
     rig.slack.view_submission(DEV, view=view, values=_COHORT_VALUES)
     return dm_text(rig, DEV)
 
 
+@forges("action", CohortIds.PICK)
 def cohort_picked_for_editing_by_a_member(rig: Rig, w: World) -> str:
     view = _cohort_view(w, None)
     rig.slack.block_action(DEV, CohortIds.PICK, value=str(w.program_id), view=view)
@@ -358,11 +412,13 @@ def _home_with_cohort_buttons() -> dict[str, Any]:
     return {"id": "VFORGED11", "type": "home", "blocks": blocks}
 
 
+@forges("action", CohortIds.HOME_COHORT)
 def cohort_form_from_home_by_a_member(rig: Rig, w: World) -> str:
     rig.slack.block_action(DEV, CohortIds.HOME_COHORT, view=_home_with_cohort_buttons())
     return dm_text(rig, DEV)
 
 
+@forges("action", CohortIds.HOME_MEMBERS)
 def members_form_from_home_by_a_member(rig: Rig, w: World) -> str:
     rig.slack.block_action(DEV, CohortIds.HOME_MEMBERS, view=_home_with_cohort_buttons())
     return dm_text(rig, DEV)
@@ -373,12 +429,14 @@ def _members_view(program_id: int) -> dict[str, Any]:
     return members_modal(form).to_dict() | {"id": "VFORGED12"}
 
 
+@forges("view", CohortIds.MEMBERS_CALLBACK)
 def members_moved_out_by_a_member(rig: Rig, w: World) -> str:
     values = {CohortIds.REMOVE_BLOCK: {CohortIds.REMOVE_ACTION: [BEN]}}
     rig.slack.view_submission(DEV, view=_members_view(w.program_id), values=values)
     return dm_text(rig, DEV)
 
 
+@forges("view", CohortIds.MEMBERS_CALLBACK)
 def members_of_another_workspaces_cohort(rig: Rig, w: World) -> str:
     values = {CohortIds.ADD_BLOCK: {CohortIds.ADD_ACTION: [DEV]}}
     view = _members_view(w.program_id + 1000)
@@ -407,22 +465,26 @@ def _announce_view(callback: str, **metadata: object) -> dict[str, Any]:
     }
 
 
+@forges("view", AnnounceIds.FORM_CALLBACK)
 def announce_form_by_a_member(rig: Rig, w: World) -> str:
     view = _announce_view(AnnounceIds.FORM_CALLBACK)
     return str(rig.slack.view_submission(DEV, view=view).json)
 
 
+@forges("view", AnnounceIds.CONFIRM_CALLBACK)
 def announce_send_by_a_member(rig: Rig, w: World) -> str:
     view = _announce_view(AnnounceIds.CONFIRM_CALLBACK, announcement=1)
     return str(rig.slack.view_submission(DEV, view=view).json)
 
 
+@forges("action", AnnounceIds.BACK)
 def announce_back_by_a_member(rig: Rig, w: World) -> str:
     view = _announce_view(AnnounceIds.CONFIRM_CALLBACK, announcement=1)
     rig.slack.block_action(DEV, AnnounceIds.BACK, view=view)
     return dm_text(rig, DEV)
 
 
+@forges("action", AnnounceIds.CANCEL)
 def announce_cancel_by_a_member(rig: Rig, w: World) -> str:
     cancel = {
         "type": "button",
@@ -439,6 +501,7 @@ def announce_cancel_by_a_member(rig: Rig, w: World) -> str:
     return _responded(rig)
 
 
+@forges("view", AnnounceIds.MILESTONES_CALLBACK)
 def announce_milestones_by_a_member(rig: Rig, w: World) -> str:
     view = _announce_view(AnnounceIds.MILESTONES_CALLBACK, program=w.program_id)
     return str(rig.slack.view_submission(DEV, view=view).json)
@@ -458,11 +521,13 @@ def _stats_button(action_id: str, value: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+@forges("action", StatsIds.CHART)
 def stats_chart_by_a_member(rig: Rig, w: World) -> str:
     rig.slack.block_action(DEV, StatsIds.CHART, view=_stats_button(StatsIds.CHART, "all"))
     return dm_text(rig, DEV)
 
 
+@forges("action", StatsIds.EXPORT)
 def stats_export_by_a_member(rig: Rig, w: World) -> str:
     view = _stats_button(StatsIds.EXPORT, str(w.program_id))
     rig.slack.block_action(DEV, StatsIds.EXPORT, view=view)
@@ -472,6 +537,7 @@ def stats_export_by_a_member(rig: Rig, w: World) -> str:
 ROSTER_CSV = "email,role\nben@example.com,mentee\n"
 
 
+@forges("action", RosterIds.IMPORT)
 def roster_import_button_by_a_member(rig: Rig, w: World) -> str:
     blocks = [b.to_dict() for b in roster_home_section()]
     home = {"id": "VFORGED06", "type": "home", "blocks": blocks}
@@ -481,6 +547,7 @@ def roster_import_button_by_a_member(rig: Rig, w: World) -> str:
     return answer
 
 
+@forges("view", RosterIds.MODAL_CALLBACK)
 def roster_import_submitted_by_a_member(rig: Rig, w: World) -> str:
     view = import_modal().to_dict() | {"id": "VFORGED07"}
     picked = rig.emulator.add_file(DEV, "roster.csv", ROSTER_CSV)
@@ -490,6 +557,7 @@ def roster_import_submitted_by_a_member(rig: Rig, w: World) -> str:
     return answer
 
 
+@forges("event", "message.file_share")
 def roster_file_dropped_by_a_member(rig: Rig, w: World) -> str:
     shared = rig.emulator.add_file(DEV, "roster.csv", ROSTER_CSV, share_in_dm=True)
     rig.slack.file_share(DEV, [shared])
@@ -498,15 +566,15 @@ def roster_file_dropped_by_a_member(rig: Rig, w: World) -> str:
     return answer
 
 
-def _command(user: str, text: str) -> Callable[[Rig, World], str]:
+def _command(user: str, text: str) -> Forgery:
     def run(rig: Rig, w: World) -> str:
         return str(rig.slack.slash_command(user, text).json)
 
     run.__name__ = f"command {text}"
-    return run
+    return forges("command", text.split()[0])(run)
 
 
-FORGERIES: dict[str, Callable[[Rig, World], str]] = {
+FORGERIES: dict[str, Forgery] = {
     f.__name__: f
     for f in (
         decline_opened_by_someone_else,
@@ -533,7 +601,9 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         roster_import_submitted_by_a_member,
         roster_file_dropped_by_a_member,
         _command(DEV, "match"),
+        _command(DEV, "expiry"),
         _command(DEV, "expiry 7"),
+        _command(DEV, "topics"),
         _command(DEV, "topics add Forgery"),
         _command(DEV, "coordinators"),
         _command(DEV, f"coordinators add <@{DEV}|dev>"),
@@ -547,6 +617,8 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         members_moved_out_by_a_member,
         members_of_another_workspaces_cohort,
         _command(DEV, "cohort"),
+        _command(DEV, "cohort list"),
+        _command(DEV, "cohort edit Mentorship program"),
         _command(DEV, "cohort members Mentorship program"),
         announce_form_by_a_member,
         announce_send_by_a_member,
@@ -555,9 +627,11 @@ FORGERIES: dict[str, Callable[[Rig, World], str]] = {
         announce_milestones_by_a_member,
         _command(DEV, "announce"),
         _command(DEV, "announce list"),
+        _command(DEV, "announce milestones"),
         stats_chart_by_a_member,
         stats_export_by_a_member,
         _command(DEV, "stats"),
+        _command(DEV, "stats chart"),
         _command(DEV, "stats export"),
     )
 }
