@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import at_risk, goals, keys, outbox, stats, term
+from bot import announcements, at_risk, goals, keys, outbox, stats, term
 from bot.config import Settings
 from bot.coordinators import is_coordinator
 from bot.db.enums import CheckInStatus
@@ -32,6 +32,7 @@ def home_state(
     board = at_risk.board(session, team_id) if coordinates else None
     cohorts = cohort_panel(session, team_id) if coordinates else None
     health = stats.home_health(session, settings, team_id, now) if coordinates else None
+    waiting = tuple(announcements.pending(session, team_id)) if coordinates else None
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
         return HomeState(
@@ -41,6 +42,7 @@ def home_state(
             board=board,
             cohorts=cohorts,
             health=health,
+            announcements=waiting,
         )
     person = enrollment.person
     pairs = active_mentorships(session, person)
@@ -65,6 +67,7 @@ def home_state(
         ),
         cohorts=cohorts,
         health=health,
+        announcements=waiting,
     )
 
 

@@ -42,8 +42,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.commands import COMMAND
 from bot.db.enums import Audience, Milestone
-from bot.views.text import check_metadata, escape, excerpt, section, utf16_units
+from bot.views.text import check_metadata, context, escape, excerpt, section, utf16_units
 
 MESSAGE_MAX = 3000  # characters typed; see the module's docstring
 SECTION_MAX = 3000  # Slack's limit on a section's text
@@ -105,6 +106,10 @@ class AnnounceIds:
     LIST_HEADER_BLOCK = "announce.list"
     LIST_ITEM_PREFIX = "announce.item."
     CANCEL = "announce.cancel"
+    # the coordinator's App Home
+    HOME_BLOCK = "announce.home"
+    HOME_ITEM_PREFIX = "announce.home_item."
+    HOME_MORE_BLOCK = "announce.home_more"
     # the milestones form
     MILESTONES_CALLBACK = "announce.milestones"
     MILESTONE_ACTION = "announce.milestone_input"
@@ -443,6 +448,32 @@ def pending_message(
             )
         )
     return head, blocks
+
+
+HOME_SHOWN = 3  # announcements waiting to go out, listed on a coordinator's Home
+
+
+def home_section(pending: Sequence[Pending]) -> list[Block]:
+    """A coordinator's Home: what is waiting to go out, the soonest first. No Cancel here
+    (a Home has no message to redraw): `/mentor announce list` has one per announcement."""
+    commands = (
+        f"`{COMMAND} announce` writes one; `{COMMAND} announce list` shows them all, each "
+        "with *Cancel*."
+    )
+    if not pending:
+        text = f"*Announcements*: none waiting to go out. {commands}"
+        return [section(AnnounceIds.HOME_BLOCK, text)]
+    count = len(pending)
+    blocks: list[Block] = [
+        section(AnnounceIds.HOME_BLOCK, f"*Announcements*: {count} waiting to go out")
+    ]
+    blocks += [
+        section(f"{AnnounceIds.HOME_ITEM_PREFIX}{item.announcement_id}", _pending_line(item))
+        for item in pending[:HOME_SHOWN]
+    ]
+    more = f"_and {count - HOME_SHOWN} more._ " if count > HOME_SHOWN else ""
+    blocks.append(context(AnnounceIds.HOME_MORE_BLOCK, more + commands))
+    return blocks
 
 
 def _pending_line(item: Pending) -> str:

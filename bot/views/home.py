@@ -20,6 +20,8 @@ from slack_sdk.models.views import View
 from bot.commands import COMMAND
 from bot.db.enums import Cadence, EnrollmentRole, EnrollmentStatus
 from bot.profile import Profile
+from bot.views.announcements import Pending
+from bot.views.announcements import home_section as announcements_section
 from bot.views.cohorts import CohortPanel, home_section
 from bot.views.followups import Board, board_blocks
 from bot.views.goals import PairGoals, pair_goals_section
@@ -89,6 +91,7 @@ class HomeState:
     snoozed_until: date | None = None  # the last day away, while snoozed
     cohorts: CohortPanel | None = None  # a coordinator's cohorts, with their buttons
     health: ProgramHealth | None = None  # a coordinator's program health (bot/stats)
+    announcements: tuple[Pending, ...] | None = None  # a coordinator's, waiting to go out
 
 
 def home_view(state: HomeState) -> View:
@@ -100,8 +103,9 @@ def home_view(state: HomeState) -> View:
                 block_id="home.coordinator",
                 text=MarkdownTextObject(
                     text=(
-                        ":compass: You are a *program coordinator*: your cohorts, program "
-                        "health, roster import and the pairs that need you are below."
+                        ":compass: You are a *program coordinator*: your cohorts, roster "
+                        "import, announcements waiting to go out, program health and the "
+                        "pairs that need you are below."
                     )
                 ),
             ),
@@ -111,6 +115,8 @@ def home_view(state: HomeState) -> View:
         if state.term_answers is not None and state.term_answers.answers:
             blocks.append(coordinator_block(state.term_answers))
         blocks += roster_section()
+        if state.announcements is not None:
+            blocks += announcements_section(state.announcements)
     if state.health is not None:
         blocks += health_home_blocks(state.health)
     if state.board is not None:

@@ -78,7 +78,8 @@ def home_section() -> list[Block]:
             block_id=RosterIds.HOME_BLOCK,
             text=MarkdownTextObject(
                 text="*Roster*: add people to a cohort from a CSV (email, role, topics, team, "
-                "manager_email). You can also drop the file in our DM."
+                "manager_email, cohort); managers and teams keep matches out of a reporting "
+                "line. The report comes to our DM; you can also drop the file there."
             ),
             accessory=ButtonElement(text="Import a roster", action_id=RosterIds.IMPORT),
         )

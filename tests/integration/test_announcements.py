@@ -365,6 +365,28 @@ def test_the_list_shows_what_waits_and_cancel_stops_it(rig: Rig) -> None:
     assert audit(rig, "announcement.cancelled") == ["announcement.cancelled"]
 
 
+def test_the_coordinators_home_lists_what_waits_to_go_out_and_how_to_cancel_it(
+    rig: Rig,
+) -> None:
+    rig.slack.app_home_opened(COORDINATOR)
+    rig.run_due()
+    before = rig.emulator.home_view(COORDINATOR)
+    when = schedule_for_tomorrow(rig)
+
+    rig.slack.app_home_opened(COORDINATOR)
+    rig.run_due()
+    home = rig.emulator.home_view(COORDINATOR)
+
+    assert before is not None and home is not None
+    assert validate_view(home) == []
+    [nothing] = [b for b in before["blocks"] if b["block_id"] == IDS.HOME_BLOCK]
+    assert "none waiting to go out" in nothing["text"]["text"]
+    text = json.dumps([b for b in home["blocks"] if b["block_id"].startswith("announce.home")])
+    assert "*Announcements*: 1 waiting to go out" in text and "spring cohort" in text
+    assert f"<!date^{int(when.timestamp())}^" in text
+    assert "`/mentor announce list` shows them all, each with *Cancel*" in text
+
+
 def test_cancel_after_it_went_says_so_and_changes_nothing(rig: Rig) -> None:
     when = schedule_for_tomorrow(rig)
     listed = list_message(rig)
