@@ -7,6 +7,7 @@ one grouped query for all of a person's pairs, one for the newest notes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -20,8 +21,10 @@ from bot.db.models import CheckIn, Mentorship, Person
 from bot.enrollment import active_mentorships, enrollment_of, profile_of
 from bot.keys import Kind
 from bot.programs import cohort_panel
+from bot.views.cohorts import CohortPanel
 from bot.views.home import THANKS_SHOWN, HomeState, Partner, Thanks, home_view
 from bot.views.snooze import last_day
+from bot.views.stats import ProgramHealth
 
 
 def home_state(
@@ -30,8 +33,8 @@ def home_state(
     coordinates = is_coordinator(session, settings, team_id, user_id)
     term_answers = term.answer_counts(session, team_id) if coordinates else None
     board = at_risk.board(session, team_id) if coordinates else None
-    cohorts = cohort_panel(session, team_id) if coordinates else None
     health = stats.home_health(session, settings, team_id, now) if coordinates else None
+    cohorts = _with_counts(cohort_panel(session, team_id), health) if health else None
     waiting = tuple(announcements.pending(session, team_id)) if coordinates else None
     enrollment = enrollment_of(session, team_id, user_id, now)
     if enrollment is None:
@@ -69,6 +72,25 @@ def home_state(
         health=health,
         announcements=waiting,
     )
+
+
+def _with_counts(panel: CohortPanel, health: ProgramHealth) -> CohortPanel:
+    """Each cohort's line with its numbers from program health (names are unique in a
+    workspace), so the two sections of the Home agree."""
+    by_name = {cohort.name: cohort for cohort in health.cohorts}
+    lines = []
+    for line in panel.lines:
+        numbers = by_name.get(line.name)
+        if numbers is not None:
+            line = replace(
+                line,
+                mentors=numbers.mentors,
+                mentees=numbers.mentees,
+                pairs=numbers.running + numbers.paused,
+                waiting=numbers.waiting,
+            )
+        lines.append(line)
+    return replace(panel, lines=tuple(lines))
 
 
 def _partner(mentorship: Mentorship, me: Person, last_met: date | None, meetings: int) -> Partner:

@@ -40,6 +40,8 @@ TOPICS_TEXT_MAX = 3000  # Slack's limit for a text input
 MAX_MEMBERS = 30  # people added or removed in one go: the work fits in Slack's 3 s
 MAX_PICKED = 100  # cohorts offered in a select (Slack's limit on options)
 HOME_SHOWN = 8  # cohorts named on a coordinator's Home; the rest are "+N more"
+HOME_NAME_SHOWN = 80  # of each name there, before escaping
+HOME_SECTION_MAX = 3000  # Slack's limit on a section's text
 OPTION_TEXT = 75
 
 OTHER = "other"
@@ -201,6 +203,11 @@ class MembersOutcome:
 class CohortLine:
     name: str
     enrollment_open: bool
+    # Its numbers as program health counts them (bot/stats), when the Home has them.
+    mentors: int | None = None
+    mentees: int | None = None
+    pairs: int | None = None  # running or paused
+    waiting: int | None = None
 
 
 @dataclass(frozen=True)
@@ -519,12 +526,13 @@ def partner_told(
 
 def home_section(panel: CohortPanel) -> list[Block]:
     if panel.lines:
-        names = " · ".join(
-            f"{escape(line.name)} ({'open' if line.enrollment_open else 'closed'})"
-            for line in panel.lines[:HOME_SHOWN]
-        )
-        more = panel.total - min(len(panel.lines), HOME_SHOWN)
-        text = f"*Cohorts*: {names}" + (f" +{more} more" if more > 0 else "")
+        lines = [_home_line(line) for line in panel.lines[:HOME_SHOWN]]
+        more = panel.total - len(lines)
+        text = _home_text(lines, more)
+        while len(text) > HOME_SECTION_MAX:  # long names, escaped: fewer lines, "+N more"
+            lines.pop()
+            more += 1
+            text = _home_text(lines, more)
     else:
         text = "*Cohorts*: none yet. Create the first one to open enrollment."
     buttons = [
@@ -535,6 +543,21 @@ def home_section(panel: CohortPanel) -> list[Block]:
         section(CohortIds.HOME_BLOCK, text),
         ActionsBlock(block_id=CohortIds.HOME_ACTIONS_BLOCK, elements=buttons),
     ]
+
+
+def _home_line(line: CohortLine) -> str:
+    name = escape(clip(line.name, HOME_NAME_SHOWN))
+    text = f"• *{name}* ({'open' if line.enrollment_open else 'closed'})"
+    if line.mentors is not None and line.mentees is not None:
+        text += f": {_count(line.mentors, 'mentor')}, {_count(line.mentees, 'mentee')}"
+        if line.pairs is not None and line.waiting is not None:
+            text += f", {_count(line.pairs, 'pair')}, {line.waiting} waiting"
+    return text
+
+
+def _home_text(lines: list[str], more: int) -> str:
+    tail = [f"_and {more} more: `{COMMAND} cohort list` shows every one._"] if more > 0 else []
+    return "\n".join(["*Cohorts*", *lines, *tail])
 
 
 # --- short answers ------------------------------------------------------------------------
