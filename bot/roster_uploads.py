@@ -247,8 +247,12 @@ def resume(deps: Deps, now: datetime, is_dead: Callable[[str], bool] = is_dead_h
     renewing its claim (the due-work tick calls this); how many were handed."""
     with deps.sessions() as session:
         rows = session.execute(
-            select(RosterImport.id, RosterImport.status, RosterImport.claimed_by)
-            .add_columns(RosterImport.claimed_at)
+            select(
+                RosterImport.id,
+                RosterImport.status,
+                RosterImport.claimed_by,
+                RosterImport.claimed_at,
+            )
             .where(RosterImport.status.in_([_S.QUEUED, _S.RUNNING]))
             .order_by(RosterImport.id)
         ).all()
@@ -333,7 +337,7 @@ def run(deps: Deps, import_id: int, worker: str = WORKER) -> RosterReport | None
             via=upload.via,
             now=deps.clock(),
             on_lookup=_renewing(deps, upload, worker),
-            then=functools.partial(_done, upload=upload, worker=worker, now=deps.clock()),
+            then=functools.partial(mark_done, upload=upload, worker=worker, clock=deps.clock),
         )
     except LostClaim:
         log.info("roster import %s was taken over by another worker", upload.id)
@@ -399,10 +403,16 @@ def _finish(
         raise LostClaim(upload.id)
 
 
-def _done(
-    session: Session, report: RosterReport, *, upload: Upload, worker: str, now: datetime
+def mark_done(
+    session: Session,
+    report: RosterReport,
+    *,
+    upload: Upload,
+    worker: str,
+    clock: Callable[[], datetime],
 ) -> None:
     """In the import's own transaction: the import is done and its report queued."""
+    now = clock()
     _finish(session, upload, worker, _S.DONE, report.counts(), now)
     _report(session, upload, report, now)
 

@@ -647,10 +647,10 @@ def test_an_import_whose_claim_another_worker_took_over_changes_nothing(rig: Rig
             via="dm",
             now=datetime.now(UTC),
             then=functools.partial(
-                roster_uploads._done,
+                roster_uploads.mark_done,
                 upload=upload,
                 worker=roster_uploads.WORKER,
-                now=datetime.now(UTC),
+                clock=rig.runtime.deps.clock,
             ),
         )
 
