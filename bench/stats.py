@@ -1,15 +1,17 @@
 """Program health at scale: a coordinator's App Home and `/mentor stats`, timed.
 
     python bench/stats.py [--rebuild] [--runs 5] [--databases sqlite,postgresql]
-                          [--sqlite PATH] [--postgres URL]
+                          [--sqlite PATH] [--postgres URL] [--postgres-database NAME]
 
 Builds once, then reuses, a program of 50,000 participants in five cohorts (15,000
 mentors, 35,000 mentees), 20,000 pairs (17,000 active, 1,000 paused, 2,000 ended) started
 about a year ago with a year of check-ins at their cadences (about 560,000 rows: most met
 with a rating, some missed or skipped, the current period prompted), 1-3 goals per pair
 and 30,000 requests. Rows go in with Core executemany, into a SQLite file and a
-PostgreSQL database (`mentorbot_bench_stats` on the server of --postgres); a later run
-finds them there and skips the build (--rebuild builds again; a schema change rebuilds).
+PostgreSQL database (`mentorbot_bench_stats` on the server of --postgres, or
+--postgres-database); a later run finds them there and skips the build (--rebuild builds
+again; a schema change rebuilds: checkouts at different schemas keep their own with
+--sqlite and --postgres-database).
 
 It then times, on each database, what the bot does for a coordinator (median of --runs,
 after one warm-up; "today" is pinned to the data's):
@@ -315,20 +317,20 @@ def prepare_sqlite(path: Path, rebuild: bool) -> str:
     return url
 
 
-def prepare_postgres(server_url: str, rebuild: bool) -> str:
+def prepare_postgres(server_url: str, rebuild: bool, name: str = "mentorbot_bench_stats") -> str:
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    url = make_url(server_url).set(database="mentorbot_bench_stats")
+    url = make_url(server_url).set(database=name)
     rendered = url.render_as_string(hide_password=False)
     with admin.connect() as connection:
         exists = connection.scalar(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = 'mentorbot_bench_stats'")
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
         )
         if exists and not rebuild and _ready(rendered):
             admin.dispose()
             return rendered
         if exists:
-            connection.exec_driver_sql('DROP DATABASE "mentorbot_bench_stats"')
-        connection.exec_driver_sql('CREATE DATABASE "mentorbot_bench_stats"')
+            connection.exec_driver_sql(f'DROP DATABASE "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     _build_into(rendered)
     engine = make_engine(rendered)
@@ -422,6 +424,7 @@ def main() -> int:
     parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
+    parser.add_argument("--postgres-database", default="mentorbot_bench_stats")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     for kind in args.databases.split(","):
@@ -429,7 +432,7 @@ def main() -> int:
         url = (
             prepare_sqlite(args.sqlite, args.rebuild)
             if kind == "sqlite"
-            else prepare_postgres(args.postgres, args.rebuild)
+            else prepare_postgres(args.postgres, args.rebuild, args.postgres_database)
         )
         print(kind)
         results[kind] = measure(url, args.runs)
