@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.enums import OutboxStatus, RoundStatus
+from bot.db.enums import OutboxStatus, RosterImportStatus, RoundStatus
 from bot.db.models import (
     AuditEntry,
     CheckIn,
@@ -55,6 +55,7 @@ from bot.db.models import (
     MentorshipRequest,
     OutboxMessage,
     Person,
+    RosterImport,
     SuggestionImpression,
 )
 from bot.outbox import FILE_BYTES
@@ -182,7 +183,22 @@ def forget(session: Session, person: Person, traces: Traces) -> None:
     _forget_round_pairs(session, person)
     session.execute(delete(SuggestionImpression).where(_involves(SuggestionImpression, person)))
     _forget_audit(session, person, traces)
+    _forget_roster_imports(session, person)
     forget_in_outbox(session, person, traces)
+
+
+def _forget_roster_imports(session: Session, person: Person) -> None:
+    """A coordinator's finished roster imports go (their file names may say anything).
+
+    One still in flight is left to its worker, which holds its row: deleting it under
+    the worker would lose the report it owes."""
+    session.execute(
+        delete(RosterImport).where(
+            RosterImport.team_id == person.team_id,
+            RosterImport.requested_by == person.slack_user_id,
+            RosterImport.status.in_((RosterImportStatus.DONE, RosterImportStatus.FAILED)),
+        )
+    )
 
 
 def forget_in_outbox(session: Session, person: Person, traces: Traces) -> None:

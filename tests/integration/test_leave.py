@@ -11,8 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from bot.db.base import Base
-from bot.db.enums import EnrollmentRole, EnrollmentStatus, MentorshipStatus, RequestStatus
-from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person
+from bot.db.enums import (
+    EnrollmentRole,
+    EnrollmentStatus,
+    MentorshipStatus,
+    RequestStatus,
+    RosterImportStatus,
+)
+from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, RosterImport
 from bot.integrity import slot_mismatches
 from bot.mentorships import start as start_mentorship
 from bot.programs import current_program
@@ -380,3 +386,43 @@ def ask_chain(rig: Rig, mentee: str, *mentors: str) -> None:
             session, program=program, mentee=people[mentee], choices=choices, note=None, now=now
         )
         session.commit()
+
+
+def roster_imports_by(rig: Rig, user: str) -> list[RosterImportStatus]:
+    with rig.runtime.deps.sessions() as session:
+        return list(
+            session.scalars(
+                select(RosterImport.status)
+                .where(RosterImport.requested_by == user)
+                .order_by(RosterImport.id)
+            )
+        )
+
+
+def test_a_coordinator_who_leaves_keeps_no_finished_roster_import_but_one_in_flight_finishes(
+    rig: Rig,
+) -> None:
+    rig.emulator.add_user(BAR, name="bar", real_name="Bar Coordinates")  # also coordinates
+    assert join(rig, BAR, role="mentor").status == 200
+    with rig.runtime.deps.sessions() as session:
+        for status, name in (
+            (RosterImportStatus.DONE, "engineering-q3-ana-rivera.csv"),
+            (RosterImportStatus.FAILED, "people.csv"),
+            (RosterImportStatus.RUNNING, "design.csv"),
+        ):
+            session.add(
+                RosterImport(
+                    team_id=TEAM,
+                    requested_by=BAR,
+                    file_id=f"F{len(name)}",
+                    file_name=name,
+                    via="dm",
+                    status=status,
+                    claimed_by="host:1:x" if status is RosterImportStatus.RUNNING else None,
+                )
+            )
+        session.commit()
+
+    leave_now(rig, BAR)
+
+    assert roster_imports_by(rig, BAR) == [RosterImportStatus.RUNNING]
