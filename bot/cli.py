@@ -485,7 +485,7 @@ def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: boo
         # SIGTERM / Ctrl+C: stop taking requests, finish those in flight, then clean up.
         with stop_signals(server.handle_exit):
             try:
-                server.run()
+                _serve(server, settings)
             finally:
                 # Listeners that already acknowledged finish their work (views.open...) first.
                 pool = app.listener_runner.listener_executor
@@ -497,6 +497,24 @@ def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: boo
         runtime.close()
     log.info("stopped")
     return 0
+
+
+def _serve(server: Server, settings: Settings) -> None:
+    """`server.run()`; Slack refusing the app-level token (Socket Mode) is one clear line."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        server.run()
+    except SlackApiError as exc:
+        raise CommandError(
+            f"Slack did not accept SLACK_APP_TOKEN at {settings.slack_api_url} "
+            f"({exc.response.get('error')}): it must be an app-level token with "
+            "the connections:write scope"
+        ) from exc
+    except OSError as exc:
+        raise CommandError(
+            f"could not reach Slack at {settings.slack_api_url}: {_reason(exc)}"
+        ) from exc
 
 
 def _warm_matcher_once_serving(server: Server) -> None:

@@ -74,18 +74,28 @@ class GracefulServer(uvicorn.Server):
         yield  # neither installs handlers nor re-raises the signal afterwards
 
 
+# slack_sdk's Socket Mode client notices a connection closed by Slack at its next ping,
+# and one dropped without a close frame only after five failed pings: every 5 s (its own
+# default; Bolt's handler says 10) a reconnect takes seconds, not a minute.
+SOCKET_PING_INTERVAL_S = 5.0
+
+
 class SocketModeServer:
     """Socket Mode until a stop signal: then the websocket is closed and `run` returns."""
 
     def __init__(self, app: App, app_token: str) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        self._handler = SocketModeHandler(app, app_token)
+        self._handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_INTERVAL_S)
         self._stop = threading.Event()
         self.started = False
 
     def run(self) -> None:
-        self._handler.connect()
+        try:
+            self._handler.connect()  # apps.connections.open, then the websocket
+        except BaseException:
+            self._handler.close()  # its threads would keep the process alive
+            raise
         self.started = True
         self._stop.wait()
         self._handler.close()

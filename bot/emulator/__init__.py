@@ -17,7 +17,9 @@ limits, so it stays an independent check on the bot's views):
 - ``transport``: the HTTP server, and how Slack reads a call's arguments;
 - ``calls``: ``Request``, ``Reply``, ``SlackError`` and the log of recorded ``Call``s;
 - ``blockkit``: Block Kit validation and Slack's limits; ``render``: blocks as text;
-- ``driver``: ``SlackDriver``, which plays Slack toward the bot's real endpoint.
+- ``driver``: ``SlackDriver``, which plays Slack toward the bot's real endpoint;
+- ``socket_mode``: Slack's Socket Mode websocket (``SlackEmulator(socket_mode=True)``);
+  ``socket_driver``: ``SocketDriver``, the driver's API over it, for a Socket Mode bot.
 """
 
 from bot.emulator.blockkit import validate_blocks, validate_view, view_size
@@ -25,7 +27,10 @@ from bot.emulator.calls import Call, ManualClock
 from bot.emulator.driver import ACK_TIMEOUT, DriverResponse, SlackDriver
 from bot.emulator.faults import Bucket, RateLimits
 from bot.emulator.server import SlackEmulator
+from bot.emulator.socket_driver import SocketDriver, SocketResponse
+from bot.emulator.socket_mode import Delivery, Envelope, SocketMode
 from bot.emulator.workspace import (
+    DEFAULT_APP_TOKEN,
     DEFAULT_TOKEN,
     TRIGGER_ERRORS,
     Channel,
@@ -35,17 +40,23 @@ from bot.emulator.workspace import (
 
 __all__ = [
     "ACK_TIMEOUT",
+    "DEFAULT_APP_TOKEN",
     "DEFAULT_TOKEN",
     "TRIGGER_ERRORS",
     "Bucket",
     "Call",
     "Channel",
+    "Delivery",
     "DriverResponse",
+    "Envelope",
     "ManualClock",
     "RateLimits",
     "SlackDriver",
     "SlackEmulator",
     "SlackUser",
+    "SocketDriver",
+    "SocketMode",
+    "SocketResponse",
     "UploadedFile",
     "validate_blocks",
     "validate_view",

@@ -25,6 +25,8 @@ from bot.emulator.methods.views import apply_response_action, close_view
 from bot.emulator.workspace import Workspace
 
 NO_AUTH_METHODS = frozenset({"api.test"})
+# Methods that take an app-level token (xapp-) and no other; every other method refuses one.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
 class Endpoints:
@@ -172,12 +174,15 @@ class Endpoints:
         if parse_error is not None:
             return Reply(200, parse_error.body)
         if req.method not in NO_AUTH_METHODS:
-            if not req.token:
-                return Reply(200, {"ok": False, "error": "not_authed"})
-            if req.token not in self._ws.tokens:
-                return Reply(200, {"ok": False, "error": "invalid_auth"})
+            refused = self._token_refused(req)
+            if refused is not None:
+                return Reply(200, {"ok": False, "error": refused})
         # As Slack does, every answer to a valid token names the scopes it was granted.
-        granted = {"x-oauth-scopes": ",".join(sorted(self._ws.scopes))} if req.token else {}
+        granted = (
+            {"x-oauth-scopes": ",".join(sorted(self._ws.scopes))}
+            if req.token in self._ws.tokens
+            else {}
+        )
         if self._limiter is not None:
             limited = self._limiter.reply(req.method, req.token or "", req.args)
             if limited is not None:
@@ -186,6 +191,17 @@ class Endpoints:
             return Reply(200, handler(self._ws, req), headers=granted)
         except SlackError as e:
             return Reply(200, e.body, headers=granted)
+
+    def _token_refused(self, req: Request) -> str | None:
+        """Slack's error for a missing, unknown or wrong kind of token, else None."""
+        if not req.token:
+            return "not_authed"
+        app_token = req.token in self._ws.app_tokens
+        if not app_token and req.token not in self._ws.tokens:
+            return "invalid_auth"
+        if app_token != (req.method in APP_TOKEN_METHODS):
+            return "not_allowed_token_type"
+        return None
 
     def _response_url_reply(self, hook_id: str, body: Any) -> Reply:
         ws = self._ws

@@ -33,8 +33,10 @@ from bot.emulator.faults import FaultInjection, Faults, RateLimiter, RateLimits
 from bot.emulator.methods.chat import message_json, sorted_messages
 from bot.emulator.methods.files import file_json
 from bot.emulator.methods.views import close_view, find_view
+from bot.emulator.socket_mode import SocketMode
 from bot.emulator.transport import Server
 from bot.emulator.workspace import (
+    DEFAULT_APP_TOKEN,
     DEFAULT_SCOPES,
     DEFAULT_TOKEN,
     SLACK_ID,
@@ -77,6 +79,10 @@ class SlackEmulator(FaultInjection):
     - What people see: ``messages()``, ``messages_for()``, ``home_view()``,
       ``modal_stack()``, ``top_view()``, ``open_views()``, ``files()``, ``files_for()``.
 
+    - Socket Mode (``socket_mode=True``): ``apps.connections.open`` answers the app-level
+      ``app_tokens`` with a websocket URL, and ``socket`` (a
+      :class:`~bot.emulator.socket_mode.SocketMode`) sends envelopes and fault-injects.
+
     ``strict=True`` makes unknown channels and users errors instead of auto-created.
     Every time-dependent rule (trigger expiry, rate limits, tz offsets) reads ``clock``.
     """
@@ -116,6 +122,8 @@ class SlackEmulator(FaultInjection):
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
+        app_tokens: str | Iterable[str] = DEFAULT_APP_TOKEN,
+        socket_mode: bool = False,
         scopes: Iterable[str] = DEFAULT_SCOPES,
     ) -> None:
         self._workspace = Workspace(
@@ -133,6 +141,7 @@ class SlackEmulator(FaultInjection):
             strict=strict,
             clock=clock,
             seed=seed,
+            app_tokens=frozenset([app_tokens] if isinstance(app_tokens, str) else app_tokens),
             scopes=frozenset(scopes),
         )
         self._clock = clock
@@ -145,6 +154,7 @@ class SlackEmulator(FaultInjection):
         self._endpoints = Endpoints(self._workspace, self._log, self._faults, limiter)
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        self._socket = SocketMode(self._workspace, host) if socket_mode else None
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -160,11 +170,16 @@ class SlackEmulator(FaultInjection):
             daemon=True,
         )
         self._thread.start()
+        if self._socket is not None:
+            self._workspace.socket_url = self._socket.start()
         return self
 
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        if self._socket is not None and self._workspace.socket_url:
+            self._workspace.socket_url = ""
+            self._socket.stop()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -186,6 +201,13 @@ class SlackEmulator(FaultInjection):
         if self._server is None:
             raise RuntimeError("SlackEmulator is not started")
         return self._server.base_url
+
+    @property
+    def socket(self) -> SocketMode:
+        """The Socket Mode side (envelopes, acks, disconnects); needs ``socket_mode=True``."""
+        if self._socket is None:
+            raise RuntimeError("this SlackEmulator was made without socket_mode=True")
+        return self._socket
 
     @property
     def api_url(self) -> str:

@@ -43,6 +43,7 @@ DEFAULT_SCOPES = frozenset(
         "groups:read",
     }
 )
+DEFAULT_APP_TOKEN = "xapp-1-A0MENTOR-1-emulator"  # an app-level token (Socket Mode)
 TRIGGER_ERRORS = frozenset({"invalid_trigger_id", "exchanged_trigger_id", "expired_trigger_id"})
 SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]+$")
 
@@ -210,6 +211,8 @@ class Workspace:
     seed: InitVar[int]
     base_url: str = ""  # where the emulator listens, while it does
     scopes: frozenset[str] = DEFAULT_SCOPES  # what the app's token was granted
+    app_tokens: frozenset[str] = frozenset()  # app-level tokens: apps.connections.open only
+    socket_url: str = ""  # the Socket Mode websocket, while it listens
 
     lock: threading.RLock = field(default_factory=threading.RLock, init=False)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
@@ -222,6 +225,7 @@ class Workspace:
     stacks: dict[str, list[JsonDict]] = field(default_factory=dict, init=False)  # root first
     homes: dict[str, JsonDict] = field(default_factory=dict, init=False)
     external_ids: dict[str, str] = field(default_factory=dict, init=False)  # -> view id
+    socket_tickets: dict[str, float] = field(default_factory=dict, init=False)  # -> issued at
     _last_micros: int = field(default=0, init=False)
 
     def __post_init__(self, seed: int) -> None:

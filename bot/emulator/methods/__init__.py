@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from bot.emulator.calls import JsonDict, Request
-from bot.emulator.methods import auth, chat, conversations, files, users, views
+from bot.emulator.methods import apps, auth, chat, conversations, files, users, views
 from bot.emulator.workspace import Workspace
 
 Method = Callable[[Workspace, Request], JsonDict]
 
 METHODS: Mapping[str, Method] = {
     "api.test": auth.api_test,
+    "apps.connections.open": apps.apps_connections_open,
     "auth.test": auth.auth_test,
     "chat.delete": chat.chat_delete,
     "chat.getPermalink": chat.chat_get_permalink,

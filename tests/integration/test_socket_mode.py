@@ -1,0 +1,184 @@
+"""Socket Mode, end to end: `mentorbot run` with SLACK_APP_TOKEN, as its own process.
+
+The bot asks the emulator's apps.connections.open for a websocket, and everything a
+person does in Slack reaches it as envelopes on that socket; its acknowledgements (with
+their payloads: an ephemeral answer, a modal's errors) come back the same way. When the
+connection is refreshed or dropped, the bot reconnects and no envelope goes unanswered.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.engine import make_engine, make_session_factory
+from bot.db.enums import EnrollmentStatus
+from bot.db.models import Enrollment, Person
+from bot.emulator import DEFAULT_APP_TOKEN, SlackEmulator, SocketDriver, validate_view
+from bot.views.enrollment import EnrollmentIds as Ids
+from bot.views.home import HomeIds
+from tests.integration import processes
+from tests.integration.conftest import BOT_TOKEN, TEAM
+
+BEN = "U0BEN0001"
+GOALS = "Help backend engineers move into ML engineering, one project at a time."
+CONNECT_S = 30  # start-up (migrations, auth.test) and the first connection, on a busy machine
+
+
+@dataclass
+class SocketBot:
+    """`mentorbot run` in Socket Mode, the emulator it talks to, and a driver over the socket."""
+
+    process: subprocess.Popen[bytes]
+    emulator: SlackEmulator
+    slack: SocketDriver
+    db_url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM, as a deploy sends it; the exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+    def status(self, user: str) -> EnrollmentStatus | None:
+        engine = make_engine(self.db_url)
+        try:
+            with make_session_factory(engine)() as session:
+                return session.scalar(
+                    select(Enrollment.status)
+                    .join(Person)
+                    .where(Person.slack_user_id == user, Person.team_id == TEAM)
+                )
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, db_url: str) -> Iterator[SocketBot]:
+    with SlackEmulator(tokens=[BOT_TOKEN], socket_mode=True) as emulator:
+        emulator.socket.retry_delays = (0.0, 0.5, 1.0)  # Slack's 1 and 5 minutes, scaled down
+        emulator.add_user(BEN, name="ben", real_name="Ben Okafor", tz="America/New_York")
+        log = tmp_path / "mentorbot.log"
+        with log.open("wb") as out:  # a file, not a pipe nobody reads: it never fills up
+            process = subprocess.Popen(
+                [processes.MENTORBOT, "run"],
+                cwd=tmp_path,
+                env=processes.clean_env(
+                    SLACK_BOT_TOKEN=BOT_TOKEN,
+                    SLACK_APP_TOKEN=DEFAULT_APP_TOKEN,
+                    SLACK_API_URL=emulator.api_url,
+                    DATABASE_URL=db_url,
+                ),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        bot = SocketBot(process, emulator, SocketDriver(emulator, team_id=TEAM), db_url, log)
+        try:
+            connected = emulator.socket.wait_connections_opened(1, timeout=CONNECT_S)
+            assert connected, f"mentorbot never connected:\n{bot.output()}"
+            yield bot
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.02)
+    return found
+
+
+def home_actions(view: dict[str, Any] | None) -> set[str]:
+    blocks = (view or {}).get("blocks", [])
+    return {e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]}
+
+
+def form_values(**fields: Any) -> dict[str, dict[str, Any]]:
+    blocks = {
+        "role": (Ids.ROLE_BLOCK, Ids.ROLE_ACTION),
+        "goals": (Ids.GOALS_BLOCK, Ids.GOALS_ACTION),
+        "topics": (Ids.TOPICS_BLOCK, Ids.TOPICS_ACTION),
+    }
+    return {blocks[name][0]: {blocks[name][1]: value} for name, value in fields.items()}
+
+
+def first_topic(view: dict[str, Any]) -> str:
+    [block] = [b for b in view["blocks"] if b.get("block_id") == Ids.TOPICS_BLOCK]
+    element = block["element"]
+    options = element.get("options") or [o for g in element["option_groups"] for o in g["options"]]
+    return str(options[0]["value"])
+
+
+def test_a_slash_command_a_modal_a_home_tab_and_a_button_all_work_over_the_socket(
+    bot: SocketBot,
+) -> None:
+    slack, emulator = bot.slack, bot.emulator
+    opened = emulator.calls("apps.connections.open")
+    assert opened and opened[0].token == DEFAULT_APP_TOKEN  # the app-level token, not the bot's
+
+    helped = slack.slash_command(BEN, "help")
+    assert helped.status == 200 and helped.in_time
+    assert "/mentor join" in helped.json["text"]  # the ack's payload is the answer
+
+    joined = slack.slash_command(BEN, "join")
+    assert joined.status == 200 and joined.in_time
+    [form_opened] = emulator.wait_for("views.open", predicate=lambda c: c.ok)
+    form = form_opened.args["view"]
+    assert form["callback_id"] == Ids.CALLBACK and validate_view(form) == []
+
+    too_short = slack.view_submission(BEN, values=form_values(role="mentor", goals="ML"))
+    assert too_short.json["response_action"] == "errors"
+    assert Ids.GOALS_BLOCK in too_short.json["errors"]
+    assert emulator.top_view(BEN) is not None  # the modal stays open, showing the error
+    assert bot.status(BEN) is None
+
+    saved = slack.view_submission(
+        BEN, values=form_values(role="mentor", goals=GOALS, topics=[first_topic(form)])
+    )
+    assert saved.status == 200 and saved.json is None  # an empty ack closes the modal
+    assert emulator.top_view(BEN) is None
+    assert bot.status(BEN) is EnrollmentStatus.ACTIVE
+
+    home_opened = slack.app_home_opened(BEN)
+    assert home_opened.status == 200 and home_opened.in_time
+    home = wait_until(
+        lambda: HomeIds.PAUSE in home_actions(emulator.home_view(BEN)) and emulator.home_view(BEN),
+        what="the Home tab with the mentor's Pause button",
+    )
+    assert validate_view(home) == []
+
+    clicked = slack.block_action(BEN, HomeIds.PAUSE)  # found on the Home tab, as Ben sees it
+    assert clicked.status == 200 and clicked.in_time
+    wait_until(lambda: bot.status(BEN) is EnrollmentStatus.PAUSED, what="Ben paused")
+    wait_until(
+        lambda: HomeIds.RESUME in home_actions(emulator.home_view(BEN)),
+        what="the Home tab offering Resume",
+    )
+
+    envelopes = emulator.socket.envelopes()
+    assert [e.type for e in envelopes] == [
+        "slash_commands",
+        "slash_commands",
+        "interactive",
+        "interactive",
+        "events_api",
+        "interactive",
+    ]
+    assert all(len(e.acks) == 1 and len(e.tries) == 1 for e in envelopes)
+    assert emulator.socket.strays() == []
+    assert bot.stop() == 0, bot.output()
+    assert "Traceback" not in bot.output()
