@@ -10,6 +10,7 @@ back what it did not send, and exits 0.
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
@@ -86,7 +87,12 @@ class SocketModeServer:
     def __init__(self, app: App, app_token: str) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        self._handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_INTERVAL_S)
+        logger = logging.getLogger("mentorbot.socket")
+        if not any(isinstance(f, _LostAckNote) for f in logger.filters):
+            logger.addFilter(_LostAckNote())
+        self._handler = SocketModeHandler(
+            app, app_token, logger=logger, ping_interval=SOCKET_PING_INTERVAL_S
+        )
         self._stop = threading.Event()
         self.started = False
 
@@ -102,3 +108,22 @@ class SocketModeServer:
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self._stop.set()
+
+
+class _LostAckNote(logging.Filter):
+    """One line, not a traceback, for an acknowledgement lost with its connection.
+
+    slack_sdk logs it with the whole stack; it is routine when Slack drops a connection
+    mid-envelope, and Slack sends an unacknowledged event again on the new connection.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_sdk.errors import SlackClientNotConnectedError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, SlackClientNotConnectedError):
+            record.msg = "an acknowledgement was lost with its connection (%s)"
+            record.args = (exc,)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True

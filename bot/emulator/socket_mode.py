@@ -109,6 +109,7 @@ class _Link:
     conn: ServerConnection
     opened: float
     closed: threading.Event = field(default_factory=threading.Event)
+    closing: bool = False  # the emulator is closing it: no more envelopes go there
 
 
 class SocketMode:
@@ -197,6 +198,11 @@ class SocketMode:
                 lambda: self._opened >= count and bool(self._links), timeout
             )
 
+    def wait_open(self, count: int, timeout: float = 30.0) -> bool:
+        """Block until exactly ``count`` connections are open."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._links) == count, timeout)
+
     def envelopes(self) -> list[Envelope]:
         """Everything sent to the app, oldest first."""
         with self._changed:
@@ -261,8 +267,9 @@ class SocketMode:
     def _send(self, envelope: Envelope, retry_attempt: int, connect_timeout: float) -> float | None:
         """One try: on the newest open connection; the time it went out, or None."""
         with self._changed:
-            self._changed.wait_for(lambda: bool(self._links), connect_timeout)
-            link = self._links[max(self._links)] if self._links else None
+            self._changed.wait_for(lambda: bool(self._usable()), connect_timeout)
+            usable = self._usable()
+            link = usable[-1] if usable else None
             if envelope.acked:  # a late ack of an earlier try arrived meanwhile
                 return time.monotonic()
             envelope.tries.append((link.number if link else None, time.monotonic()))
@@ -339,8 +346,14 @@ class SocketMode:
         with self._changed:
             return list(self._links.values())
 
+    def _usable(self) -> list[_Link]:
+        """Open connections not being closed, oldest first (call with the lock held)."""
+        return [link for _, link in sorted(self._links.items()) if not link.closing]
+
     @staticmethod
     def _close_link(link: _Link, code: int, reason: str) -> None:
+        link.closing = True
+
         # Closing waits for the app's answer (up to close_timeout): not on the caller's time.
         def close() -> None:
             with contextlib.suppress(Exception):
@@ -350,6 +363,7 @@ class SocketMode:
 
     @staticmethod
     def _abort_link(link: _Link) -> None:
+        link.closing = True
         with contextlib.suppress(Exception):
             link.conn.close_socket()
 

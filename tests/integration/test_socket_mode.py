@@ -182,3 +182,53 @@ def test_a_slash_command_a_modal_a_home_tab_and_a_button_all_work_over_the_socke
     assert emulator.socket.strays() == []
     assert bot.stop() == 0, bot.output()
     assert "Traceback" not in bot.output()
+
+
+def help_answered(bot: SocketBot) -> bool:
+    answer = bot.slack.slash_command(BEN, "help")
+    return answer.status == 200 and answer.in_time and "/mentor join" in answer.json["text"]
+
+
+def views_published(emulator: SlackEmulator, user: str) -> int:
+    return len([c for c in emulator.calls("views.publish") if c.ok and c.args["user_id"] == user])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the socket, not the storage
+def test_the_bot_reconnects_after_a_refresh_a_close_and_a_drop_and_no_envelope_goes_unanswered(
+    bot: SocketBot,
+) -> None:
+    socket, emulator = bot.emulator.socket, bot.emulator
+    assert help_answered(bot)
+
+    # Slack asks for a refresh: the bot opens a new connection before the old one goes.
+    socket.disconnect("refresh_requested")
+    assert socket.wait_connections_opened(2, timeout=10), bot.output()
+    assert socket.wait_open(1, timeout=15)
+    assert help_answered(bot)
+
+    # A Slack server goes away with a close frame: the bot notices at its next ping.
+    socket.close()
+    assert socket.wait_connections_opened(3, timeout=20), bot.output()
+    assert help_answered(bot)
+
+    # The connection dies with an event on the wire, before the bot can acknowledge it:
+    # Slack sends it again on the bot's next connection, and the Home is published once.
+    socket.drop_next("close")
+    opened = bot.slack.app_home_opened(BEN)
+    assert opened.status == 200 and opened.delivery is not None
+    assert opened.delivery.attempts >= 2 and socket.connections_opened >= 4
+    wait_until(lambda: views_published(emulator, BEN) == 1, what="Ben's Home published")
+
+    # The network drops it (no close frame): the bot's pings fail and it reconnects.
+    socket.abort()
+    assert socket.wait_connections_opened(5, timeout=60), bot.output()
+    assert help_answered(bot)
+
+    envelopes = socket.envelopes()
+    assert all(e.acked for e in envelopes), [(e.type, e.tries) for e in envelopes]
+    assert socket.refused() == [] and socket.strays() == []
+    time.sleep(1)  # a second publish, if the retried event were handled twice, would be here
+    assert views_published(emulator, BEN) == 1
+    assert len(emulator.calls("apps.connections.open")) == socket.connections_opened
+    assert bot.stop() == 0, bot.output()
+    assert "Traceback" not in bot.output()
