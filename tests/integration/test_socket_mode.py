@@ -232,3 +232,50 @@ def test_the_bot_reconnects_after_a_refresh_a_close_and_a_drop_and_no_envelope_g
     assert len(emulator.calls("apps.connections.open")) == socket.connections_opened
     assert bot.stop() == 0, bot.output()
     assert "Traceback" not in bot.output()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sigterm_lets_a_command_already_acknowledged_finish_then_closes_the_socket(
+    bot: SocketBot,
+) -> None:
+    bot.emulator.slow("views.open", seconds=1.5)  # the form opens after the signal
+
+    joined = bot.slack.slash_command(BEN, "join")
+    bot.process.send_signal(signal.SIGTERM)
+    status = bot.process.wait(timeout=30)
+    exited_by = time.time()
+
+    assert joined.status == 200 and joined.in_time
+    assert status == 0, bot.output()
+    [opened] = bot.emulator.calls("views.open")
+    assert opened.ok
+    assert exited_by >= opened.at + 1.5  # it waited for Slack's answer before exiting
+    assert bot.emulator.socket.wait_open(0, timeout=5)  # the bot hung up; nothing left open
+    assert "Traceback" not in bot.output()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_app_token_slack_refuses_stops_the_bot_with_one_line_naming_it(
+    tmp_path: Path, db_url: str
+) -> None:
+    with SlackEmulator(tokens=[BOT_TOKEN], socket_mode=True) as emulator:
+        result = subprocess.run(
+            [processes.MENTORBOT, "run"],
+            cwd=tmp_path,
+            env=processes.clean_env(
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_APP_TOKEN="xapp-1-A0MENTOR-1-revoked",
+                SLACK_API_URL=emulator.api_url,
+                DATABASE_URL=db_url,
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("mentorbot: Slack did not accept SLACK_APP_TOKEN")
+    assert "(invalid_auth)" in last and "connections:write" in last
+    assert emulator.socket.connections_opened == 0
