@@ -503,8 +503,11 @@ def _serve(server: Server, settings: Settings) -> None:
     """`server.run()`; Slack refusing the app-level token (Socket Mode) is one clear line."""
     from slack_sdk.errors import SlackApiError
 
-    try:
+    if not settings.socket_mode:
         server.run()
+        return
+    try:
+        server.run()  # apps.connections.open first: the token and Slack's reach are tried
     except SlackApiError as exc:
         raise CommandError(
             f"Slack did not accept SLACK_APP_TOKEN at {settings.slack_api_url} "
