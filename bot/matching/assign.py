@@ -30,11 +30,11 @@ import scipy.sparse as sp
 
 from bot.matching.candidates import Candidate
 from bot.matching.certify import Duals, round_duals
-from bot.matching.graph import Edges, acceptable_points, blocks, build_graph, map_blocks, union
+from bot.matching.graph import Edges, Timer, block_points, blocks, build_graph, map_blocks, union
 from bot.matching.pool import Columns, MenteeBatch, Pool
 from bot.matching.reasons import explain
 from bot.matching.results import Pair, Round, RoundStats, Unmatched
-from bot.matching.scoring import POINTS, history_matrix, score_block
+from bot.matching.scoring import POINTS, history_matrix
 from bot.matching.solver import max_weight_assignment
 from bot.matching.unmatched import TAKEN, unmatched_reasons
 from bot.matching.weights import Weights
@@ -64,18 +64,28 @@ def solve_round(
     if k < 1:
         raise ValueError("k must be >= 1")
     started = time.perf_counter()
+    timer = Timer()
     weights = weights or Weights()
     batch = pool.encode(mentees)
     past = history_matrix(set(history), batch, pool)
-    graph = build_graph(batch, pool, weights, k=k, history=past, allow_repeats=allow_repeats)
+    timer.add("encode", time.perf_counter() - started)
+    building = time.perf_counter()
+    graph = build_graph(
+        batch, pool, weights, k=k, history=past, allow_repeats=allow_repeats, timer=timer
+    )
+    _share_wall(timer, ("scoring", "candidates"), time.perf_counter() - building)
     capacity = np.where(pool.available, pool.capacity_left, 0)
     edges = graph.edges
     certified, added, iterations = False, 0, 0
     while iterations < MAX_ITERATIONS:
         iterations += 1
+        step = time.perf_counter()
         assigned = max_weight_assignment(edges, capacity, len(batch))
+        timer.add("solve", time.perf_counter() - step)
+        step = time.perf_counter()
         duals = round_duals(edges, assigned, capacity)
         if duals is None:
+            timer.add("certificate", time.perf_counter() - step)
             break
         # Pairs left out but scored: checked exactly. Pairs never kept: bounded, and
         # only where the bound is not enough are they scored again.
@@ -89,6 +99,7 @@ def solve_round(
                 batch, rows, pool.columns(cols), weights, past, allow_repeats, duals, edges
             )
             more = Edges.concat([more, found])
+        timer.add("certificate", time.perf_counter() - step)
         if not len(more):
             certified = True
             break
@@ -106,7 +117,17 @@ def solve_round(
         iterations=iterations,
         added_edges=added,
     )
-    return finish_round(batch, pool, weights, past, allow_repeats, edges, assigned, stats, started)
+    return finish_round(
+        batch, pool, weights, past, allow_repeats, edges, assigned, stats, started, timer
+    )
+
+
+def _share_wall(timer: Timer, steps: tuple[str, ...], wall: float) -> None:
+    """Turn the thread-seconds of parallel steps into their shares of the wall time."""
+    spent = sum(timer.seconds.get(step, 0.0) for step in steps)
+    for step in steps:
+        if spent > 0:
+            timer.seconds[step] = wall * timer.seconds.get(step, 0.0) / spent
 
 
 def _suspects(
@@ -154,8 +175,7 @@ def _improving_pairs(
 
     def work(part: slice) -> Edges:
         r = rows[part]
-        block = score_block(batch, r, mentors, weights, past)
-        points = acceptable_points(block, mentors, allow_repeats)
+        points = block_points(batch, r, mentors, weights, past, allow_repeats)
         gain = points - duals.mentee[r, None] - price[None, :]
         gain[(points <= 0) | kept[r].toarray()] = 0
         order = np.argsort(-gain, axis=1, kind="stable")[:, :ADD_PER_ROW]
@@ -176,8 +196,10 @@ def finish_round(
     assigned: np.ndarray,
     stats: RoundStats,
     started: float,
+    timer: Timer | None = None,
 ) -> Round:
     """Pairs with their points and reasons, unmatched mentees with theirs."""
+    finishing = time.perf_counter()
     matched = np.flatnonzero(assigned >= 0)
     cols = assigned[matched]
     # Each assigned pair's points, looked up among the edges by (row, col) id.
@@ -206,5 +228,9 @@ def finish_round(
     unmatched = tuple(
         Unmatched(int(batch.keys[r]), reason) for r, reason in zip(lonely, why_not, strict=True)
     )
+    if timer is not None:
+        timer.add("reasons", time.perf_counter() - finishing)
+        steps = tuple((step, round(seconds, 3)) for step, seconds in timer.seconds.items())
+        stats = replace(stats, steps=steps)
     stats = replace(stats, seconds=round(time.perf_counter() - started, 3))
     return Round(pairs, unmatched, int(points.sum()), stats)

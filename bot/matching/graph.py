@@ -15,6 +15,8 @@ product release the GIL) and only a few pairs per row and per column are kept:
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,10 +26,22 @@ import numpy as np
 import scipy.sparse as sp
 
 from bot.matching.pool import MenteeBatch, Pool
-from bot.matching.scoring import Block, Mentors, score_block, to_points
+from bot.matching.scoring import (
+    POINTS,
+    Block,
+    Mentors,
+    dense_text_t,
+    score_and_related,
+    to_points,
+)
 from bot.matching.weights import Weights
 
 BLOCK_ROWS = 1024  # ~20 MB per float32 array at 5,000 mentors
+# build_graph's blocks: about this many pairs each (~24 MB per float32 array), so memory
+# stays flat from 5,000 to 25,000 mentors and beyond.
+BLOCK_CELLS = 6_000_000
+MIN_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 4096
+MERGE_WIDTH = 8  # column tops are merged once this many blocks' worth have piled up
 THREADS = min(2, os.cpu_count() or 1)
 RESERVE_FACTOR = 4
 
@@ -60,6 +74,18 @@ class Edges:
         return Edges(self.rows[mask], self.cols[mask], self.points[mask])
 
 
+class Timer:
+    """Seconds per step of a round, added from any thread."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, step: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[step] = self.seconds.get(step, 0.0) + seconds
+
+
 @dataclass(frozen=True, eq=False)
 class CandidateGraph:
     edges: Edges  # what the solver sees
@@ -80,8 +106,51 @@ def acceptable_points(block: Block, pool: Mentors, allow_repeats: bool) -> np.nd
     return points
 
 
+def block_points(
+    batch: MenteeBatch,
+    rows: slice | np.ndarray,
+    pool: Mentors,
+    weights: Weights,
+    history: sp.csr_matrix | None,
+    allow_repeats: bool,
+) -> np.ndarray:
+    """`acceptable_points(score_block(...))` as int32, without the dense masks: the
+    rare pairs that the sparse rules forbid are struck out by their coordinates."""
+    score, related = score_and_related(batch, rows, pool, weights)
+    bad = np.logical_not(related, out=related)
+    bad |= score < np.float32(weights.min_score)
+    team = batch.team[rows]
+    same_team = team[:, None] == pool.team[None, :]
+    same_team &= (team >= 0)[:, None]
+    bad |= same_team
+    bad |= ~pool.available[None, :]
+    # to_points, in place: the float32 score times POINTS is exact in float64.
+    wide = score.astype(np.float64)
+    wide *= POINTS
+    np.rint(wide, out=wide)
+    points = wide.astype(np.int32)
+    del wide
+    np.putmask(points, bad, -1)
+    np.putmask(points, points == 0, -1)  # a pair worth nothing is no match
+    sparse_rules = [batch.same_person, batch.reporting_line]
+    if not allow_repeats and history is not None:
+        sparse_rules.append(history)
+    for pairs in sparse_rules:
+        picked = pairs[rows]
+        if pool.cols is not None:
+            picked = picked[:, pool.cols]
+        r, c = picked.nonzero()
+        points[r, c] = -1
+    return points
+
+
 def blocks(n: int, size: int = BLOCK_ROWS) -> list[slice]:
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def block_rows(m: int) -> int:
+    """Mentee rows per scoring block: about BLOCK_CELLS pairs, whatever the pool size."""
+    return max(MIN_BLOCK_ROWS, min(MAX_BLOCK_ROWS, BLOCK_CELLS // max(m, 1)))
 
 
 def map_blocks(work: Callable[[slice], T], n: int, size: int = BLOCK_ROWS) -> Iterator[T]:
@@ -102,88 +171,132 @@ def build_graph(
     k: int,
     history: sp.csr_matrix | None,
     allow_repeats: bool,
+    timer: Timer | None = None,
 ) -> CandidateGraph:
+    """The candidate graph, the reserve and the bounds, in one scoring pass over all pairs.
+
+    `timer`, if given, is credited with the thread-seconds spent scoring and selecting.
+    """
     n, m = len(batch), len(pool)
     deep = RESERVE_FACTOR * k
+    key_type = _key_type(n, m)
+    dense_text_t(pool)  # built once here, not raced for by the threads
 
     def work(rows: slice) -> tuple[Edges, np.ndarray, np.ndarray]:
-        block = score_block(batch, rows, pool, weights, history)
-        points = acceptable_points(block, pool, allow_repeats)
-        best, dropped = top_per_row(points, rows.start, deep)
-        return best, dropped, top_per_column(points, rows.start, n, deep + 1)
+        started = time.perf_counter()
+        points = block_points(batch, rows, pool, weights, history, allow_repeats)
+        scored = time.perf_counter()
+        best, dropped = top_per_row(points, rows.start, deep, key_type)
+        top = top_per_column(points, rows.start, n, deep + 1, key_type)
+        if timer is not None:
+            timer.add("scoring", scored - started)
+            timer.add("candidates", time.perf_counter() - scored)
+        return best, dropped, top
 
     row_best, dropped_row = [], []
-    col_keys = np.full((0, m), -1, dtype=np.int64)
-    for best, dropped, keys in map_blocks(work, n) if m else ():
+    col_keys: list[np.ndarray] = []
+    width = 0
+    for best, dropped, keys in map_blocks(work, n, block_rows(m)) if m else ():
         row_best.append(best)
         dropped_row.append(dropped)
-        col_keys = _merge_columns(col_keys, keys, deep + 1)
+        col_keys.append(keys)
+        width += keys.shape[1]
+        if width > MERGE_WIDTH * (deep + 1):
+            col_keys = [_best_per_column(col_keys, deep + 1)]
+            width = col_keys[0].shape[1]
+    started = time.perf_counter()
     by_row = Edges.concat(row_best)
-    by_col, rank_in_col, dropped_col = _column_edges(col_keys, n, m, deep)
+    merged = _best_per_column(col_keys, deep + 1) if col_keys else np.zeros((m, 0), key_type)
+    by_col, rank_in_col, dropped_col = _column_edges(merged, n, m, deep)
     rank_in_row = _rank_within(by_row.rows)
     chosen = union(
         Edges.concat([by_row.select(rank_in_row < k), by_col.select(rank_in_col < k)]), m
     )
     everything = union(Edges.concat([by_row, by_col]), m)
     in_graph = np.isin(everything.rows * m + everything.cols, chosen.rows * m + chosen.cols)
-    return CandidateGraph(
+    graph = CandidateGraph(
         edges=chosen,
         reserve=everything.select(~in_graph),
         dropped_row=np.concatenate(dropped_row) if dropped_row else np.zeros(n, np.int64),
         dropped_col=dropped_col,
         k=min(k, m),
     )
+    if timer is not None:
+        timer.add("candidates", time.perf_counter() - started)
+    return graph
 
 
-def top_per_row(points: np.ndarray, first_row: int, keep: int) -> tuple[Edges, np.ndarray]:
+def _key_type(n: int, m: int) -> type[np.integer]:
+    # Sortable keys are points * size + tie-break: int32 while they fit (half the bytes
+    # to partition), int64 beyond ~200,000 on a side.
+    return np.int32 if (POINTS + 1) * (max(n, m) + 1) < 2**31 else np.int64
+
+
+def top_per_row(
+    points: np.ndarray, first_row: int, keep: int, key_type: type[np.integer] = np.int64
+) -> tuple[Edges, np.ndarray]:
     """Each row's `keep` best positive entries, best first (ties: lower column first),
     and the best entry left out (0 when none)."""
     n, m = points.shape
     # One sortable key per entry: points, then lower column first on equal points.
-    key = points * m + (m - 1 - np.arange(m, dtype=np.int64))[None, :]
+    key = points.astype(key_type)
+    key *= m
+    key += (m - 1 - np.arange(m, dtype=key_type))[None, :]
     take = min(keep + 1, m)
     if take < m:
-        top = np.argpartition(-key, take - 1, axis=1)[:, :take]
+        # The take-th largest key of each row; keys are distinct, so exactly take pass.
+        threshold = np.partition(key, m - take, axis=1)[:, m - take]
+        rows, cols = np.nonzero(key >= threshold[:, None])
     else:
-        top = np.broadcast_to(np.arange(m), (n, m))
-    order = np.argsort(-np.take_along_axis(key, top, axis=1), axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    top_points = np.take_along_axis(points, top, axis=1)
+        rows, cols = np.nonzero(np.ones((n, m), dtype=bool))
+    keys = key[rows, cols].astype(np.int64)
+    order = np.lexsort((-keys, rows))  # by row, best first
+    rows, cols, keys = rows[order], cols[order], keys[order]
+    top_points = keys // m  # -1 for an unacceptable entry (its key is in -m..-1)
+    rank = _rank_within(rows)
     dropped = np.zeros(n, dtype=np.int64)
-    if top.shape[1] > keep:
-        dropped = np.maximum(top_points[:, keep], 0)
-        top, top_points = top[:, :keep], top_points[:, :keep]
-    good = top_points > 0
-    rows = np.broadcast_to(np.arange(first_row, first_row + n)[:, None], top.shape)
-    return Edges(rows[good].astype(np.int64), top[good].astype(np.int64), top_points[good]), dropped
+    last = rank == keep
+    dropped[rows[last]] = np.maximum(top_points[last], 0)
+    good = (rank < keep) & (top_points > 0)
+    rows, cols = rows[good].astype(np.int64) + first_row, cols[good].astype(np.int64)
+    return Edges(rows, cols, top_points[good]), dropped
 
 
-def top_per_column(points: np.ndarray, first_row: int, n: int, keep: int) -> np.ndarray:
-    """Per mentor column, the `keep` best entries of this block as sortable keys
-    (points * n + (n - 1 - row): on equal points the lower row wins), -1 padded."""
-    rows = np.arange(first_row, first_row + len(points), dtype=np.int64)
-    key = np.where(points > 0, points * n + (n - 1 - rows)[:, None], -1)
-    if len(key) > keep:
-        key = np.take_along_axis(key, np.argpartition(-key, keep - 1, axis=0)[:keep], axis=0)
+def top_per_column(
+    points: np.ndarray, first_row: int, n: int, keep: int, key_type: type[np.integer] = np.int64
+) -> np.ndarray:
+    """Per mentor column (a row of the result), the `keep` best entries of this block as
+    sortable keys (points * n + (n - 1 - row): on equal points the lower row wins), -1
+    for an unacceptable entry."""
+    rows = np.arange(first_row, first_row + len(points), dtype=key_type)
+    key = points.astype(key_type)
+    key *= n
+    key += (n - 1 - rows)[:, None]
+    np.putmask(key, points <= 0, -1)
+    key = np.ascontiguousarray(key.T)  # partitioned along rows: contiguous is far faster
+    width = key.shape[1]
+    if width > keep:
+        key = np.partition(key, width - keep, axis=1)[:, width - keep :]
     return key
 
 
-def _merge_columns(best: np.ndarray, block: np.ndarray, keep: int) -> np.ndarray:
-    both = np.vstack([best, block])
-    if len(both) <= keep:
+def _best_per_column(parts: list[np.ndarray], keep: int) -> np.ndarray:
+    both = np.hstack(parts) if len(parts) > 1 else parts[0]
+    width = both.shape[1]
+    if width <= keep:
         return both
-    return np.take_along_axis(both, np.argpartition(-both, keep - 1, axis=0)[:keep], axis=0)
+    return np.partition(both, width - keep, axis=1)[:, width - keep :]
 
 
 def _column_edges(
     keys: np.ndarray, n: int, m: int, keep: int
 ) -> tuple[Edges, np.ndarray, np.ndarray]:
     """Each column's `keep` best pairs, their rank in the column, and the best left out."""
-    keys = -np.sort(-keys, axis=0)  # best first in every column
-    kept, rest = keys[:keep], keys[keep:]
-    dropped = np.maximum(rest.max(axis=0) // n, 0) if len(rest) else np.zeros(m, np.int64)
-    rank, cols = np.nonzero(kept >= 0)
-    key = kept[rank, cols]
+    keys = -np.sort(-keys.astype(np.int64), axis=1)  # best first for every mentor
+    kept, rest = keys[:, :keep], keys[:, keep:]
+    dropped = np.maximum(rest.max(axis=1) // n, 0) if rest.shape[1] else np.zeros(m, np.int64)
+    cols, rank = np.nonzero(kept >= 0)
+    key = kept[cols, rank]
     points, rows = key // n, n - 1 - key % n
     return Edges(rows, cols.astype(np.int64), points), rank, dropped
 

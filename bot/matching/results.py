@@ -32,6 +32,9 @@ class RoundStats:
     certified: bool  # proven optimal over every pair, not only the kept ones
     iterations: int  # solves needed until the certificate held
     added_edges: int  # dropped pairs the certificate brought back
+    # Wall seconds per step (encode, scoring, candidates, solve, certificate, reasons),
+    # for bench/matching.py; empty for the yardsticks.
+    steps: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

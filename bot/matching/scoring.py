@@ -110,9 +110,32 @@ class Block:
 
 
 def text_cosine(batch: MenteeBatch, rows: Rows, pool: Mentors) -> np.ndarray:
-    product = batch.text[rows] @ pool.text_t
+    text_t = dense_text_t(pool) if isinstance(pool, Pool) else pool.text_t
+    product = batch.text[rows] @ text_t
     dense = product.toarray() if sp.issparse(product) else np.asarray(product)
     return dense.astype(np.float32, copy=False)
+
+
+# Above this many bytes the mentors' text stays sparse (then the product is sparse too).
+DENSE_TEXT_BYTES = 1 << 30
+
+
+def dense_text_t(pool: Pool) -> sp.csr_matrix | np.ndarray:
+    """The mentors' text vectors as a dense (features x mentors) array, built once.
+
+    Mentee blocks against every mentor are ~80% non-zero, so a sparse x dense product
+    (no output index to build) is about twice as fast as sparse x sparse, and gives the
+    very same float32 sums: both add a_ik * b_kj over the mentee's features in order.
+    Cached on the pool next to the matrix it copies, so a changed `text_t` is re-read.
+    """
+    text_t = pool.text_t
+    if not sp.issparse(text_t) or text_t.shape[0] * text_t.shape[1] * 4 > DENSE_TEXT_BYTES:
+        return text_t
+    cached = pool.__dict__.get("_dense_text_t")
+    if cached is None or cached[0] is not text_t:
+        cached = (text_t, np.ascontiguousarray(text_t.toarray(), dtype=np.float32))
+        pool.__dict__["_dense_text_t"] = cached
+    return cached[1]
 
 
 def shared_topics(batch: MenteeBatch, rows: Rows, pool: Mentors) -> np.ndarray:
@@ -145,6 +168,35 @@ def _profile_score(batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weigh
     return table[inverse.ravel()][:, pool.profile_of]
 
 
+def score_and_related(
+    batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weights
+) -> tuple[np.ndarray, np.ndarray]:
+    """The float32 score of `rows` x mentors, and whether each pair is related at all
+    (a shared topic or enough text similarity), worked in place on few temporaries."""
+    # Topics and text are always computed: relevance is judged on them even at weight 0.
+    shared = shared_topics(batch, rows, pool)
+    text_cos = text_cosine(batch, rows, pool)
+    related = shared > 0
+    related |= text_cos >= np.float32(weights.min_text_similarity)
+    score = _profile_score(batch, rows, pool, weights)
+    # The same operations, in the same order, as topic_part / text_part (so pair_parts
+    # explains the very numbers scored), but in place on the block's own arrays.
+    if weights.topics:
+        shared *= _inverse_root(batch.topic_count[rows])[:, None]
+        shared *= _inverse_root(pool.topic_count)[None, :]
+        shared *= np.float32(weights.topics / weights.total)
+        score += shared
+    if weights.text:
+        text_cos /= np.float32(TEXT_FULL)
+        np.minimum(text_cos, 1, out=text_cos)
+        text_cos *= np.float32(weights.text / weights.total)
+        score += text_cos
+    if weights.capacity:
+        bonus = capacity_part(pool.capacity_left) * np.float32(weights.capacity / weights.total)
+        score += bonus[None, :]
+    return score, related
+
+
 def score_block(
     batch: MenteeBatch,
     rows: Rows,
@@ -153,19 +205,7 @@ def score_block(
     history: sp.csr_matrix | None = None,
 ) -> Block:
     """Score `rows` of the batch against every mentor; `history` marks past pairs."""
-    # Topics and text are always computed: relevance is judged on them even at weight 0.
-    shared = shared_topics(batch, rows, pool)
-    text_cos = text_cosine(batch, rows, pool)
-    score = _profile_score(batch, rows, pool, weights)
-    if weights.topics:
-        topics = topic_part(shared, batch.topic_count[rows, None], pool.topic_count[None, :])
-        score += topics * np.float32(weights.topics / weights.total)
-    if weights.text:
-        score += text_part(text_cos) * np.float32(weights.text / weights.total)
-    if weights.capacity:
-        bonus = capacity_part(pool.capacity_left) * np.float32(weights.capacity / weights.total)
-        score += bonus[None, :]
-    related = (shared > 0) | (text_cos >= np.float32(weights.min_text_similarity))
+    score, related = score_and_related(batch, rows, pool, weights)
     relevant = related & (score >= np.float32(weights.min_score))
     team = batch.team[rows, None]
     n, m = score.shape
