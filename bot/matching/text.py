@@ -99,6 +99,7 @@ def normalise(text: str) -> str:
     return " ".join([text, *extra]) if extra else text
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: thousands of texts, a few thousand words
 def stem(word: str) -> str:
     """A deliberately crude stemmer: consistent across a word's forms, not linguistic."""
     word = _strip(word, _INFLECTIONS)
@@ -160,41 +161,82 @@ class TfidfTextModel:
         self._words = TfidfVectorizer(
             analyzer=_word_features_of, sublinear_tf=True, dtype=np.float32
         )
-        # Documents reach this one as lists of words; the preprocessor joins them back.
+        # scikit-learn's "char_wb" 3-5 n-grams, made per distinct word and cached (see
+        # `_char_features_of`): the same features, without re-cutting common words.
         self._chars = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 5),
-            preprocessor=" ".join,
-            lowercase=False,
+            analyzer=_char_features_of,
             sublinear_tf=True,
             max_df=_max_df(len(corpus), self.CHAR_MAX_DF),
             dtype=np.float32,
         )
+        self._scale = (np.float32(np.sqrt(word_share)), np.float32(np.sqrt(1 - word_share)))
         # An empty or stop-word-only corpus leaves no vocabulary: fit on a placeholder so
         # encode() still works and simply finds nothing in common.
-        docs = [words for words in map(content_words, corpus) if words] or [["placeholder"]]
-        self._words.fit(docs)
+        texts = list(corpus)
+        all_docs = [content_words(t) for t in texts]
+        kept = [i for i, words in enumerate(all_docs) if words]
+        docs = [all_docs[i] for i in kept] or [["placeholder"]]
+        words = self._words.fit_transform(docs)
         try:
-            self._chars.fit(docs)
+            chars = self._chars.fit_transform(docs)
         except ValueError:  # every n-gram is ubiquitous (near-identical texts): keep them
-            self._chars.set_params(max_df=1.0).fit(docs)
-        self._scale = (np.float32(np.sqrt(word_share)), np.float32(np.sqrt(1 - word_share)))
+            chars = self._chars.set_params(max_df=1.0).fit_transform(docs)
+        # The corpus is usually encoded right after the fit (a Pool's mentors): keep its
+        # rows from the fit rather than cutting every text into features twice.
+        self._corpus: tuple[list[str], sp.csr_matrix] | None = None
+        if kept:
+            place = sp.csr_matrix(
+                (np.ones(len(kept), np.float32), (kept, np.arange(len(kept)))),
+                shape=(len(texts), len(kept)),
+            )
+            rows = place @ self._mix(words, chars)
+            rows.sort_indices()  # as encode() gives them: sums run in feature order
+            self._corpus = (texts, rows)
 
     def encode(self, texts: Sequence[str]) -> sp.csr_matrix:
         if not texts:  # sklearn refuses zero documents
             width = len(self._words.vocabulary_) + len(self._chars.vocabulary_)
             return sp.csr_matrix((0, width), dtype=np.float32)
-        docs = [content_words(t) for t in texts]
-        words = self._words.transform(docs) * self._scale[0]
-        chars = self._chars.transform(docs) * self._scale[1]
+        if self._corpus is not None:
+            corpus, rows = self._corpus
+            self._corpus = None  # once: not worth holding on to after that
+            if len(texts) == len(corpus) and list(texts) == corpus:
+                return rows
+        # Each distinct text once: empty goals, copied bios and templates repeat.
+        distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+        docs = [content_words(t) for t in distinct]
+        rows = self._mix(self._words.transform(docs), self._chars.transform(docs))
+        return rows[inverse.ravel()]  # back in the callers' order
+
+    def _mix(self, words: sp.csr_matrix, chars: sp.csr_matrix) -> sp.csr_matrix:
         # Side by side, each block unit-norm and scaled: a dot product is the mixed cosine.
-        return sp.hstack([words, chars], format="csr", dtype=np.float32)
+        return sp.hstack(
+            [words * self._scale[0], chars * self._scale[1]], format="csr", dtype=np.float32
+        )
 
 
 def _word_features_of(words: list[str]) -> list[str]:
     """Stemmed unigrams plus adjacent bigrams (bigrams keep "machine learning" specific)."""
     stems = [stem(w) for w in words]
     return stems + [f"{a} {b}" for a, b in pairwise(stems)]
+
+
+def _char_features_of(words: list[str]) -> list[str]:
+    """Character 3-5-grams of each word padded with spaces: scikit-learn's "char_wb"
+    analyzer on the joined words, feature for feature."""
+    return [gram for word in words for gram in _char_grams(word)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _char_grams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(3, 6):
+        if len(padded) <= n:  # a short word counts once, whole (as char_wb does)
+            grams.append(padded)
+            break
+        grams.extend(padded[start : start + n] for start in range(len(padded) - n + 1))
+    return tuple(grams)
 
 
 def _max_df(n_docs: int, share: float) -> int:

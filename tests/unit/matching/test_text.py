@@ -105,3 +105,14 @@ def test_many_identical_mentor_texts_still_fit() -> None:
     # Every character n-gram is in every text: the ubiquity filter must not empty the space.
     model = TfidfTextModel(["NLP."] * 60)
     assert (model.encode(["NLP"]) @ model.encode(["NLP."]).T).toarray()[0, 0] > 0.99
+
+
+def test_encoding_many_texts_gives_each_the_rows_it_gets_alone() -> None:
+    # Texts are encoded once per distinct text; rows must still come back in input order.
+    model = TfidfTextModel([CAREER_CHANGER, *UNRELATED])
+    texts = ["publish research papers", GOAL, "", GOAL, "ML hiring"]
+    together = model.encode(texts).toarray()
+    alone = np.vstack([model.encode([t]).toarray() for t in texts])
+    assert np.array_equal(together, alone)
+    distinct = ["publish research papers", GOAL, "ML hiring"]  # not in sorted order
+    assert np.array_equal(model.encode(distinct).toarray(), alone[[0, 1, 4]])
