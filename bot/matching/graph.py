@@ -106,7 +106,7 @@ def acceptable_points(block: Block, pool: Mentors, allow_repeats: bool) -> np.nd
     return points
 
 
-def block_points(
+def block_scores(
     batch: MenteeBatch,
     rows: slice | np.ndarray,
     pool: Mentors,
@@ -114,8 +114,9 @@ def block_points(
     history: sp.csr_matrix | None,
     allow_repeats: bool,
 ) -> np.ndarray:
-    """`acceptable_points(score_block(...))` as int32, without the dense masks: the
-    rare pairs that the sparse rules forbid are struck out by their coordinates."""
+    """float32 scores of `rows` x mentors, -1 where the pair may not be proposed (rules,
+    floors, full), without dense masks: the rare pairs the sparse rules forbid are struck
+    out by their coordinates. Points are `to_points` of these (see block_points)."""
     score, related = score_and_related(batch, rows, pool, weights)
     bad = np.logical_not(related, out=related)
     bad |= score < np.float32(weights.min_score)
@@ -124,14 +125,7 @@ def block_points(
     same_team &= (team >= 0)[:, None]
     bad |= same_team
     bad |= ~pool.available[None, :]
-    # to_points, in place: the float32 score times POINTS is exact in float64.
-    wide = score.astype(np.float64)
-    wide *= POINTS
-    np.rint(wide, out=wide)
-    points = wide.astype(np.int32)
-    del wide
-    np.putmask(points, bad, -1)
-    np.putmask(points, points == 0, -1)  # a pair worth nothing is no match
+    np.putmask(score, bad, -1)
     sparse_rules = [batch.same_person, batch.reporting_line]
     if not allow_repeats and history is not None:
         sparse_rules.append(history)
@@ -140,8 +134,30 @@ def block_points(
         if pool.cols is not None:
             picked = picked[:, pool.cols]
         r, c = picked.nonzero()
-        points[r, c] = -1
-    return points
+        score[r, c] = -1
+    return score
+
+
+def block_points(
+    batch: MenteeBatch,
+    rows: slice | np.ndarray,
+    pool: Mentors,
+    weights: Weights,
+    history: sp.csr_matrix | None,
+    allow_repeats: bool,
+) -> np.ndarray:
+    """`acceptable_points(score_block(...))`, as int32, through `block_scores`."""
+    points = _points(block_scores(batch, rows, pool, weights, history, allow_repeats))
+    np.putmask(points, points <= 0, -1)  # a pair worth nothing is no match
+    return points.astype(np.int32)
+
+
+def _points(score: np.ndarray) -> np.ndarray:
+    # to_points, in place: the float32 score times POINTS is exact in float64.
+    wide = score.astype(np.float64)
+    wide *= POINTS
+    np.rint(wide, out=wide)
+    return wide.astype(np.int64)
 
 
 def blocks(n: int, size: int = BLOCK_ROWS) -> list[slice]:
@@ -184,10 +200,10 @@ def build_graph(
 
     def work(rows: slice) -> tuple[Edges, np.ndarray, np.ndarray]:
         started = time.perf_counter()
-        points = block_points(batch, rows, pool, weights, history, allow_repeats)
+        score = block_scores(batch, rows, pool, weights, history, allow_repeats)
         scored = time.perf_counter()
-        best, dropped = top_per_row(points, rows.start, deep, key_type)
-        top = top_per_column(points, rows.start, n, deep + 1, key_type)
+        best, dropped = top_per_row(score, rows.start, deep)
+        top = top_per_column(score, rows.start, n, deep + 1, key_type)
         if timer is not None:
             timer.add("scoring", scored - started)
             timer.add("candidates", time.perf_counter() - scored)
@@ -227,57 +243,64 @@ def build_graph(
 
 
 def _key_type(n: int, m: int) -> type[np.integer]:
-    # Sortable keys are points * size + tie-break: int32 while they fit (half the bytes
-    # to partition), int64 beyond ~200,000 on a side.
-    return np.int32 if (POINTS + 1) * (max(n, m) + 1) < 2**31 else np.int64
+    # Column keys are points * n + tie-break: int32 while they fit (half the bytes to
+    # merge), int64 beyond ~200,000 mentees.
+    return np.int32 if (POINTS + 1) * (n + 1) < 2**31 else np.int64
 
 
-def top_per_row(
-    points: np.ndarray, first_row: int, keep: int, key_type: type[np.integer] = np.int64
-) -> tuple[Edges, np.ndarray]:
-    """Each row's `keep` best positive entries, best first (ties: lower column first),
-    and the best entry left out (0 when none)."""
-    n, m = points.shape
-    # One sortable key per entry: points, then lower column first on equal points.
-    key = points.astype(key_type)
-    key *= m
-    key += (m - 1 - np.arange(m, dtype=key_type))[None, :]
+# The smallest positive float32: a threshold at or below 0 lets only acceptable pairs in.
+_TINY = np.nextafter(np.float32(0), np.float32(1))
+
+
+def top_per_row(score: np.ndarray, first_row: int, keep: int) -> tuple[Edges, np.ndarray]:
+    """Each row's `keep` best acceptable pairs, best first (ties: lower column first),
+    and the best points of a pair left out (0 when none).
+
+    Points only grow with the score, so the row's `keep + 1`-th best score is a threshold
+    no left-out pair beats: points are made and sorted only for the few at or above it.
+    """
+    n, m = score.shape
     take = min(keep + 1, m)
     if take < m:
-        # The take-th largest key of each row; keys are distinct, so exactly take pass.
-        threshold = np.partition(key, m - take, axis=1)[:, m - take]
-        rows, cols = np.nonzero(key >= threshold[:, None])
+        threshold = np.partition(score, m - take, axis=1)[:, m - take]
+        rows, cols = np.nonzero(score >= np.maximum(threshold, _TINY)[:, None])
     else:
-        rows, cols = np.nonzero(np.ones((n, m), dtype=bool))
-    keys = key[rows, cols].astype(np.int64)
-    order = np.lexsort((-keys, rows))  # by row, best first
-    rows, cols, keys = rows[order], cols[order], keys[order]
-    top_points = keys // m  # -1 for an unacceptable entry (its key is in -m..-1)
+        rows, cols = np.nonzero(score > 0)
+    points = _points(score[rows, cols])
+    order = np.lexsort((cols, -points, rows))  # by row, best first, lower column first
+    rows, cols, points = rows[order], cols[order], points[order]
     rank = _rank_within(rows)
     dropped = np.zeros(n, dtype=np.int64)
     last = rank == keep
-    dropped[rows[last]] = np.maximum(top_points[last], 0)
-    good = (rank < keep) & (top_points > 0)
+    dropped[rows[last]] = np.maximum(points[last], 0)
+    good = (rank < keep) & (points > 0)
     rows, cols = rows[good].astype(np.int64) + first_row, cols[good].astype(np.int64)
-    return Edges(rows, cols, top_points[good]), dropped
+    return Edges(rows, cols, points[good]), dropped
 
 
 def top_per_column(
-    points: np.ndarray, first_row: int, n: int, keep: int, key_type: type[np.integer] = np.int64
+    score: np.ndarray, first_row: int, n: int, keep: int, key_type: type[np.integer] = np.int64
 ) -> np.ndarray:
-    """Per mentor column (a row of the result), the `keep` best entries of this block as
-    sortable keys (points * n + (n - 1 - row): on equal points the lower row wins), -1
-    for an unacceptable entry."""
-    rows = np.arange(first_row, first_row + len(points), dtype=key_type)
-    key = points.astype(key_type)
-    key *= n
-    key += (n - 1 - rows)[:, None]
-    np.putmask(key, points <= 0, -1)
-    key = np.ascontiguousarray(key.T)  # partitioned along rows: contiguous is far faster
-    width = key.shape[1]
-    if width > keep:
-        key = np.partition(key, width - keep, axis=1)[:, width - keep :]
-    return key
+    """Per mentor column (a row of the result), the `keep` best acceptable entries of this
+    block as sortable keys (points * n + (n - 1 - row): on equal points the lower row
+    wins), -1 padded. Every entry left out has no more points than each one kept."""
+    height, m = score.shape
+    by_mentor = np.ascontiguousarray(score.T)  # partitioned along rows: far faster
+    if height > keep:
+        threshold = np.partition(by_mentor, height - keep, axis=1)[:, height - keep]
+        cols, rows = np.nonzero(by_mentor >= np.maximum(threshold, _TINY)[:, None])
+    else:
+        cols, rows = np.nonzero(by_mentor > 0)
+    points = _points(by_mentor[cols, rows])
+    key = points * n + (n - 1 - first_row - rows)
+    key[points <= 0] = -1
+    order = np.lexsort((-key, cols))
+    cols, key = cols[order], key[order]
+    rank = _rank_within(cols)
+    top = rank < keep
+    out = np.full((m, min(keep, height)), -1, dtype=key_type)
+    out[cols[top], rank[top]] = key[top]
+    return out
 
 
 def _best_per_column(parts: list[np.ndarray], keep: int) -> np.ndarray:

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from bot.matching import Pool, Weights
 from bot.matching.graph import acceptable_points, block_points, top_per_column, top_per_row
-from bot.matching.scoring import dense_text_t, history_matrix, score_block
+from bot.matching.scoring import dense_text_t, history_matrix, score_block, to_points
 from tests.unit.matching.test_round import random_people
 
 
@@ -51,27 +51,38 @@ def test_dense_mentor_text_gives_the_same_cosines_as_sparse() -> None:
     assert np.array_equal(dense, sparse)
 
 
+def scores_and_points(seed: int, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """float32 scores, -1 for unacceptable pairs; several scores round to each point."""
+    rng = np.random.default_rng(seed)
+    score = rng.integers(0, 40, size=shape) / 1000 + rng.integers(0, 3, size=shape) / 1e5
+    score = score.astype(np.float32)
+    score[rng.random(shape) < 0.3] = -1
+    points = to_points(score)
+    points[points <= 0] = -1
+    return score, points
+
+
 def test_top_per_row_keeps_the_best_and_bounds_the_rest() -> None:
-    rng = np.random.default_rng(1)
-    points = rng.integers(-1, 50, size=(30, 40)).astype(np.int32)
-    for key_type in (np.int32, np.int64):
-        best, dropped = top_per_row(points, 100, 5, key_type)
-        for i in range(30):
-            row = points[i]
-            # Best first, ties toward the lower column, only positive points.
-            want = sorted((c for c in range(40) if row[c] > 0), key=lambda c: (-row[c], c))
-            mine = best.cols[best.rows == 100 + i].tolist()
-            assert mine == want[:5]
-            assert dropped[i] == (row[want[5]] if len(want) > 5 else 0)
+    score, points = scores_and_points(1, (30, 40))
+    best, dropped = top_per_row(score, 100, 5)
+    for i in range(30):
+        row = points[i]
+        ranked = sorted((int(p) for p in row if p > 0), reverse=True)
+        mine = best.rows == 100 + i
+        kept_points = best.points[mine].tolist()
+        assert kept_points == ranked[:5]  # best first
+        assert kept_points == [row[c] for c in best.cols[mine]]
+        assert dropped[i] == (ranked[5] if len(ranked) > 5 else 0)
 
 
 def test_top_per_column_keeps_each_columns_best_rows() -> None:
-    rng = np.random.default_rng(2)
-    points = rng.integers(-1, 50, size=(30, 8)).astype(np.int32)
+    score, points = scores_and_points(2, (30, 8))
     n = 1000
-    keys = top_per_column(points, 10, n, 4, np.int32)
-    for j in range(8):
-        col = points[:, j]
-        want = sorted(((col[i], -(10 + i)) for i in range(30) if col[i] > 0), reverse=True)[:4]
-        got = sorted(((k // n, -(n - 1 - k % n)) for k in keys[j] if k >= 0), reverse=True)
-        assert got == want
+    for key_type in (np.int32, np.int64):
+        keys = top_per_column(score, 10, n, 4, key_type)
+        for j in range(8):
+            col = points[:, j]
+            ranked = sorted((int(p) for p in col if p > 0), reverse=True)
+            kept = [int(k) for k in keys[j] if k >= 0]
+            assert sorted((k // n for k in kept), reverse=True) == ranked[:4]
+            assert all(col[n - 1 - k % n - 10] == k // n for k in kept)
