@@ -10,6 +10,12 @@ product release the GIL) and only a few pairs per row and per column are kept:
 - the reserve: the next best pairs on both sides (down to RESERVE_FACTOR x k), with their
   exact points, not given to the solver but checked against the duals (certify.py);
 - bounds: per row and per column, the best points of any pair in neither.
+
+A block is scored as float32 with unacceptable pairs at -1 (block_scores), and points
+only grow with the score, so each row's and each column's (RESERVE_FACTOR x k + 1)-th
+best score is found by one partition and exact integer points are made only for the
+pairs at or above it: whatever is below has no more points than anything kept, which is
+all the bounds need. Ties are broken by points, then the lower index, for determinism.
 """
 
 from __future__ import annotations
@@ -41,7 +47,6 @@ BLOCK_ROWS = 1024  # ~20 MB per float32 array at 5,000 mentors
 # stays flat from 5,000 to 25,000 mentors and beyond.
 BLOCK_CELLS = 6_000_000
 MIN_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 4096
-MERGE_WIDTH = 8  # column tops are merged once this many blocks' worth have piled up
 THREADS = min(2, os.cpu_count() or 1)
 RESERVE_FACTOR = 4
 
@@ -198,31 +203,38 @@ def build_graph(
     key_type = _key_type(n, m)
     dense_text_t(pool)  # built once here, not raced for by the threads
 
-    def work(rows: slice) -> tuple[Edges, np.ndarray, np.ndarray]:
+    # Each mentor's deep + 1 best keys so far (-1 padded, best first), and the score a
+    # pair must reach to join them: blocks after the first are checked against that
+    # floor with one comparison, and only the few pairs above it are kept and merged.
+    merged = np.full((m, deep + 1), -1, dtype=key_type)
+    floor: list[np.ndarray | None] = [None]  # read by the threads, replaced whole
+
+    def work(rows: slice) -> tuple[Edges, np.ndarray, tuple[np.ndarray, np.ndarray]]:
         started = time.perf_counter()
         score = block_scores(batch, rows, pool, weights, history, allow_repeats)
         scored = time.perf_counter()
         best, dropped = top_per_row(score, rows.start, deep)
-        top = top_per_column(score, rows.start, n, deep + 1, key_type)
+        top = column_candidates(score, rows.start, n, deep + 1, floor[0])
         if timer is not None:
             timer.add("scoring", scored - started)
             timer.add("candidates", time.perf_counter() - scored)
         return best, dropped, top
 
     row_best, dropped_row = [], []
-    col_keys: list[np.ndarray] = []
-    width = 0
-    for best, dropped, keys in map_blocks(work, n, block_rows(m)) if m else ():
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+    waiting = 0
+    for best, dropped, top in map_blocks(work, n, block_rows(m)) if m else ():
         row_best.append(best)
         dropped_row.append(dropped)
-        col_keys.append(keys)
-        width += keys.shape[1]
-        if width > MERGE_WIDTH * (deep + 1):
-            col_keys = [_best_per_column(col_keys, deep + 1)]
-            width = col_keys[0].shape[1]
+        pending.append(top)
+        waiting += len(top[0])
+        if floor[0] is None or waiting > merged.size:
+            merged = _merge_columns(merged, pending, n)
+            floor[0] = _column_floor(merged, n)
+            pending, waiting = [], 0
     started = time.perf_counter()
+    merged = _merge_columns(merged, pending, n)
     by_row = Edges.concat(row_best)
-    merged = _best_per_column(col_keys, deep + 1) if col_keys else np.zeros((m, 0), key_type)
     by_col, rank_in_col, dropped_col = _column_edges(merged, n, m, deep)
     rank_in_row = _rank_within(by_row.rows)
     chosen = union(
@@ -256,14 +268,15 @@ def top_per_row(score: np.ndarray, first_row: int, keep: int) -> tuple[Edges, np
     """Each row's `keep` best acceptable pairs, best first (ties: lower column first),
     and the best points of a pair left out (0 when none).
 
-    Points only grow with the score, so the row's `keep + 1`-th best score is a threshold
-    no left-out pair beats: points are made and sorted only for the few at or above it.
+    Points only grow with the score, so no pair scoring below the points of the row's
+    `keep + 1`-th best score can be kept: points are made and sorted only for the few
+    at or above that, and ties on points go to the lower column, whatever their scores.
     """
     n, m = score.shape
     take = min(keep + 1, m)
     if take < m:
         threshold = np.partition(score, m - take, axis=1)[:, m - take]
-        rows, cols = np.nonzero(score >= np.maximum(threshold, _TINY)[:, None])
+        rows, cols = np.nonzero(score >= _points_floor(_points(threshold))[:, None])
     else:
         rows, cols = np.nonzero(score > 0)
     points = _points(score[rows, cols])
@@ -278,37 +291,70 @@ def top_per_row(score: np.ndarray, first_row: int, keep: int) -> tuple[Edges, np
     return Edges(rows, cols, points[good]), dropped
 
 
-def top_per_column(
-    score: np.ndarray, first_row: int, n: int, keep: int, key_type: type[np.integer] = np.int64
-) -> np.ndarray:
-    """Per mentor column (a row of the result), the `keep` best acceptable entries of this
-    block as sortable keys (points * n + (n - 1 - row): on equal points the lower row
-    wins), -1 padded. Every entry left out has no more points than each one kept."""
-    height, m = score.shape
-    by_mentor = np.ascontiguousarray(score.T)  # partitioned along rows: far faster
-    if height > keep:
-        threshold = np.partition(by_mentor, height - keep, axis=1)[:, height - keep]
-        cols, rows = np.nonzero(by_mentor >= np.maximum(threshold, _TINY)[:, None])
+def column_candidates(
+    score: np.ndarray, first_row: int, n: int, keep: int, floor: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mentor column, sortable key) of this block's pairs that may be among a column's
+    `keep` best: key = points * n + (n - 1 - row), so on equal points the lower row wins.
+
+    With a `floor` (per column, from the blocks merged so far), the pairs scoring at or
+    above it; without one, the pairs with at least the points of the column's `keep`-th
+    best in this block. Every pair left out has fewer points than `keep` pairs in its
+    column, so the merge finds each column's exact best keys whichever way a block went
+    (that way depends on the threads' timing; the result must not).
+    """
+    height = len(score)
+    if floor is not None:
+        rows, cols = np.nonzero(score >= floor[None, :])
     else:
-        cols, rows = np.nonzero(by_mentor > 0)
-    points = _points(by_mentor[cols, rows])
-    key = points * n + (n - 1 - first_row - rows)
-    key[points <= 0] = -1
-    order = np.lexsort((-key, cols))
-    cols, key = cols[order], key[order]
+        by_mentor = np.ascontiguousarray(score.T)  # partitioned along rows: far faster
+        if height > keep:
+            threshold = np.partition(by_mentor, height - keep, axis=1)[:, height - keep]
+            cols, rows = np.nonzero(by_mentor >= _points_floor(_points(threshold))[:, None])
+        else:
+            cols, rows = np.nonzero(by_mentor > 0)
+        score = by_mentor.T
+    points = _points(score[rows, cols])
+    good = points > 0
+    rows, cols = rows[good], cols[good].astype(np.int64)
+    return cols, points[good] * n + (n - 1 - first_row - rows)
+
+
+def _merge_columns(
+    merged: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]], n: int
+) -> np.ndarray:
+    """Each column's best keys among `merged` and the candidates, best first."""
+    if not parts:
+        return merged
+    m, keep = merged.shape
+    old_cols, at = np.nonzero(merged >= 0)
+    cols = np.concatenate([old_cols, *(c for c, _ in parts)])
+    keys = np.concatenate([merged[old_cols, at].astype(np.int64), *(k for _, k in parts)])
+    order = np.lexsort((-keys, cols))
+    cols, keys = cols[order], keys[order]
     rank = _rank_within(cols)
     top = rank < keep
-    out = np.full((m, min(keep, height)), -1, dtype=key_type)
-    out[cols[top], rank[top]] = key[top]
+    out = np.full((m, keep), -1, dtype=merged.dtype)
+    out[cols[top], rank[top]] = keys[top]
     return out
 
 
-def _best_per_column(parts: list[np.ndarray], keep: int) -> np.ndarray:
-    both = np.hstack(parts) if len(parts) > 1 else parts[0]
-    width = both.shape[1]
-    if width <= keep:
-        return both
-    return np.partition(both, width - keep, axis=1)[:, width - keep :]
+def _column_floor(merged: np.ndarray, n: int) -> np.ndarray:
+    """Per column, the score below which a pair has fewer points than every one of the
+    column's kept keys (any positive score while fewer than `keep` are kept)."""
+    last = merged[:, -1].astype(np.int64)  # the worst kept key, -1 while not full
+    return _points_floor(np.where(last >= 0, last // n, 0))
+
+
+def _points_floor(points: np.ndarray) -> np.ndarray:
+    """The float32 score from which a pair may have `points` or more (for points <= 0:
+    any positive score): every score below it rounds to fewer points. So a selection
+    at or above it keeps every pair tied on points, and the tie-break decides exactly."""
+    # score < (p - 0.5) / POINTS rounds to at most p - 1 points; one float32 step lower
+    # keeps that true whatever the rounding of the division.
+    bound = ((np.asarray(points, np.float64) - 0.5) / POINTS).astype(np.float32)
+    floor = np.nextafter(bound, np.float32(-np.inf))
+    return np.where(points > 0, np.maximum(floor, _TINY), _TINY).astype(np.float32)
 
 
 def _column_edges(

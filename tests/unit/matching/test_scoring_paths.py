@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from bot.matching import Pool, Weights
-from bot.matching.graph import acceptable_points, block_points, top_per_column, top_per_row
+from bot.matching import Pool, Weights, graph
+from bot.matching.graph import acceptable_points, block_points, top_per_row
 from bot.matching.scoring import dense_text_t, history_matrix, score_block, to_points
 from tests.unit.matching.test_round import random_people
 
@@ -75,14 +75,45 @@ def test_top_per_row_keeps_the_best_and_bounds_the_rest() -> None:
         assert dropped[i] == (ranked[5] if len(ranked) > 5 else 0)
 
 
-def test_top_per_column_keeps_each_columns_best_rows() -> None:
-    score, points = scores_and_points(2, (30, 8))
-    n = 1000
-    for key_type in (np.int32, np.int64):
-        keys = top_per_column(score, 10, n, 4, key_type)
-        for j in range(8):
-            col = points[:, j]
-            ranked = sorted((int(p) for p in col if p > 0), reverse=True)
-            kept = [int(k) for k in keys[j] if k >= 0]
-            assert sorted((k // n for k in kept), reverse=True) == ranked[:4]
-            assert all(col[n - 1 - k % n - 10] == k // n for k in kept)
+def pairs_of(edges: graph.Edges) -> list[tuple[int, int]]:
+    return list(zip(edges.rows.tolist(), edges.cols.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("cells", [400, 3000, 10**6])  # many small blocks .. one block
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_graph_keeps_the_exact_best_pairs_and_bounds_every_other(
+    monkeypatch: pytest.MonkeyPatch, cells: int, threads: int
+) -> None:
+    monkeypatch.setattr(graph, "BLOCK_CELLS", cells)
+    monkeypatch.setattr(graph, "MIN_BLOCK_ROWS", 4)
+    monkeypatch.setattr(graph, "THREADS", threads)
+    mentees, mentors = random_people(11, 120, 40)
+    pool = Pool(mentors)
+    batch = pool.encode(mentees)
+    weights = Weights()
+    past = history_matrix(set(), batch, pool)
+    k, deep = 2, 2 * graph.RESERVE_FACTOR
+    points = block_points(batch, slice(0, 120), pool, weights, past, False).astype(np.int64)
+    built = graph.build_graph(batch, pool, weights, k=k, history=past, allow_repeats=False)
+    ids = {pair for e in (built.edges, built.reserve) for pair in pairs_of(e)}
+    in_graph = set(pairs_of(built.edges))
+    for e in (built.edges, built.reserve):
+        assert np.array_equal(e.points, points[e.rows, e.cols])
+    for i in range(120):  # each row's k best (ties: lower column) are in the graph
+        ranked = sorted(
+            (c for c in range(40) if points[i, c] > 0), key=lambda c: (-points[i, c], c)
+        )
+        assert {(i, c) for c in ranked[:k]} <= in_graph
+    for j in range(40):  # each column's k best (ties: lower row) too
+        ranked = sorted(
+            (r for r in range(120) if points[r, j] > 0), key=lambda r: (-points[r, j], r)
+        )
+        assert {(r, j) for r in ranked[:k]} <= in_graph
+        assert {(r, j) for r in ranked[:deep]} <= ids
+    rows, cols = np.nonzero(points > 0)
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        if (r, c) not in ids:  # left out: its bounds must cover it (the certificate needs it)
+            assert points[r, c] <= min(built.dropped_row[r], built.dropped_col[c])
+    reference = graph.build_graph(batch, pool, weights, k=k, history=past, allow_repeats=False)
+    assert np.array_equal(reference.edges.rows, built.edges.rows)
+    assert np.array_equal(reference.edges.cols, built.edges.cols)
