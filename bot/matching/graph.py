@@ -36,6 +36,7 @@ from bot.matching.scoring import (
     POINTS,
     Block,
     Mentors,
+    TextT,
     dense_text_t,
     score_and_related,
     to_points,
@@ -118,11 +119,12 @@ def block_scores(
     weights: Weights,
     history: sp.csr_matrix | None,
     allow_repeats: bool,
+    text_t: TextT | None = None,
 ) -> np.ndarray:
     """float32 scores of `rows` x mentors, -1 where the pair may not be proposed (rules,
     floors, full), without dense masks: the rare pairs the sparse rules forbid are struck
     out by their coordinates. Points are `to_points` of these (see block_points)."""
-    score, related = score_and_related(batch, rows, pool, weights)
+    score, related = score_and_related(batch, rows, pool, weights, text_t)
     bad = np.logical_not(related, out=related)
     bad |= score < np.float32(weights.min_score)
     team = batch.team[rows]
@@ -201,7 +203,7 @@ def build_graph(
     n, m = len(batch), len(pool)
     deep = RESERVE_FACTOR * k
     key_type = _key_type(n, m)
-    dense_text_t(pool)  # built once here, not raced for by the threads
+    text_t = dense_text_t(pool)
 
     # Each mentor's deep + 1 best keys so far (-1 padded, best first), and the score a
     # pair must reach to join them: blocks after the first are checked against that
@@ -211,7 +213,7 @@ def build_graph(
 
     def work(rows: slice) -> tuple[Edges, np.ndarray, tuple[np.ndarray, np.ndarray]]:
         started = time.perf_counter()
-        score = block_scores(batch, rows, pool, weights, history, allow_repeats)
+        score = block_scores(batch, rows, pool, weights, history, allow_repeats, text_t)
         scored = time.perf_counter()
         best, dropped = top_per_row(score, rows.start, deep)
         top = column_candidates(score, rows.start, n, deep + 1, floor[0])

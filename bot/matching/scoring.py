@@ -109,33 +109,32 @@ class Block:
         return self.same_person | self.reporting_line | self.same_team
 
 
-def text_cosine(batch: MenteeBatch, rows: Rows, pool: Mentors) -> np.ndarray:
-    text_t = dense_text_t(pool) if isinstance(pool, Pool) else pool.text_t
-    product = batch.text[rows] @ text_t
+def text_cosine(
+    batch: MenteeBatch, rows: Rows, pool: Mentors, text_t: TextT | None = None
+) -> np.ndarray:
+    """Text cosines of `rows` x mentors; `text_t` is the mentors' text (dense_text_t)."""
+    product = batch.text[rows] @ (pool.text_t if text_t is None else text_t)
     dense = product.toarray() if sp.issparse(product) else np.asarray(product)
     return dense.astype(np.float32, copy=False)
 
 
-# Above this many bytes the mentors' text stays sparse (then the product is sparse too).
+TextT = sp.csr_matrix | np.ndarray
+# Above this many bytes the mentors' text stays sparse for a round.
 DENSE_TEXT_BYTES = 1 << 30
 
 
-def dense_text_t(pool: Pool) -> sp.csr_matrix | np.ndarray:
-    """The mentors' text vectors as a dense (features x mentors) array, built once.
+def dense_text_t(pool: Pool) -> TextT:
+    """The mentors' text vectors as a dense (features x mentors) array, for a round.
 
     Mentee blocks against every mentor are ~80% non-zero, so a sparse x dense product
     (no output index to build) is about twice as fast as sparse x sparse, and gives the
     very same float32 sums: both add a_ik * b_kj over the mentee's features in order.
-    Cached on the pool next to the matrix it copies, so a changed `text_t` is re-read.
+    Made per round and let go after it: a pool held for searches stays sparse.
     """
     text_t = pool.text_t
     if not sp.issparse(text_t) or text_t.shape[0] * text_t.shape[1] * 4 > DENSE_TEXT_BYTES:
         return text_t
-    cached = pool.__dict__.get("_dense_text_t")
-    if cached is None or cached[0] is not text_t:
-        cached = (text_t, np.ascontiguousarray(text_t.toarray(), dtype=np.float32))
-        pool.__dict__["_dense_text_t"] = cached
-    return cached[1]
+    return np.ascontiguousarray(text_t.toarray(), dtype=np.float32)
 
 
 def shared_topics(batch: MenteeBatch, rows: Rows, pool: Mentors) -> np.ndarray:
@@ -169,13 +168,13 @@ def _profile_score(batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weigh
 
 
 def score_and_related(
-    batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weights
+    batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weights, text_t: TextT | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The float32 score of `rows` x mentors, and whether each pair is related at all
     (a shared topic or enough text similarity), worked in place on few temporaries."""
     # Topics and text are always computed: relevance is judged on them even at weight 0.
     shared = shared_topics(batch, rows, pool)
-    text_cos = text_cosine(batch, rows, pool)
+    text_cos = text_cosine(batch, rows, pool, text_t)
     related = shared > 0
     related |= text_cos >= np.float32(weights.min_text_similarity)
     score = _profile_score(batch, rows, pool, weights)

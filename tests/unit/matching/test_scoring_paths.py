@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 
 from bot.matching import Pool, Weights, graph
-from bot.matching.graph import acceptable_points, block_points, top_per_row
+from bot.matching.graph import acceptable_points, block_points, block_scores, top_per_row
 from bot.matching.scoring import dense_text_t, history_matrix, score_block, to_points
 from tests.unit.matching.test_round import random_people
 
@@ -36,6 +36,10 @@ def test_block_points_equal_the_plain_acceptable_points(
         fast = block_points(batch, rows, pool, weights, past, allow_repeats)
         assert fast.dtype == np.int32
         assert np.array_equal(fast, plain[rows])
+        # A round's dense mentor text: the very same float32 scores.
+        dense = block_scores(batch, rows, pool, weights, past, allow_repeats, dense_text_t(pool))
+        sparse = block_scores(batch, rows, pool, weights, past, allow_repeats)
+        assert np.array_equal(dense, sparse)
     cols = np.array([1, 5, 6, 29])
     some = block_points(batch, slice(0, 50), pool.columns(cols), weights, past, allow_repeats)
     assert np.array_equal(some, plain[:, cols])
