@@ -9,6 +9,7 @@ space). Building a Pool fits the text model, so build it once per program and re
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -49,6 +50,12 @@ class Pool:
     ) -> None:
         people = sorted(mentors, key=lambda p: p.key)
         keys_unique(people)
+        documents = [mentor_document(p) for p in people]
+        model = text_model(documents)
+        self._build(people, model, model.encode(documents))
+
+    def _build(self, people: list[Candidate], model: TextModel, vectors: Matrix) -> None:
+        """Every array from `people` (sorted by key) and their already encoded texts."""
         self.mentors: tuple[Candidate, ...] = tuple(people)
         self.keys = np.array([p.key for p in people], dtype=np.int64)
         self.index: dict[int, int] = {p.key: j for j, p in enumerate(people)}
@@ -66,9 +73,7 @@ class Pool:
         for j, p in enumerate(people):
             for d, uid in enumerate(p.reporting_line):
                 self.chain[j, d] = self.user_codes[uid]
-        # user code -> mentor rows with that user id / with that user in their chain.
-        self._rows_of_user = _rows_by_code(self.user[:, None], len(self.user_codes))
-        self._reports_of_user = _rows_by_code(self.chain, len(self.user_codes))
+        self._index_users()
 
         self.team_codes: dict[str, int] = {}
         for p in people:
@@ -86,20 +91,30 @@ class Pool:
         self.capacity_left = np.array([p.capacity_left for p in people], dtype=np.int64)
         self.paused = np.array([p.paused or p.left for p in people], dtype=bool)
         self.available = ~self.paused & (self.capacity_left > 0)
-        # Distinct (rank, offset, format, cadence): scoring.py scores these once, not per pair.
-        stacked = np.stack([self.rank, self.offset, self.format, self.cadence], axis=1)
-        self.profiles, profile_of = np.unique(
-            stacked.astype(np.int32).reshape(m, 4), axis=0, return_inverse=True
-        )
-        self.profile_of = profile_of.ravel()
+        self._index_profiles()
 
         labels = sorted({topic_label(t) for p in people for t in p.topics})
         self.topic_columns: dict[str, int] = {t: c for c, t in enumerate(labels)}
         self.topics, self.topic_count = self._topic_matrix(people)
 
-        documents = [mentor_document(p) for p in people]
-        self.text_model: TextModel = text_model(documents)
-        vectors = self.text_model.encode(documents)
+        self.text_model: TextModel = model
+        self._set_text(vectors)
+        self._sentences: dict[int, tuple[tuple[str, ...], Matrix | None]] = {}
+
+    def _index_users(self) -> None:
+        # user code -> mentor rows with that user id / with that user in their chain.
+        self._rows_of_user = _rows_by_code(self.user[:, None], len(self.user_codes))
+        self._reports_of_user = _rows_by_code(self.chain, len(self.user_codes))
+
+    def _index_profiles(self) -> None:
+        # Distinct (rank, offset, format, cadence): scoring.py scores these once, not per pair.
+        stacked = np.stack([self.rank, self.offset, self.format, self.cadence], axis=1)
+        self.profiles, profile_of = np.unique(
+            stacked.astype(np.int32).reshape(len(self.rank), 4), axis=0, return_inverse=True
+        )
+        self.profile_of = profile_of.ravel()
+
+    def _set_text(self, vectors: Matrix) -> None:
         # Row-wise for explaining single pairs; transposed for multiplying mentee blocks.
         if sp.issparse(vectors):
             self.text: sp.csr_matrix | np.ndarray = sp.csr_matrix(vectors, dtype=np.float32)
@@ -107,7 +122,6 @@ class Pool:
         else:
             self.text = np.ascontiguousarray(vectors, dtype=np.float32)
             self.text_t = np.ascontiguousarray(self.text.T)
-        self._sentences: dict[int, tuple[tuple[str, ...], Matrix | None]] = {}
 
     # Scoring reads these through the same names on a Pool and on Columns (a subset).
     cols: np.ndarray | None = None
@@ -138,6 +152,137 @@ class Pool:
         changed.capacity_left, changed.paused = capacity, stopped
         changed.available = ~stopped & (capacity > 0)
         return changed
+
+    def with_changes(self, mentors: Iterable[Candidate]) -> Pool:
+        """A copy in which these mentors (by key) replace their rows, or join the pool.
+
+        The text model is not refitted: a changed text is encoded with the fitted one
+        (the vocabulary and IDF of the last full build; a word no mentor used then counts
+        only through the character n-grams it shares with known words). A mentor who
+        leaves is passed with `left=True`: the row stays, never available, until the next
+        full build. Changing existing rows touches only the arrays that differ (a few
+        copies of length m); a new key re-derives the arrays but encodes only new texts.
+        The copy shares everything unchanged, so a reader of the old Pool is unaffected.
+        """
+        fresh = {p.key: p for p in mentors}
+        keys_unique(list(fresh.values()))
+        if not fresh:
+            return self
+        if any(key not in self.index for key in fresh):
+            return self._with_joined(fresh)
+        changed = copy.copy(self)
+        rows = sorted((self.index[key], person) for key, person in fresh.items())
+        js = np.array([j for j, _ in rows], dtype=np.int64)
+        before = [self.mentors[j] for j, _ in rows]
+        after = [person for _, person in rows]
+        mentors = list(self.mentors)
+        for j, person in rows:
+            mentors[j] = person
+        changed.mentors = tuple(mentors)
+
+        if any(a.user_id != b.user_id or a.reporting_line != b.reporting_line
+               for a, b in zip(before, after, strict=True)):  # fmt: skip
+            changed._recode_users(js, after)
+        if any(a.team != b.team for a, b in zip(before, after, strict=True)):
+            changed.team_codes = dict(self.team_codes)
+            changed.team = self.team.copy()
+            for j, p in rows:
+                if p.team is not None:
+                    changed.team_codes.setdefault(p.team, len(changed.team_codes))
+                changed.team[j] = NONE_CODE if p.team is None else changed.team_codes[p.team]
+        profile = [(p.experience, p.utc_offset_minutes, p.cadence, p.meeting_format)
+                   for p in (*before, *after)]  # fmt: skip
+        if profile[: len(rows)] != profile[len(rows) :]:
+            changed.rank, changed.offset = self.rank.copy(), self.offset.copy()
+            changed.cadence, changed.format = self.cadence.copy(), self.format.copy()
+            changed.rank[js] = [p.experience for p in after]
+            changed.offset[js] = [p.utc_offset_minutes for p in after]
+            changed.cadence[js] = [CADENCES.index(p.cadence) for p in after]
+            changed.format[js] = [FORMATS.index(p.meeting_format) for p in after]
+            changed._index_profiles()
+        changed.capacity_left = self.capacity_left.copy()
+        changed.capacity_left[js] = [p.capacity_left for p in after]
+        changed.paused = self.paused.copy()
+        changed.paused[js] = [p.paused or p.left for p in after]
+        changed.available = ~changed.paused & (changed.capacity_left > 0)
+        if any(a.topics != b.topics for a, b in zip(before, after, strict=True)):
+            changed._retopic(js, after)
+        documents = [mentor_document(p) for p in after]
+        if documents != [mentor_document(p) for p in before]:
+            changed._set_text(_replace_rows(self.text, js, self.text_model.encode(documents)))
+        if any(a.text != b.text for a, b in zip(before, after, strict=True)):
+            gone = set(js.tolist())
+            changed._sentences = {c: v for c, v in self._sentences.items() if c not in gone}
+        return changed
+
+    def _recode_users(self, js: np.ndarray, people: list[Candidate]) -> None:
+        """New user codes for changed rows (codes only grow: an unused one matches no row)."""
+        self.user_codes = dict(self.user_codes)
+        for p in people:
+            for uid in (p.user_id, *p.reporting_line):
+                self.user_codes.setdefault(uid, len(self.user_codes))
+        self.user = self.user.copy()
+        self.user[js] = [self.user_codes[p.user_id] for p in people]
+        depth = max(self.chain.shape[1], *(len(p.reporting_line) for p in people))
+        chain = np.full((len(self.user), depth), NONE_CODE, dtype=np.int32)
+        chain[:, : self.chain.shape[1]] = self.chain
+        for j, p in zip(js.tolist(), people, strict=True):
+            chain[j] = NONE_CODE
+            for d, uid in enumerate(p.reporting_line):
+                chain[j, d] = self.user_codes[uid]
+        self.chain = chain
+        self._index_users()
+
+    def _retopic(self, js: np.ndarray, people: list[Candidate]) -> None:
+        """Changed rows' topics; a label new to the pool gets a column at the end (column
+        order does not matter to scoring, and a column nobody lists any more is zero)."""
+        self.topic_columns = dict(self.topic_columns)
+        width = self.topics.shape[1] if self.topic_columns else 0
+        for p in people:
+            for label in sorted({topic_label(t) for t in p.topics}):
+                self.topic_columns.setdefault(label, len(self.topic_columns))
+        grown = max(len(self.topic_columns), 1)
+        topics = np.zeros((len(self.user), grown), dtype=np.float32)
+        topics[:, :width] = self.topics[:, :width]
+        rows, count = self._topic_matrix(people)
+        topics[js] = rows
+        self.topics = topics
+        self.topic_count = self.topic_count.copy()
+        self.topic_count[js] = count
+
+    def _with_joined(self, fresh: dict[int, Candidate]) -> Pool:
+        """The arrays re-derived for a changed set of mentors; only new texts encoded."""
+        people = sorted(
+            [fresh.pop(p.key, p) for p in self.mentors] + list(fresh.values()),
+            key=lambda p: p.key,
+        )
+        documents = [mentor_document(p) for p in people]
+        old = [self.index.get(p.key) for p in people]
+        reuse = [
+            j is not None and documents[i] == mentor_document(self.mentors[j])
+            for i, j in enumerate(old)
+        ]
+        new = [i for i, kept in enumerate(reuse) if not kept]
+        encoded = self.text_model.encode([documents[i] for i in new])
+        # Row i of the result: an old row of self.text, or row n of the newly encoded.
+        source = np.array(
+            [old[i] if kept else len(self) + new.index(i) for i, kept in enumerate(reuse)],
+            dtype=np.int64,
+        )
+        if sp.issparse(self.text):
+            vectors: Matrix = sp.vstack([self.text, encoded], format="csr")[source]
+        else:
+            vectors = np.vstack([self.text, np.asarray(encoded)])[source]
+        joined = copy.copy(self)
+        joined._build(people, self.text_model, vectors)
+        kept_sentences = {
+            self.mentors[j].key: v
+            for j, v in self._sentences.items()
+            if self.mentors[j].key in joined.index
+            and joined.mentors[joined.index[self.mentors[j].key]].text == self.mentors[j].text
+        }
+        joined._sentences = {joined.index[k]: v for k, v in kept_sentences.items()}
+        return joined
 
     def columns(self, cols: np.ndarray) -> Columns:
         """The scoring arrays of some mentors only: checking a few columns for every
@@ -286,11 +431,11 @@ class MenteeBatch:
 def _rows_by_code(codes: np.ndarray, n_codes: int) -> list[np.ndarray]:
     """For each code, the rows of `codes` (rows x depth, -1 padded) that contain it."""
     rows, depth = np.nonzero(codes >= 0)
-    values = codes[rows, depth]
-    order = np.argsort(values, kind="stable")
-    rows, values = rows[order], values[order]
-    bounds = np.searchsorted(values, np.arange(n_codes + 1))
-    return [np.unique(rows[bounds[c] : bounds[c + 1]]) for c in range(n_codes)]
+    # One sort of (code, row) pairs, deduplicated, then a slice per code.
+    pairs = np.unique(codes[rows, depth].astype(np.int64) * max(len(codes), 1) + rows)
+    values, rows = np.divmod(pairs, max(len(codes), 1))
+    bounds = np.searchsorted(values, np.arange(n_codes + 1)).tolist()
+    return [rows[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _pairs(user: np.ndarray, rows_of: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -310,3 +455,18 @@ def _mask(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_
     mask = sp.csr_matrix((data, (rows, cols)), shape=shape)
     mask.sum_duplicates()
     return mask
+
+
+def _replace_rows(matrix: Matrix, rows: np.ndarray, values: Matrix) -> Matrix:
+    """`matrix` with `rows` (ascending) replaced by the rows of `values`, as a new matrix."""
+    if not sp.issparse(matrix):
+        out = np.array(matrix, copy=True)
+        out[rows] = np.asarray(values.toarray() if sp.issparse(values) else values)
+        return out
+    values = sp.csr_matrix(values, dtype=np.float32)
+    pieces, start = [], 0
+    for n, j in enumerate(rows.tolist()):
+        pieces += [matrix[start:j], values[n]]
+        start = j + 1
+    pieces.append(matrix[start:])
+    return sp.vstack(pieces, format="csr", dtype=np.float32)
