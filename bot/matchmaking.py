@@ -1,16 +1,20 @@
 """From the database to the matcher: who is in the program, as Candidates and a Pool.
 
 Building a Pool fits the text model and precomputes arrays, which costs far more
-than one search, so pools are cached per program and rebuilt when the program's
-enrollments or mentorships change (a cheap stamp query says when).
+than one search, so pools are cached per program (`PoolCache`) and kept current by
+deltas: every commit that changes who the matcher sees bumps the program's pool version
+and logs who changed (bot/db/pool_changes.py); a cache that finds the version moved
+reads those people again and updates their rows only.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import matching
+from bot.db import pool_changes
 from bot.db.enums import EndReason, EnrollmentStatus, ExperienceLevel, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.matching import Candidate, Weights, reporting_chain
@@ -26,6 +31,9 @@ from bot.profile import MENTEE_ROLES, MENTOR_ROLES
 
 if TYPE_CHECKING:  # numpy and scipy load with the first pool, not at start-up
     from bot.matching import Pool, Round, SuggestionPage
+
+log = logging.getLogger(__name__)
+REPORTING_DEPTH = 4  # managers above a person that reporting_chain looks at
 
 
 @dataclass(frozen=True)
@@ -83,32 +91,153 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
     mentees: dict[int, Candidate] = {}
     mentors: dict[int, Candidate] = {}
     for enrollment in enrollments:
-        person = enrollment.person
-        base = {
-            "key": person.id,
-            "user_id": person.slack_user_id,
-            "name": person.display_name or person.real_name or person.slack_user_id,
-            "topics": frozenset(t.label for t in enrollment.topics),
-            "experience": (enrollment.experience_level or ExperienceLevel.MID).rank,
-            "utc_offset_minutes": utc_offset_minutes(person.tz, now),
-            "cadence": enrollment.cadence or program.default_cadence,
-            "meeting_format": enrollment.meeting_format or Candidate.meeting_format,
-            "team": person.org_team,
-            "manager_user_id": person.manager_slack_id,
-            "skip_level_managers": reporting_chain(person.slack_user_id, manager_of)[1:],
-        }
-        # Pausing is about taking mentees; a paused "both" may still look for a mentor.
-        if enrollment.role in MENTEE_ROLES:
-            mentees[person.id] = Candidate(text=enrollment.goals or "", **base)
-        if enrollment.role in MENTOR_ROLES:
-            mentors[person.id] = Candidate(
-                text=" ".join(filter(None, [enrollment.bio, enrollment.goals])),
-                capacity_left=max(0, enrollment.capacity - enrollment.active_mentee_count),
-                paused=enrollment.status is EnrollmentStatus.PAUSED,
-                mentees_mentored=mentored[person.id],
-                **base,
-            )
+        mentee, mentor = _candidates(enrollment, program, now, manager_of, mentored)
+        if mentee is not None:
+            mentees[mentee.key] = mentee
+        if mentor is not None:
+            mentors[mentor.key] = mentor
     return ProgramPeople(mentees, mentors, history, pending, parted)
+
+
+def _candidates(
+    enrollment: Enrollment,
+    program: Program,
+    now: datetime,
+    manager_of: Mapping[str, str],
+    mentored: Mapping[int, int],
+) -> tuple[Candidate | None, Candidate | None]:
+    """The person as a mentee and as a mentor (None for a side they are not on)."""
+    person = enrollment.person
+    base = {
+        "key": person.id,
+        "user_id": person.slack_user_id,
+        "name": person.display_name or person.real_name or person.slack_user_id,
+        "topics": frozenset(t.label for t in enrollment.topics),
+        "experience": (enrollment.experience_level or ExperienceLevel.MID).rank,
+        "utc_offset_minutes": utc_offset_minutes(person.tz, now),
+        "cadence": enrollment.cadence or program.default_cadence,
+        "meeting_format": enrollment.meeting_format or Candidate.meeting_format,
+        "team": person.org_team,
+        "manager_user_id": person.manager_slack_id,
+        "skip_level_managers": reporting_chain(person.slack_user_id, manager_of, REPORTING_DEPTH)[
+            1:
+        ],
+    }
+    mentee = mentor = None
+    # Pausing is about taking mentees; a paused "both" may still look for a mentor.
+    if enrollment.role in MENTEE_ROLES:
+        mentee = Candidate(text=enrollment.goals or "", **base)
+    if enrollment.role in MENTOR_ROLES:
+        mentor = Candidate(
+            text=" ".join(filter(None, [enrollment.bio, enrollment.goals])),
+            capacity_left=max(0, enrollment.capacity - enrollment.active_mentee_count),
+            paused=enrollment.status is EnrollmentStatus.PAUSED,
+            mentees_mentored=mentored.get(person.id, 0),
+            **base,
+        )
+    return mentee, mentor
+
+
+def reload_people(
+    session: Session,
+    program: Program,
+    people: ProgramPeople,
+    pool: Pool,
+    changed: Collection[int],
+    now: datetime,
+) -> tuple[ProgramPeople, Pool]:
+    """`people` and `pool` with these persons read again: their enrollment, their pairs,
+    the open requests waiting on them. Everyone else is kept as is; a mentor who left
+    (or stopped mentoring) stays in the pool as a row that is never available."""
+    ids = sorted(changed)
+    enrollments = {
+        e.person_id: e
+        for e in session.scalars(
+            select(Enrollment)
+            .where(
+                Enrollment.program_id == program.id,
+                Enrollment.person_id.in_(ids),
+                Enrollment.status != EnrollmentStatus.LEFT,
+            )
+            .options(selectinload(Enrollment.topics), selectinload(Enrollment.person))
+        )
+    }
+    rows = session.execute(
+        select(Mentorship.mentee_id, Mentorship.mentor_id, Mentorship.end_reason).where(
+            Mentorship.program_id == program.id,
+            Mentorship.mentee_id.in_(ids) | Mentorship.mentor_id.in_(ids),
+        )
+    ).all()
+    mine = {(mentee, mentor) for mentee, mentor, _ in rows}
+    gone = set(ids)
+    history = frozenset({pair for pair in people.history if not gone.intersection(pair)} | mine)
+    parted = frozenset(
+        {pair for pair in people.parted if not gone.intersection(pair)}
+        | {(mentee, mentor) for mentee, mentor, why in rows if why == EndReason.REMATCHED}
+    )
+    mentored = Counter(mentor for _, mentor in mine)
+    pending = Counter(people.pending_asks)
+    for person_id in ids:
+        pending.pop(person_id, None)
+    pending.update(
+        dict(
+            session.execute(
+                select(MentorshipRequest.mentor_id, func.count())
+                .where(
+                    MentorshipRequest.program_id == program.id,
+                    MentorshipRequest.status == RequestStatus.PENDING,
+                    MentorshipRequest.mentor_id.in_(ids),
+                )
+                .group_by(MentorshipRequest.mentor_id)
+            ).all()
+        )
+    )
+    manager_of = _managers_above(
+        session, program.team_id, [e.person.slack_user_id for e in enrollments.values()]
+    )
+    mentees, mentors = dict(people.mentees), dict(people.mentors)
+    rows_changed: list[Candidate] = []
+    for person_id in ids:
+        mentees.pop(person_id, None)
+        mentors.pop(person_id, None)
+        enrollment = enrollments.get(person_id)
+        mentee, mentor = (
+            _candidates(enrollment, program, now, manager_of, mentored)
+            if enrollment is not None
+            else (None, None)
+        )
+        if mentee is not None:
+            mentees[person_id] = mentee
+        if mentor is not None:
+            mentors[person_id] = mentor
+            rows_changed.append(mentor)
+        elif person_id in pool.index:
+            rows_changed.append(replace(pool.mentors[pool.index[person_id]], left=True))
+    return (
+        ProgramPeople(mentees, mentors, history, pending, parted),
+        pool.with_changes(rows_changed),
+    )
+
+
+def _managers_above(session: Session, team_id: str, user_ids: list[str]) -> dict[str, str]:
+    """The org chart above these people, as far as `reporting_chain` looks."""
+    manager_of: dict[str, str] = {}
+    asking = set(user_ids)
+    for _ in range(REPORTING_DEPTH + 1):
+        if not asking:
+            break
+        found = dict(
+            session.execute(
+                select(Person.slack_user_id, Person.manager_slack_id).where(
+                    Person.team_id == team_id,
+                    Person.slack_user_id.in_(sorted(asking)),
+                    Person.manager_slack_id.is_not(None),
+                )
+            ).all()
+        )
+        manager_of.update(found)
+        asking = set(found.values()) - manager_of.keys()
+    return manager_of
 
 
 @dataclass(frozen=True)
@@ -178,56 +307,114 @@ def solve_in(
     )
 
 
-class PoolCache:
-    """One Pool per program, rebuilt when the program's people change."""
+@dataclass(frozen=True)
+class _Cached:
+    version: int  # the program's pool version these were built from (or brought up to)
+    people: ProgramPeople
+    pool: Pool
+    checked: float  # when the version was last compared (monotonic seconds)
 
-    def __init__(self) -> None:
+
+class PoolCache:
+    """One Pool per program, kept current by deltas (bot/db/pool_changes.py).
+
+    Built lazily, by the first search of a program (start-up builds nothing). Then, at
+    most every `check_every` seconds (0: on every use), the program's pool version is
+    read (a primary-key lookup); when another commit (here or in another process) moved
+    it, only the people logged since are read again and their rows updated. When the
+    whole program changed (a topic removed, the org chart, a long log gap) or more than
+    `delta_limit` people did, the pool is rebuilt: in the background when it has at least
+    `background_from` mentors, serving the previous pool meanwhile; in line when smaller.
+    """
+
+    def __init__(
+        self,
+        *,
+        check_every: float = 0.0,
+        delta_limit: int = 500,
+        background_from: int = 2_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.check_every = check_every
+        self.delta_limit = delta_limit
+        self.background_from = background_from
+        self._clock = clock
         self._lock = threading.Lock()
-        self._pools: dict[int, tuple[tuple[object, ...], ProgramPeople, Pool]] = {}
-        self._looked: dict[tuple[str, int], tuple[object, ...]] = {}
+        self._pools: dict[int, _Cached] = {}
+        self._rebuilding: dict[int, threading.Thread] = {}
+        self._looked: dict[tuple[str, int], int] = {}
 
     def changed_since_last_look(self, session: Session, program: Program, watcher: str) -> bool:
         """True the first time `watcher` looks after the program's people changed."""
-        stamp = _stamp(session, program.id)
+        stamp = pool_changes.version(session, program.id)
         with self._lock:
             seen = self._looked.get((watcher, program.id))
             self._looked[(watcher, program.id)] = stamp
         return seen != stamp
 
     def get(self, session: Session, program: Program, now: datetime) -> tuple[ProgramPeople, Pool]:
-        stamp = _stamp(session, program.id)
         with self._lock:
             cached = self._pools.get(program.id)
-        if cached is not None and cached[0] == stamp:
-            return cached[1], cached[2]
-        people = load_people(session, program, now)
-        pool = matching.Pool(people.mentors.values())
-        with self._lock:
-            self._pools[program.id] = (stamp, people, pool)
+        if cached is not None and self._clock() - cached.checked < self.check_every:
+            return cached.people, cached.pool
+        version = pool_changes.version(session, program.id)
+        if cached is None:
+            return self._build(session, program, version, now)
+        if cached.version == version:
+            self._store(program.id, replace(cached, checked=self._clock()))
+            return cached.people, cached.pool
+        delta = pool_changes.changes(session, program.id, cached.version, version)
+        if delta.everyone or len(delta.people) > self.delta_limit:
+            if len(cached.pool) < self.background_from:
+                return self._build(session, program, version, now)
+            self._rebuild_in_background(session, program, now)
+            return cached.people, cached.pool
+        people, pool = reload_people(
+            session, program, cached.people, cached.pool, delta.people, now
+        )
+        self._store(program.id, _Cached(version, people, pool, self._clock()))
         return people, pool
 
+    def rebuilding(self, program_id: int) -> threading.Thread | None:
+        """The background rebuild of this program's pool under way, if any (for tests)."""
+        with self._lock:
+            return self._rebuilding.get(program_id)
 
-def _stamp(session: Session, program_id: int) -> tuple[object, ...]:
-    """Changes whenever a profile, a slot count, a pair or an open request changes."""
-    enrollments = session.execute(
-        select(
-            func.count(), func.max(Enrollment.updated_at), func.sum(Enrollment.active_mentee_count)
-        ).where(Enrollment.program_id == program_id)
-    ).one()
-    mentorships = session.execute(
-        # ended_at: a pair that ends (a rematch, above all) changes who may meet whom.
-        select(func.count(), func.max(Mentorship.id), func.max(Mentorship.ended_at)).where(
-            Mentorship.program_id == program_id
-        )
-    ).one()
-    people = session.execute(
-        select(func.max(Person.updated_at))
-        .join(Enrollment, Enrollment.person_id == Person.id)
-        .where(Enrollment.program_id == program_id)
-    ).one()
-    requests = session.execute(
-        select(func.count(), func.max(MentorshipRequest.responded_at)).where(
-            MentorshipRequest.program_id == program_id,
-        )
-    ).one()
-    return (*enrollments, *mentorships, *requests, *people)
+    def _build(
+        self, session: Session, program: Program, version: int, now: datetime
+    ) -> tuple[ProgramPeople, Pool]:
+        # The version is read before the rows: a change committed in between is applied
+        # again at the next look, which is harmless (it reads the same rows).
+        people = load_people(session, program, now)
+        pool = matching.Pool(people.mentors.values())
+        self._store(program.id, _Cached(version, people, pool, self._clock()))
+        return people, pool
+
+    def _store(self, program_id: int, cached: _Cached) -> None:
+        with self._lock:
+            current = self._pools.get(program_id)
+            if current is None or current.version <= cached.version:
+                self._pools[program_id] = cached
+
+    def _rebuild_in_background(self, session: Session, program: Program, now: datetime) -> None:
+        bind = session.get_bind()
+        program_id = program.id
+
+        def rebuild() -> None:
+            try:
+                with Session(bind) as own:
+                    fresh = own.get(Program, program_id)
+                    if fresh is not None:
+                        self._build(own, fresh, pool_changes.version(own, program_id), now)
+            except Exception:
+                log.exception("rebuilding the matching pool of program %s failed", program_id)
+            finally:
+                with self._lock:
+                    self._rebuilding.pop(program_id, None)
+
+        with self._lock:
+            if program_id in self._rebuilding:
+                return
+            worker = threading.Thread(target=rebuild, name=f"pool-{program_id}", daemon=True)
+            self._rebuilding[program_id] = worker
+        worker.start()

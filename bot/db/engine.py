@@ -12,6 +12,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import pool_changes
+
 # Drivers that are installed and tested; a plain "postgresql" means psycopg 3.
 _SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
@@ -129,4 +131,6 @@ def sqlite_foreign_keys_off(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit (handlers render them)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    pool_changes.track(sessions)  # matching pools in every process learn what changed
+    return sessions

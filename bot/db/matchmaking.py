@@ -106,3 +106,40 @@ class MatchRoundPair(Base):
     reasons: Mapped[list[str] | None] = mapped_column(json_type())
     unmatched_reason: Mapped[str | None] = mapped_column(sa.Text)
     dropped: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class PoolVersion(Base):
+    """How many times a program's matching pool changed (bot/db/pool_changes.py).
+
+    Every process holds its own Pool per program and compares this number with the one
+    it built from: a primary-key read per search. One row per program; a writer bumps it
+    at commit, so writers of one program commit in version order (the row lock).
+    """
+
+    __tablename__ = "pool_versions"
+
+    program_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+
+
+class PoolChange(Base):
+    """Who changed at one version of a program's pool, so a process applies only deltas.
+
+    `person_id` None: the whole program may have changed (reload it all). No foreign key
+    on the person: a deleted person is still a change to apply. Old rows are pruned; a
+    process that finds a version missing rebuilds.
+    """
+
+    __tablename__ = "pool_changes"
+    __table_args__ = (
+        sa.Index("ix_pool_changes_program_id_version", "program_id", "version"),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    person_id: Mapped[int | None]
+    created_at: Mapped[datetime] = created_at_column()

@@ -31,7 +31,14 @@ from bot.db.enums import (
     ProgramStatus,
 )
 from bot.db.leases import Lease
-from bot.db.matchmaking import MatchRound, MatchRoundPair, MentorshipRequest, SuggestionImpression
+from bot.db.matchmaking import (
+    MatchRound,
+    MatchRoundPair,
+    MentorshipRequest,
+    PoolChange,
+    PoolVersion,
+    SuggestionImpression,
+)
 from bot.db.system import (
     Announcement,
     AuditEntry,
@@ -62,6 +69,8 @@ __all__ = [
     "MentorshipRequest",
     "OutboxMessage",
     "Person",
+    "PoolChange",
+    "PoolVersion",
     "ProcessedEvent",
     "Program",
     "RosterImport",
