@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot import matching
 from bot.db import pool_changes
@@ -56,6 +56,13 @@ def utc_offset_minutes(tz: str | None, now: datetime) -> int:
 
 
 def load_people(session: Session, program: Program, now: datetime) -> ProgramPeople:
+    return _load_people(session, program, now)[0]
+
+
+def _load_people(
+    session: Session, program: Program, now: datetime
+) -> tuple[ProgramPeople, dict[str, str]]:
+    """Everyone in the program, and the workspace's org chart (user id -> manager)."""
     enrollments = session.scalars(
         select(Enrollment)
         .where(Enrollment.program_id == program.id, Enrollment.status != EnrollmentStatus.LEFT)
@@ -96,7 +103,7 @@ def load_people(session: Session, program: Program, now: datetime) -> ProgramPeo
             mentees[mentee.key] = mentee
         if mentor is not None:
             mentors[mentor.key] = mentor
-    return ProgramPeople(mentees, mentors, history, pending, parted)
+    return ProgramPeople(mentees, mentors, history, pending, parted), manager_of
 
 
 def _candidates(
@@ -145,10 +152,15 @@ def reload_people(
     pool: Pool,
     changed: Collection[int],
     now: datetime,
-) -> tuple[ProgramPeople, Pool]:
+    manager_of: Mapping[str, str],
+) -> tuple[ProgramPeople, Pool, dict[str, str]]:
     """`people` and `pool` with these persons read again: their enrollment, their pairs,
     the open requests waiting on them. Everyone else is kept as is; a mentor who left
-    (or stopped mentoring) stays in the pool as a row that is never available."""
+    (or stopped mentoring) stays in the pool as a row that is never available.
+
+    `manager_of` is the org chart the pool was built with: a change of anyone's manager
+    reloads the whole program (bot/db/pool_changes.py), so only the changed people's
+    own lines need reading again, and they come with their rows."""
     ids = sorted(changed)
     enrollments = {
         e.person_id: e
@@ -159,7 +171,7 @@ def reload_people(
                 Enrollment.person_id.in_(ids),
                 Enrollment.status != EnrollmentStatus.LEFT,
             )
-            .options(selectinload(Enrollment.topics), selectinload(Enrollment.person))
+            .options(selectinload(Enrollment.topics), joinedload(Enrollment.person))
         )
     }
     rows = session.execute(
@@ -192,9 +204,12 @@ def reload_people(
             ).all()
         )
     )
-    manager_of = _managers_above(
-        session, program.team_id, [e.person.slack_user_id for e in enrollments.values()]
-    )
+    chart = dict(manager_of)
+    for enrollment in enrollments.values():
+        person = enrollment.person
+        chart.pop(person.slack_user_id, None)
+        if person.manager_slack_id is not None:
+            chart[person.slack_user_id] = person.manager_slack_id
     mentees, mentors = dict(people.mentees), dict(people.mentors)
     rows_changed: list[Candidate] = []
     for person_id in ids:
@@ -202,7 +217,7 @@ def reload_people(
         mentors.pop(person_id, None)
         enrollment = enrollments.get(person_id)
         mentee, mentor = (
-            _candidates(enrollment, program, now, manager_of, mentored)
+            _candidates(enrollment, program, now, chart, mentored)
             if enrollment is not None
             else (None, None)
         )
@@ -216,28 +231,8 @@ def reload_people(
     return (
         ProgramPeople(mentees, mentors, history, pending, parted),
         pool.with_changes(rows_changed),
+        chart,
     )
-
-
-def _managers_above(session: Session, team_id: str, user_ids: list[str]) -> dict[str, str]:
-    """The org chart above these people, as far as `reporting_chain` looks."""
-    manager_of: dict[str, str] = {}
-    asking = set(user_ids)
-    for _ in range(REPORTING_DEPTH + 1):
-        if not asking:
-            break
-        found = dict(
-            session.execute(
-                select(Person.slack_user_id, Person.manager_slack_id).where(
-                    Person.team_id == team_id,
-                    Person.slack_user_id.in_(sorted(asking)),
-                    Person.manager_slack_id.is_not(None),
-                )
-            ).all()
-        )
-        manager_of.update(found)
-        asking = set(found.values()) - manager_of.keys()
-    return manager_of
 
 
 @dataclass(frozen=True)
@@ -313,6 +308,7 @@ class _Cached:
     people: ProgramPeople
     pool: Pool
     checked: float  # when the version was last compared (monotonic seconds)
+    manager_of: dict[str, str]  # the org chart the people were read with
 
 
 class PoolCache:
@@ -369,10 +365,10 @@ class PoolCache:
                 return self._build(session, program, version, now)
             self._rebuild_in_background(session, program, now)
             return cached.people, cached.pool
-        people, pool = reload_people(
-            session, program, cached.people, cached.pool, delta.people, now
+        people, pool, chart = reload_people(
+            session, program, cached.people, cached.pool, delta.people, now, cached.manager_of
         )
-        self._store(program.id, _Cached(version, people, pool, self._clock()))
+        self._store(program.id, _Cached(version, people, pool, self._clock(), chart))
         return people, pool
 
     def rebuilding(self, program_id: int) -> threading.Thread | None:
@@ -385,9 +381,9 @@ class PoolCache:
     ) -> tuple[ProgramPeople, Pool]:
         # The version is read before the rows: a change committed in between is applied
         # again at the next look, which is harmless (it reads the same rows).
-        people = load_people(session, program, now)
+        people, chart = _load_people(session, program, now)
         pool = matching.Pool(people.mentors.values())
-        self._store(program.id, _Cached(version, people, pool, self._clock()))
+        self._store(program.id, _Cached(version, people, pool, self._clock(), chart))
         return people, pool
 
     def _store(self, program_id: int, cached: _Cached) -> None:

@@ -96,7 +96,9 @@ def _after_flush(session: Session, _context: Any) -> None:
     # attribute's history still show what this flush wrote.
     with session.no_autoflush:
         for row in session.new:
-            if type(row) in _PEOPLE_OF:
+            if type(row) is Person and row.manager_slack_id is not None:
+                _everyone_in_team(session, row.team_id)  # may lengthen others' chains
+            elif type(row) in _PEOPLE_OF:
                 touch(session, row.program_id, (getattr(row, c) for c in _PEOPLE_OF[type(row)]))
         for row in session.deleted:
             _row_changed(session, row, deleted=True)
