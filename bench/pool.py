@@ -207,11 +207,8 @@ def make_change(session: Session, kind: str, program_id: int, person_id: int) ->
     elif kind == "slot taken":  # as bot.mentorships.start counts it
         session.execute(
             update(Enrollment)
-            .where(*where)
-            .values(
-                capacity=Enrollment.capacity + 1,
-                active_mentee_count=Enrollment.active_mentee_count + 1,
-            )
+            .where(*where, Enrollment.active_mentee_count < Enrollment.capacity)
+            .values(active_mentee_count=Enrollment.active_mentee_count + 1)
         )
     elif kind == "slot freed":  # as bot.mentorships.end counts it
         session.execute(
