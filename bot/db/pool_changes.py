@@ -185,6 +185,10 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint's release: the versions are bumped by the outer commit, last, so
+        # the row lock is never held while the transaction waits for other locks.
+        return
     session.flush()  # what is still pending may touch more
     touched: dict[int, set[int | None]] = session.info.pop(TOUCHED, {})
     if not touched:
