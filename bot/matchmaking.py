@@ -227,7 +227,10 @@ def reload_people(
             mentors[person_id] = mentor
             rows_changed.append(mentor)
         elif person_id in pool.index:
-            rows_changed.append(replace(pool.mentors[pool.index[person_id]], left=True))
+            # Gone from the mentors: a row that is never available and fits nobody, so
+            # no reason given to a mentee ("all full") counts her until the next build.
+            gone_row = pool.mentors[pool.index[person_id]]
+            rows_changed.append(replace(gone_row, left=True, topics=frozenset(), text=""))
     return (
         ProgramPeople(mentees, mentors, history, pending, parted),
         pool.with_changes(rows_changed),
