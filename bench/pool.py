@@ -177,7 +177,9 @@ def populate(url: str, m: int, seed: int) -> tuple[int, list[str], list[int]]:
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 c.exec_driver_sql("VACUUM ANALYZE")
-        return program_id, [c.user_id for c in mentees], [ids[c.user_id] for c in mentors]
+        # Mentors with a slot to take, so every timed change changes something.
+        open_ = [ids[c.user_id] for c in mentors if c.capacity_left > 0]
+        return program_id, [c.user_id for c in mentees], open_
     finally:
         engine.dispose()
 
