@@ -5,7 +5,7 @@
 - pool_changes: who changed at each version, so a process updates those rows only.
 
 Revision ID: 0008_pool_version
-Revises: 0006_coordinators
+Revises: 0007_roster_imports
 Create Date: 2026-12-06
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_pool_version"
-down_revision: str | Sequence[str] | None = "0006_coordinators"
+down_revision: str | Sequence[str] | None = "0007_roster_imports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ Additive: a new table no older code reads or writes, so this is safe to apply wh
 older processes serve (they simply take no lease).
 
 Revision ID: 0009_scheduler_lease
-Revises: 0007_roster_imports
+Revises: 0008_pool_version
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_scheduler_lease"
-down_revision: str | Sequence[str] | None = "0007_roster_imports"
+down_revision: str | Sequence[str] | None = "0008_pool_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
