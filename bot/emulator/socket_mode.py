@@ -110,6 +110,7 @@ class _Link:
     opened: float
     closed: threading.Event = field(default_factory=threading.Event)
     closing: bool = False  # the emulator is closing it: no more envelopes go there
+    lost: bool = False  # dropped with an envelope on the wire: what it answers never arrives
 
 
 class SocketMode:
@@ -274,6 +275,9 @@ class SocketMode:
                 return time.monotonic()
             envelope.tries.append((link.number if link else None, time.monotonic()))
             drop, self._drop_next = self._drop_next, None
+            if drop is not None and link is not None:
+                # However fast the app answers, the connection is gone before it arrives.
+                link.lost = True
         if link is None:
             return None
         message: JsonDict = {
@@ -427,6 +431,8 @@ class SocketMode:
                 self._strays.append(message)
                 return
             assert isinstance(message, dict)
+            if link.lost:
+                return
             envelope.acks.append(
                 Ack(envelope.envelope_id, message.get("payload"), link.number, time.monotonic())
             )

@@ -157,9 +157,16 @@ class _Listeners:
         raise AttributeError(name)
 
 
+class _NoDeps:
+    """handlers.register only hands its deps to the middleware; no listener runs here."""
+
+    def for_requests(self) -> _NoDeps:
+        return self
+
+
 def listened_for() -> set[Target]:
     app = _Listeners()
-    handlers.register(app, deps=None)  # type: ignore[arg-type]
+    handlers.register(app, deps=_NoDeps())  # type: ignore[arg-type]
     return app.targets
 
 
