@@ -536,9 +536,12 @@ def notify_waiting(session: Session, pools: PoolCache, now: datetime) -> int:
     changed since its last look (someone joined, a slot freed, a profile changed).
     """
     told = 0
-    waiting = session.scalars(
-        select(Enrollment).where(Enrollment.waiting_since.is_not(None)).order_by(Enrollment.id)
-    ).all()
+    # Sorted here, not in SQL: SQLite would rather walk every enrollment in id order
+    # than read the few waiting ones from the waiting_since index.
+    waiting = sorted(
+        session.scalars(select(Enrollment).where(Enrollment.waiting_since.is_not(None))),
+        key=lambda e: e.id,
+    )
     programs = {e.program_id for e in waiting}
     for program_id in sorted(programs):
         program = session.get(Program, program_id)

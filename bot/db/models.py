@@ -220,6 +220,14 @@ class Enrollment(Base):
         sa.CheckConstraint(
             "mentors_wanted >= 1 AND mentors_wanted <= 3", name="mentors_wanted_range"
         ),
+        # The due-work job's look at the few waiting mentees: partial, so that SQLite's
+        # planner, which has no statistics, takes it rather than read every enrollment.
+        sa.Index(
+            "ix_enrollments_waiting_since",
+            "waiting_since",
+            sqlite_where=sa.text("waiting_since IS NOT NULL"),
+            postgresql_where=sa.text("waiting_since IS NOT NULL"),
+        ),
         NO_ID_REUSE,
     )
 
@@ -285,6 +293,13 @@ class Mentorship(Base):
             sqlite_where=_OPEN_PAIR,
             postgresql_where=_OPEN_PAIR,
         ),
+        # Partial, for the same reason as enrollments' waiting_since.
+        sa.Index(
+            "ix_mentorships_at_risk_since",
+            "at_risk_since",
+            sqlite_where=sa.text("at_risk_since IS NOT NULL"),
+            postgresql_where=sa.text("at_risk_since IS NOT NULL"),
+        ),
         NO_ID_REUSE,
     )
 
@@ -313,7 +328,7 @@ class Mentorship(Base):
     anchor_period: Mapped[int | None]
     anchor_on: Mapped[date | None]
     # Set when the coordinators were told the pair stopped meeting; a logged meeting clears it.
-    at_risk_since: Mapped[datetime | None] = mapped_column(index=True)
+    at_risk_since: Mapped[datetime | None]
     # The mentee's next monthly goal update is due then (None = no goals to ask about).
     goals_review_at: Mapped[datetime | None] = mapped_column(index=True)
     # The current term (1, 2, ...) ends on this day; the end-of-term survey goes out then.
