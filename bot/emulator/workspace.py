@@ -43,7 +43,7 @@ DEFAULT_SCOPES = frozenset(
         "groups:read",
     }
 )
-DEFAULT_APP_TOKEN = "xapp-1-A0MENTOR-1-emulator"  # an app-level token (Socket Mode)
+DEFAULT_APP_TOKEN = "xapp-emulator-app-level-token"  # Socket Mode; plainly not a real one
 TRIGGER_ERRORS = frozenset({"invalid_trigger_id", "exchanged_trigger_id", "expired_trigger_id"})
 SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]+$")
 
