@@ -7,9 +7,10 @@ its own process (SQLite). Prints:
 
 - start-up: from exec to the first websocket connection;
 - ack latency of `/mentor help` over the socket (median, p95, max of --commands);
-- for each way a connection ends (a ``disconnect`` refresh_requested, a close frame, a
-  network drop without one): seconds until the bot's next connection is open, and the CPU
-  seconds the bot used meanwhile (from /proc/PID/stat), to show whether it spins.
+- for each way a connection ends (a ``disconnect`` refresh_requested, a close frame, the
+  TCP connection ending without one, a TCP reset): seconds until the bot's next connection
+  is open, and the CPU seconds the bot used meanwhile (from /proc/PID/stat), to show
+  whether it spins.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def run_once(commands: int, workdir: Path) -> None:
             for name, end in (
                 ("disconnect refresh_requested", lambda: socket.disconnect("refresh_requested")),
                 ("close frame (1001)", socket.close),
-                ("network drop (no close frame)", socket.abort),
+                ("TCP connection ended (no close frame)", socket.abort),
+                ("TCP reset", lambda: socket.abort(reset=True)),
             ):
                 seconds, cpu = reconnect(emulator, process.pid, end)
                 print(f"reconnect after {name}: {seconds:.2f} s, bot CPU meanwhile {cpu:.2f} s")

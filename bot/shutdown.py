@@ -75,9 +75,9 @@ class GracefulServer(uvicorn.Server):
         yield  # neither installs handlers nor re-raises the signal afterwards
 
 
-# slack_sdk's Socket Mode client notices a connection closed by Slack at its next ping,
-# and one dropped without a close frame only after five failed pings: every 5 s (its own
-# default; Bolt's handler says 10) a reconnect takes seconds, not a minute.
+# A hang-up or a close frame is noticed at once (bot/socket_client.py); pings are for a
+# connection that goes silent, given up after four unanswered ones: every 5 s (slack_sdk's
+# own default; Bolt's handler says 10) that is 20-25 s, not 40-50.
 SOCKET_PING_INTERVAL_S = 5.0
 
 
@@ -85,12 +85,12 @@ class SocketModeServer:
     """Socket Mode until a stop signal: then the websocket is closed and `run` returns."""
 
     def __init__(self, app: App, app_token: str) -> None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_client import HangUpAwareHandler
 
         logger = logging.getLogger("mentorbot.socket")
         if not any(isinstance(f, _LostAckNote) for f in logger.filters):
             logger.addFilter(_LostAckNote())
-        self._handler = SocketModeHandler(
+        self._handler = HangUpAwareHandler(
             app, app_token, logger=logger, ping_interval=SOCKET_PING_INTERVAL_S
         )
         self._stop = threading.Event()

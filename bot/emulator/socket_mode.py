@@ -31,6 +31,8 @@ import contextlib
 import itertools
 import json
 import logging
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -118,8 +120,9 @@ class SocketMode:
 
     Thread-safe. ``deliver()`` blocks until the envelope is acknowledged or given up on.
     Faults: ``disconnect()`` (a ``disconnect`` message), ``close()`` (a close frame),
-    ``abort()`` (the TCP connection dies without one), ``drop_next()`` (one of those
-    right after the next envelope goes out, before the app can answer it).
+    ``abort()`` (the TCP connection ends without one: FIN, or RST with ``reset``),
+    ``drop_next()`` (one of those right after the next envelope goes out, before the app
+    can answer it).
     """
 
     def __init__(
@@ -333,10 +336,14 @@ class SocketMode:
         for link in self._open_links():
             self._close_link(link, code, reason)
 
-    def abort(self) -> None:
-        """Cut every connection without a close frame (a network drop)."""
+    def abort(self, *, reset: bool = False) -> None:
+        """End every connection's TCP stream without a close frame (a server or proxy dying).
+
+        The app reads the end of the stream (a FIN), or with ``reset`` a TCP reset (RST),
+        as a load balancer dropping the connection sends.
+        """
         for link in self._open_links():
-            self._abort_link(link)
+            self._abort_link(link, reset=reset)
 
     def drop_next(self, how: Literal["close", "abort"] = "close") -> None:
         """Drop the connection right after the next envelope is sent on it."""
@@ -366,9 +373,13 @@ class SocketMode:
         threading.Thread(target=close, name="socket-close", daemon=True).start()
 
     @staticmethod
-    def _abort_link(link: _Link) -> None:
+    def _abort_link(link: _Link, *, reset: bool = False) -> None:
         link.closing = True
         with contextlib.suppress(Exception):
+            if reset:  # closed at once with a zero linger time: RST, and no FIN before it
+                sock = link.conn.socket
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
             link.conn.close_socket()
 
     # --- the server side of each connection ---------------------------------------------

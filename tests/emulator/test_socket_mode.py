@@ -310,6 +310,17 @@ def test_an_aborted_connection_ends_without_a_close_frame(slack: SlackEmulator) 
     assert slack.socket.wait_open(0, timeout=5)
 
 
+def test_a_reset_connection_ends_with_a_tcp_reset_and_no_close_frame(slack: SlackEmulator) -> None:
+    with connected(slack) as (conn, _):
+        slack.socket.abort(reset=True)
+        with pytest.raises(ConnectionClosed) as ended:
+            conn.recv(timeout=5)
+
+        assert isinstance(ended.value.__cause__, ConnectionResetError)
+        assert conn.close_code in (None, 1006)
+    assert slack.socket.wait_open(0, timeout=5)
+
+
 def test_stopping_the_emulator_closes_the_socket_server(slack: SlackEmulator) -> None:
     with connected(slack) as (conn, _):
         slack.stop()
