@@ -35,25 +35,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy import insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from population import database  # bench/ is on sys.path (above)
 
 from bot import announcements
 from bot.announcements import Actor, ChannelAccess, ChannelCheck, Typed
 from bot.config import load_settings
 from bot.db.engine import make_engine
 from bot.db.enums import AnnouncementStatus, Audience, EnrollmentRole, ProgramStatus
-from bot.db.migrate import upgrade
 from bot.db.models import Announcement, Enrollment, Person, Program
 from bot.emulator import Bucket, RateLimits, SlackEmulator
 from bot.emulator.calls import JsonDict
@@ -63,7 +61,6 @@ from scheduling.due import run_due
 from scheduling.scheduler import TICK_SECONDS
 
 TEAM, TOKEN, COORDINATOR = "T0BENCH01", "xoxb-bench-token", "U0COORD01"
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MARKER = "Bench announcement"
 GIVE_UP_FACTOR = 3  # stop waiting after three times the time the limits need
 
@@ -106,31 +103,6 @@ class WorkspaceWide(RateLimiter):
         if waited is None:
             self._tokens -= 1.0
         return waited
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as workdir:
-            yield f"sqlite:///{Path(workdir) / 'announce.db'}"
-        return
-    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"mentorbot_announce_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
 
 
 def populate(db_url: str, people: int) -> list[str]:
@@ -186,7 +158,6 @@ class Outcome:
 
 def run(kind: str, people: int, speed: float, bucket: Bucket) -> Outcome:
     with database(kind) as db_url:
-        upgrade(db_url)
         users = populate(db_url, people)
         clock = FastClock(speed)
         limits, built_in = emulator_limits(bucket)

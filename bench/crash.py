@@ -21,26 +21,24 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from population import database  # bench/ is on sys.path (above)
 
 from bot import outbox
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.enums import OutboxStatus
-from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage
 from bot.emulator import SlackEmulator
 
 TOKEN = "xoxb-bench-token"
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PHASE_TIMEOUT_S = 120.0  # no single wait in the bench lasts longer
 PACE_S = 0.02  # Slack's answer time per post, so a kill lands mid-delivery
 
@@ -70,31 +68,6 @@ class Outcome:
     def wait_for(self, texts: set[str], since: float) -> float:
         times = [self.first_posted[t] for t in texts if t in self.first_posted]
         return max(times, default=since) - since
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as workdir:
-            yield f"sqlite:///{Path(workdir) / 'crash.db'}"
-        return
-    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"mentorbot_crash_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.dispose()
 
 
 def queue(db_url: str, count: int) -> list[str]:
@@ -157,7 +130,6 @@ def watch(emulator: SlackEmulator, outcome: Outcome, until: int, timeout: float)
 
 def crash_run(kind: str, messages: int, kills: int) -> Outcome:
     with database(kind) as db_url, SlackEmulator(tokens=[TOKEN]) as emulator:
-        upgrade(db_url)
         texts = queue(db_url, messages)
         emulator.slow("chat.postMessage", seconds=PACE_S)
         outcome = Outcome(messages=len(texts))

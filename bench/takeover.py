@@ -26,10 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crash import database  # bench/ is not a package: found through sys.path above
+from population import database  # bench/ is not a package: found through sys.path above
 
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.migrate import upgrade
 from bot.db.models import Lease
 from bot.emulator import SlackEmulator
 from scheduling.lease import SCHEDULER
@@ -85,7 +84,6 @@ def run(kind: str, kills: int, lease: float, tick: float) -> list[float]:
     takeovers: list[float] = []
     bound = 3 * (lease + tick) + 60  # start-up of a fresh process included
     with database(kind) as db_url, SlackEmulator(tokens=[TOKEN]) as emulator:
-        upgrade(db_url)
         workdir = tempfile.mkdtemp()
         running = {
             p.pid: p for p in (start(db_url, emulator, workdir, lease, tick) for _ in range(2))

@@ -49,7 +49,7 @@ from bot.db.models import Enrollment, Mentorship, Person, Program, Topic
 from bot.enrollment import AlreadyInCohort, check_not_elsewhere, enrollment_in
 from bot.home import queue_home_publish
 from bot.keys import Kind
-from bot.notices import dm, notify
+from bot.notices import dm, notify, refuse
 from bot.people import SlackProfile, find_person, upsert_person, workday_of
 from bot.profile import DEFAULT_CAPACITY, MENTEE_ROLES, MENTOR_ROLES
 from bot.programs import TopicError, clean_topic, program_named
@@ -741,23 +741,15 @@ def _refuse(
     why: str,
     answer: str,
 ) -> None:
-    audit.refused(
-        session,
-        team_id=actor.team_id,
-        actor=actor.user_id,
-        action=f"cohort.{action}",
-        subject_type="program",
-        subject_id=None if subject is None else str(subject),
-        now=now,
-        why=why,
-    )
-    # A button or a submission has no reply to carry a sentence: it comes by DM.
-    notify(
+    refuse(
         session,
         team_id=actor.team_id,
         user_id=actor.user_id,
-        text=answer,
-        key=keys.each(Kind.REFUSED, f"cohort.{action}", actor.user_id, at=now),
+        action=f"cohort.{action}",
+        subject_type="program",
+        subject_id=None if subject is None else str(subject),
+        why=why,
+        answer=answer,
         now=now,
     )
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import audit, keys, outbox
+from bot.keys import Kind
 
 
 def notify(
@@ -24,6 +25,40 @@ def notify(
         method="chat.postMessage",
         payload={"channel": user_id, "text": text},
         not_before=now,
+    )
+
+
+def refuse(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    action: str,
+    subject_type: str,
+    subject_id: int | str | None,
+    why: str,
+    answer: str,
+    now: datetime,
+) -> None:
+    """Turn down `action` (e.g. "cohort.edit") for `user_id`: logged and audited, and
+    `answer` sent by DM, since a click or a submission has no reply to carry a sentence."""
+    audit.refused(
+        session,
+        team_id=team_id,
+        actor=user_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        now=now,
+        why=why,
+    )
+    notify(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        text=answer,
+        key=keys.each(Kind.REFUSED, action, user_id, at=now),
+        now=now,
     )
 
 

@@ -31,7 +31,7 @@ from bot.db.models import (
 )
 from bot.keys import Kind
 from bot.matchmaking import PoolCache, ProgramPeople, solve_in, suggest_in
-from bot.notices import notify
+from bot.notices import notify, refuse
 from bot.programs import current_program, program_named, program_names
 from bot.transitions import move
 from bot.views.rounds import Preview, Proposal, ProposedPair, Unmatched, approved_text
@@ -417,22 +417,15 @@ def refuse_member(
     session: Session, *, team_id: str, actor: str, action: str, round_id: str, now: datetime
 ) -> None:
     """A member reached a coordinator's round action (a forged payload): say no, change nothing."""
-    audit.refused(
-        session,
-        team_id=team_id,
-        actor=actor,
-        action=f"round.{action}",
-        subject_type="match_round",
-        subject_id=round_id,
-        now=now,
-        why="not a coordinator",
-    )
-    notify(
+    refuse(
         session,
         team_id=team_id,
         user_id=actor,
-        text=COORDINATORS_ONLY,
-        key=keys.each(Kind.REFUSED, f"round.{action}", actor, at=now),
+        action=f"round.{action}",
+        subject_type="match_round",
+        subject_id=round_id,
+        why="not a coordinator",
+        answer=COORDINATORS_ONLY,
         now=now,
     )
 
@@ -575,22 +568,15 @@ def _round_of(session: Session, act: RoundAction, action: str, now: datetime) ->
     proposal = session.get(MatchRound, act.round_id) if act.round_id is not None else None
     if proposal is not None and proposal.team_id == act.team_id:
         return proposal
-    audit.refused(
-        session,
-        team_id=act.team_id,
-        actor=act.actor,
-        action=f"round.{action}",
-        subject_type="match_round",
-        subject_id=act.subject,
-        now=now,
-        why="no such round in this workspace",
-    )
-    notify(
+    refuse(
         session,
         team_id=act.team_id,
         user_id=act.actor,
-        text=ROUND_GONE,
-        key=keys.each(Kind.REFUSED, f"round.{action}", act.actor, at=now),
+        action=f"round.{action}",
+        subject_type="match_round",
+        subject_id=act.subject,
+        why="no such round in this workspace",
+        answer=ROUND_GONE,
         now=now,
     )
     return None

@@ -88,7 +88,7 @@ from bot.db.models import (
     Program,
 )
 from bot.keys import Kind
-from bot.notices import file_dm, notify
+from bot.notices import file_dm, notify, refuse
 from bot.programs import program_named, program_names
 from bot.text_input import row_id
 from bot.views.stats import (
@@ -695,22 +695,15 @@ def _allowed(
     """A coordinator may; anyone else is refused politely, audited and logged, by DM."""
     if is_coordinator(session, settings, asker.team_id, asker.user_id):
         return True
-    audit.refused(
-        session,
-        team_id=asker.team_id,
-        actor=asker.user_id,
-        action=f"stats.{action}",
-        subject_type="program",
-        subject_id=str(value)[:64],
-        now=now,
-        why="not a coordinator",
-    )
-    notify(
+    refuse(
         session,
         team_id=asker.team_id,
         user_id=asker.user_id,
-        text=COORDINATORS_ONLY,
-        key=keys.each(Kind.REFUSED, f"stats.{action}", asker.user_id, at=now),
+        action=f"stats.{action}",
+        subject_type="program",
+        subject_id=str(value),
+        why="not a coordinator",
+        answer=COORDINATORS_ONLY,
         now=now,
     )
     return False

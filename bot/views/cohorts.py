@@ -20,8 +20,6 @@ from slack_sdk.models.blocks import (
     ConversationSelectElement,
     DatePickerElement,
     InputBlock,
-    Option,
-    PlainTextInputElement,
     RadioButtonsElement,
     StaticSelectElement,
     UserMultiSelectElement,
@@ -32,6 +30,7 @@ from bot.commands import COMMAND
 from bot.db.enums import Cadence, EnrollmentRole
 from bot.profile import DEFAULT_TOPICS
 from bot.views.find import find_again_actions
+from bot.views.inputs import CADENCE_LABELS, option, select_input, text_input
 from bot.views.text import check_metadata, clip, escape, excerpt, section
 
 NAME_MAX = 80
@@ -42,7 +41,6 @@ MAX_PICKED = 100  # cohorts offered in a select (Slack's limit on options)
 HOME_SHOWN = 8  # cohorts named on a coordinator's Home; the rest are "+N more"
 HOME_NAME_SHOWN = 80  # of each name there, before escaping
 HOME_SECTION_MAX = 3000  # Slack's limit on a section's text
-OPTION_TEXT = 75
 
 OTHER = "other"
 # Stored as the key; "other" stores the coordinator's own words instead.
@@ -52,11 +50,6 @@ OBJECTIVES: Mapping[str, str] = {
     "leadership": "Leadership",
     "diversity_and_inclusion": "Diversity and inclusion",
     OTHER: "Other (say what)",
-}
-CADENCE_LABELS: Mapping[Cadence, str] = {
-    Cadence.WEEKLY: "Weekly",
-    Cadence.BIWEEKLY: "Every two weeks",
-    Cadence.MONTHLY: "Monthly",
 }
 OPEN, CLOSED = "open", "closed"
 ROLE_LABELS: Mapping[EnrollmentRole, str] = {
@@ -238,12 +231,12 @@ def cohort_modal(form: CohortForm) -> View:
     if form.cohorts:
         blocks.append(_pick_block(form))
     blocks += [
-        _text_input(
+        text_input(
             CohortIds.NAME_BLOCK, CohortIds.NAME_ACTION, "Name", f.name, NAME_MAX,
             placeholder="e.g. Spring 2030 engineering", optional=False,
         ),
         _objective_block(f.objective),
-        _text_input(
+        text_input(
             CohortIds.OTHER_BLOCK, CohortIds.OTHER_ACTION, "Objective, in your words",
             f.objective if _is_other(f.objective) else "", OBJECTIVE_MAX,
             placeholder="Only if you chose Other above", optional=True,
@@ -253,7 +246,7 @@ def cohort_modal(form: CohortForm) -> View:
             CohortIds.ENDS_BLOCK, CohortIds.ENDS_ACTION, "Ends on", f.ends_on,
             hint="Pairs get the end-of-term survey on this day.",
         ),
-        _select(
+        select_input(
             CohortIds.CADENCE_BLOCK, CohortIds.CADENCE_ACTION, "Default meeting cadence",
             [(c.value, CADENCE_LABELS[c]) for c in Cadence], f.cadence.value,
             hint="For pairs whose mentee did not choose one.",
@@ -276,7 +269,7 @@ def cohort_modal(form: CohortForm) -> View:
                 filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
             ),
         ),
-        _text_input(
+        text_input(
             CohortIds.TOPICS_BLOCK, CohortIds.TOPICS_ACTION, "Topics, one per line",
             "\n".join(f.topics), TOPICS_TEXT_MAX, multiline=True, optional=True,
             hint="People pick from these when they join. Removing one takes it off the "
@@ -316,7 +309,7 @@ def saved_modal(saved: Saved) -> View:
 
 
 def _pick_block(form: CohortForm) -> ActionsBlock:
-    options = [_option(str(pid), name) for pid, name in form.cohorts[:MAX_PICKED]]
+    options = [option(str(pid), name) for pid, name in form.cohorts[:MAX_PICKED]]
     chosen = next((o for o in options if o.value == str(form.program_id)), None)
     return ActionsBlock(
         block_id=CohortIds.PICK_BLOCK,
@@ -333,7 +326,7 @@ def _pick_block(form: CohortForm) -> ActionsBlock:
 
 def _objective_block(objective: str | None) -> InputBlock:
     chosen = OTHER if _is_other(objective) else objective
-    return _select(
+    return select_input(
         CohortIds.OBJECTIVE_BLOCK, CohortIds.OBJECTIVE_ACTION, "Objective",
         list(OBJECTIVES.items()), chosen,
     )  # fmt: skip
@@ -394,7 +387,7 @@ def members_modal(form: MembersForm) -> View:
         )
     )
     if form.program_id is None:
-        options = [_option(str(pid), name) for pid, name in form.cohorts[:MAX_PICKED]]
+        options = [option(str(pid), name) for pid, name in form.cohorts[:MAX_PICKED]]
         blocks.append(
             InputBlock(
                 block_id=CohortIds.MEMBERS_COHORT_BLOCK,
@@ -600,37 +593,6 @@ def _at(users: Sequence[str]) -> str:
     return ", ".join(f"<@{u}>" for u in users)
 
 
-def _option(value: str, text: str) -> Option:
-    return Option(value=value, text=clip(text, OPTION_TEXT))
-
-
-def _text_input(
-    block_id: str,
-    action_id: str,
-    label: str,
-    value: str,
-    max_length: int,
-    *,
-    placeholder: str | None = None,
-    optional: bool,
-    multiline: bool = False,
-    hint: str | None = None,
-) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        hint=hint,
-        optional=optional or None,
-        element=PlainTextInputElement(
-            action_id=action_id,
-            placeholder=placeholder,
-            initial_value=value[:max_length] or None,
-            multiline=multiline or None,
-            max_length=max_length,
-        ),
-    )
-
-
 def _date_input(
     block_id: str, action_id: str, label: str, value: date | None, hint: str | None = None
 ) -> InputBlock:
@@ -647,32 +609,10 @@ def _date_input(
     )
 
 
-def _select(
-    block_id: str,
-    action_id: str,
-    label: str,
-    choices: Sequence[tuple[str, str]],
-    selected: str | None,
-    hint: str | None = None,
-) -> InputBlock:
-    options = [_option(value, text) for value, text in choices]
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        hint=hint,
-        element=StaticSelectElement(
-            action_id=action_id,
-            placeholder="Choose one",
-            options=options,
-            initial_option=next((o for o in options if o.value == selected), None),
-        ),
-    )
-
-
 def _radio(
     block_id: str, action_id: str, label: str, choices: Sequence[tuple[str, str]], selected: str
 ) -> InputBlock:
-    options = [_option(value, text) for value, text in choices]
+    options = [option(value, text) for value, text in choices]
     return InputBlock(
         block_id=block_id,
         label=label,

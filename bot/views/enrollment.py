@@ -14,7 +14,7 @@ Topic lists (Slack allows 100 options per list, 100 options per group):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -26,7 +26,6 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     Option,
     OptionGroup,
-    PlainTextInputElement,
     RadioButtonsElement,
     SectionBlock,
     StaticMultiSelectElement,
@@ -53,10 +52,17 @@ from bot.profile import (
     Profile,
 )
 from bot.views.cohorts import dates, objective_label
+from bot.views.inputs import (
+    CADENCE_LABELS,
+    OPTION_TEXT,
+    find_option,
+    option,
+    select_input,
+    text_input,
+)
 from bot.views.text import check_metadata, clip
 
 MAX_OPTIONS = 100  # per options list and per option group
-MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
 TIMEZONE_MAX = 64  # the longest IANA name is about 30 characters
 MAX_TOPIC_CHOICES = 300  # keeps the worst case (4-byte characters everywhere) under 250 kB
@@ -121,11 +127,6 @@ EXPERIENCE_LABELS: Mapping[ExperienceLevel, str] = {
     ExperienceLevel.STAFF: "Staff",
     ExperienceLevel.PRINCIPAL: "Principal / leader",
 }
-CADENCE_LABELS: Mapping[Cadence, str] = {
-    Cadence.WEEKLY: "Weekly",
-    Cadence.BIWEEKLY: "Every two weeks",
-    Cadence.MONTHLY: "Monthly",
-}
 FORMAT_LABELS: Mapping[MeetingFormat, str] = {
     MeetingFormat.VIDEO: "Video call",
     MeetingFormat.IN_PERSON: "In person",
@@ -182,7 +183,7 @@ def cohort_choice_modal(choice: CohortChoice) -> View:
     options = [
         Option(
             value=str(c.program_id),
-            text=clip(c.name, MAX_OPTION_TEXT),
+            text=clip(c.name, OPTION_TEXT),
             description=_cohort_line(c) or None,
         )
         for c in choice.cohorts[:MAX_OPTIONS]
@@ -218,7 +219,7 @@ def _cohort_line(cohort: CohortOption) -> str:
     parts = [label] if (label := objective_label(cohort.objective)) else []
     if cohort.starts_on or cohort.ends_on:
         parts.append(dates(cohort.starts_on, cohort.ends_on))
-    return clip(" · ".join(parts), MAX_OPTION_TEXT)
+    return clip(" · ".join(parts), OPTION_TEXT)
 
 
 def clock(value: time) -> str:
@@ -260,7 +261,7 @@ def enrollment_modal(
             )
         )
     blocks += [
-        _text_block(
+        text_input(
             block_id=EnrollmentIds.GOALS_BLOCK,
             action_id=EnrollmentIds.GOALS_ACTION,
             label="Your goals",
@@ -272,7 +273,7 @@ def enrollment_modal(
             multiline=True,
             optional=False,
         ),
-        _text_block(
+        text_input(
             block_id=EnrollmentIds.BIO_BLOCK,
             action_id=EnrollmentIds.BIO_ACTION,
             label="About you",
@@ -283,7 +284,7 @@ def enrollment_modal(
             multiline=True,
             optional=True,
         ),
-        _select_block(
+        select_input(
             block_id=EnrollmentIds.EXPERIENCE_BLOCK,
             action_id=EnrollmentIds.EXPERIENCE_ACTION,
             label="Where are you in your career?",
@@ -294,7 +295,7 @@ def enrollment_modal(
             selected=(profile.experience if profile else DEFAULT_EXPERIENCE).value,
             fallback=DEFAULT_EXPERIENCE.value,
         ),
-        _select_block(
+        select_input(
             block_id=EnrollmentIds.CAPACITY_BLOCK,
             action_id=EnrollmentIds.CAPACITY_ACTION,
             label="How many mentees can you take? (mentors only)",
@@ -303,7 +304,7 @@ def enrollment_modal(
             selected=str(profile.capacity if profile else DEFAULT_CAPACITY),
             fallback=str(DEFAULT_CAPACITY),
         ),
-        _select_block(
+        select_input(
             block_id=EnrollmentIds.MENTORS_WANTED_BLOCK,
             action_id=EnrollmentIds.MENTORS_WANTED_ACTION,
             label="How many mentors would you like?",
@@ -312,7 +313,7 @@ def enrollment_modal(
             selected=str(profile.mentors_wanted if profile else DEFAULT_MENTORS_WANTED),
             fallback=str(DEFAULT_MENTORS_WANTED),
         ),
-        _select_block(
+        select_input(
             block_id=EnrollmentIds.CADENCE_BLOCK,
             action_id=EnrollmentIds.CADENCE_ACTION,
             label="How often would you like to meet?",
@@ -321,7 +322,7 @@ def enrollment_modal(
             fallback=DEFAULT_CADENCE.value,
         ),
         _format_block(profile.meeting_format if profile else DEFAULT_FORMAT),
-        _text_block(
+        text_input(
             block_id=EnrollmentIds.TIMEZONE_BLOCK,
             action_id=EnrollmentIds.TIMEZONE_ACTION,
             label="Your time zone",
@@ -405,25 +406,21 @@ def _intro(editing: bool) -> str:
     )
 
 
-def _option(value: str, text: str, description: str | None = None) -> Option:
-    return Option(value=value, text=clip(text, MAX_OPTION_TEXT), description=description)
-
-
 def _role_block(role: EnrollmentRole) -> InputBlock:
-    options = [_option(r.value, ROLE_LABELS[r], ROLE_DESCRIPTIONS[r]) for r in EnrollmentRole]
+    options = [option(r.value, ROLE_LABELS[r], ROLE_DESCRIPTIONS[r]) for r in EnrollmentRole]
     return InputBlock(
         block_id=EnrollmentIds.ROLE_BLOCK,
         label="What brings you here?",
         element=RadioButtonsElement(
             action_id=EnrollmentIds.ROLE_ACTION,
             options=options,
-            initial_option=_find(options, role.value),
+            initial_option=find_option(options, role.value),
         ),
     )
 
 
 def _format_block(meeting_format: MeetingFormat) -> InputBlock:
-    options = [_option(f.value, FORMAT_LABELS[f]) for f in MeetingFormat]
+    options = [option(f.value, FORMAT_LABELS[f]) for f in MeetingFormat]
     return InputBlock(
         block_id=EnrollmentIds.FORMAT_BLOCK,
         label="How would you like to meet?",
@@ -431,66 +428,9 @@ def _format_block(meeting_format: MeetingFormat) -> InputBlock:
             action_id=EnrollmentIds.FORMAT_ACTION,
             options=options,
             initial_option=(
-                _find(options, meeting_format.value) or _find(options, DEFAULT_FORMAT.value)
+                find_option(options, meeting_format.value)
+                or find_option(options, DEFAULT_FORMAT.value)
             ),
-        ),
-    )
-
-
-def _select_block(
-    *,
-    block_id: str,
-    action_id: str,
-    label: str,
-    choices: Iterable[tuple[str, str]],
-    selected: str,
-    fallback: str,
-    hint: str | None = None,
-) -> InputBlock:
-    options = [_option(value, text) for value, text in choices]
-    # A stored value no longer offered (say a capacity of 7) shows the default instead:
-    # Slack rejects an initial_option that is not among the options.
-    initial = _find(options, selected) or _find(options, fallback)
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        hint=hint,
-        element=StaticSelectElement(
-            action_id=action_id,
-            placeholder="Choose one",
-            options=options,
-            initial_option=initial,
-        ),
-    )
-
-
-def _text_block(
-    *,
-    block_id: str,
-    action_id: str,
-    label: str,
-    hint: str,
-    placeholder: str,
-    value: str,
-    max_length: int,
-    multiline: bool,
-    optional: bool,
-) -> InputBlock:
-    if len(value) > max_length:
-        # Stored before the limit existed: Slack rejects an initial_value over max_length,
-        # and showing the start beats not opening the form at all.
-        value = value[:max_length]
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        hint=hint,
-        optional=optional or None,
-        element=PlainTextInputElement(
-            action_id=action_id,
-            placeholder=placeholder,
-            initial_value=value or None,  # Slack wants no initial_value rather than ""
-            multiline=multiline or None,
-            max_length=max_length,
         ),
     )
 
@@ -512,10 +452,10 @@ def _topics_block(offered: list[str], chosen: list[str]) -> InputBlock:
     options: list[Option] | None = None
     groups: list[OptionGroup] | None = None
     if len(offered) <= MAX_OPTIONS:
-        options = [_option(t, t) for t in offered]
+        options = [option(t, t) for t in offered]
     else:
         groups = _topic_groups(offered)
-    by_value = {t: _option(t, t) for t in chosen}
+    by_value = {t: option(t, t) for t in chosen}
     return InputBlock(
         block_id=EnrollmentIds.TOPICS_BLOCK,
         label="Topics",
@@ -541,7 +481,7 @@ def _topic_groups(offered: list[str]) -> list[OptionGroup]:
         chunk = ordered[start : start + size]
         first, last = chunk[0].strip()[0].upper(), chunk[-1].strip()[0].upper()
         label = f"Topics {first}" if first == last else f"Topics {first}–{last}"
-        groups.append(OptionGroup(label=label, options=[_option(t, t) for t in chunk]))
+        groups.append(OptionGroup(label=label, options=[option(t, t) for t in chunk]))
     return groups
 
 
@@ -560,10 +500,6 @@ def _offer_topics(topics: Sequence[str], wanted: Sequence[str]) -> tuple[list[st
     kept = set(offered)
     offered += [t for t in chosen if t not in kept]  # past the cap, keep what they chose
     return offered, chosen
-
-
-def _find(options: Sequence[Option], value: str) -> Option | None:
-    return next((o for o in options if o.value == value), None)
 
 
 def submission_values(profile: Profile) -> dict[str, dict[str, dict[str, Any]]]:
