@@ -124,6 +124,12 @@ def _fill(deps: Deps, client: WebClient, view_id: str, spec: Search, user_id: st
         return
     except SLACK_UNREACHABLE:
         raise  # the boundary tells them Slack is slow
+    except SlackApiError as exc:
+        if exc.response.get("error") == "not_found":
+            # They closed (or replaced) the "finding" modal: there is nothing left to fill.
+            log.info("suggestions for %s not shown: the modal was closed", user_id)
+            return
+        log.exception("could not show suggestions to %s", user_id)
     except Exception:
         log.exception("could not show suggestions to %s", user_id)
     client.views_update(view_id=view_id, view=find_failed_modal())

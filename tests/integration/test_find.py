@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,6 +114,24 @@ def test_find_shows_the_mentors_who_fit_best_first_with_reasons(rig: Rig) -> Non
     )
     assert "• You both care about Machine learning engineering" in first_card["text"]["text"]
     assert first_card["accessory"]["action_id"] == FindIds.CHOOSE
+
+
+def test_closing_the_finding_modal_before_it_fills_is_quietly_accepted(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    rig.emulator.hold("views.update")
+    rig.slack.slash_command(ANA, "find")
+    rig.emulator.wait_held()
+    rig.slack.view_closed(ANA)  # she gave up waiting
+    rig.emulator.release_held()
+    rig.settle()
+
+    [update] = rig.emulator.wait_for("views.update")
+    assert update.response["error"] == "not_found"
+    assert rig.emulator.top_view(ANA) is None
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert "the modal was closed" in caplog.text
 
 
 def test_choosing_in_order_then_a_note_asks_the_first_and_queues_the_rest(rig: Rig) -> None:
