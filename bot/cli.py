@@ -131,11 +131,24 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--cohort", help="the cohort's name, any case (default: the only one)")
     export.add_argument("--team", help="Slack team id, when several workspaces share the database")
     export.add_argument("--output", help="write to this file (default: standard output)")
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo",
-        help="an offline walk-through: the real bot against a local Slack emulator",
-        description="Run the real handlers and scheduler against a local Slack Web API "
-        "emulator, with no workspace and no tokens, and print what each person would see.",
+        help="the whole program offline: the real bot against a local Slack emulator",
+        description="Run the real endpoint, handlers and scheduler job against a local Slack "
+        "Web API emulator, with no workspace and no tokens: a dozen people join, are paired "
+        "and go through eight weeks of check-ins; print what each person sees.",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=1, help="chooses the dates and who does what (default: 1)"
+    )
+    demo.add_argument(
+        "--database",
+        metavar="URL",
+        help="an empty database to keep the state in, for a look afterwards "
+        "(default: a temporary SQLite file)",
+    )
+    demo.add_argument(
+        "--html", metavar="FILE", help="also write the story as one self-contained HTML page"
     )
 
     roster = commands.add_parser(
@@ -180,7 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The demo brings its own settings: a broken environment must not stop it.
         from bot.demo import run_demo
 
-        return run_demo()
+        return run_demo(
+            seed=args.seed,
+            database_url=args.database,
+            html=Path(args.html) if args.html else None,
+        )
     if args.command == "doctor":
         # A broken setting is one of the things the doctor reports, not a reason to stop.
         return _doctor(args.manifest)

@@ -344,20 +344,6 @@ def test_roster_import_before_anyone_used_the_bot_asks_slack_which_workspace(
     assert len(asked) == 1
 
 
-def test_the_demo_runs_whatever_the_environment_holds(tmp_path: Path) -> None:
-    result = _mentorbot(
-        "demo",
-        cwd=tmp_path,
-        MENTORBOT_ADMINS="alice,bob",
-        MENTORBOT_TIMEZONE="Mars/Olympus",
-        DATABASE_URL="not a url",
-        SLACK_BOT_TOKEN="not-a-token",
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert ", 0 refused." in result.stdout
-
-
 def test_mentorbot_run_serves_first_and_warms_the_matcher_afterwards(
     tmp_path: Path, db_url: str
 ) -> None:
