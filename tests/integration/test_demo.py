@@ -205,6 +205,7 @@ def test_the_same_seed_tells_the_same_story_whatever_the_environment_holds(
     )
 
     assert again.stdout == told.out
+    assert "solved in" not in told.out  # the solver's measured time is the one thing left out
 
 
 # --- the HTML page, in a real browser ------------------------------------------------------
