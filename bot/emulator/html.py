@@ -102,6 +102,8 @@ def _reference(match: re.Match[str], names: Names) -> str:
         return f'<span class="bk-mention">@{escape(shown)}</span>'
     if sigil == "#":
         return f'<span class="bk-mention">#{escape(label or target.lower())}</span>'
+    if sigil == "!" and target.startswith("date^"):
+        return escape(label or target)  # <!date^...|fallback>: a date in the reader's zone
     if sigil == "!":
         return f'<span class="bk-mention">@{escape(label or target)}</span>'
     shown = escape(label or target)

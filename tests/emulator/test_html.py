@@ -45,6 +45,8 @@ def test_mrkdwn_marks_become_formatting_and_references_become_names() -> None:
     assert '<span class="bk-mention">#general</span>' in drawn
     assert '<a class="bk-link" href="https://example.com/a?b=1&amp;amp;c=2"' in drawn
     assert "snake_case_name" in drawn and "2*3*4" in drawn  # not formatting
+    dated = mrkdwn_html("since <!date^1900000000^{date_short}|2030-03-17 08:00 UTC>.", {})
+    assert dated == "since 2030-03-17 08:00 UTC."
 
 
 def test_a_link_label_cannot_smuggle_markup() -> None:
