@@ -31,6 +31,9 @@ _ENV_NAMES = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_client_id": "SLACK_CLIENT_ID",
+    "slack_client_secret": "SLACK_CLIENT_SECRET",
+    "slack_state_secret": "SLACK_STATE_SECRET",
     "slack_api_url": "SLACK_API_URL",
     "database_url": "DATABASE_URL",
     "port": "PORT",
@@ -60,6 +63,10 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # OAuth installs in several workspaces (bot/installs.py): all three or none.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///mentorbot.db"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -112,7 +119,12 @@ class Settings(BaseSettings):
             raise ValueError("expected a bot token starting with xoxb-")
         return value
 
-    @field_validator("slack_signing_secret")
+    @field_validator("slack_client_id")
+    @classmethod
+    def _empty_id_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("slack_signing_secret", "slack_client_secret", "slack_state_secret")
     @classmethod
     def _empty_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         # SLACK_SIGNING_SECRET= (empty) must not pass for a secret: it would verify nothing.
@@ -189,6 +201,15 @@ class Settings(BaseSettings):
         return self.slack_app_token is not None
 
     @property
+    def oauth(self) -> bool:
+        """Installs in several workspaces through Slack's OAuth flow (HTTP mode only)."""
+        return None not in (
+            self.slack_client_id,
+            self.slack_client_secret,
+            self.slack_state_secret,
+        )
+
+    @property
     def database_url_for_display(self) -> str:
         return make_url(self.database_url).render_as_string(hide_password=True)
 
@@ -196,7 +217,13 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """The tokens, signing secret and database password in use: what no log line may
         show."""
-        secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        secrets = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.slack_client_secret,
+            self.slack_state_secret,
+        )
         values = [s.get_secret_value() for s in secrets if s is not None]
         password = make_url(self.database_url).password
         return [*values, str(password)] if password else values
@@ -206,6 +233,15 @@ class Settings(BaseSettings):
 
     def require_for_serving(self) -> None:
         """What `run` needs beyond the defaults; raises one clear line."""
+        oauth_parts = (self.slack_client_id, self.slack_client_secret, self.slack_state_secret)
+        if any(part is not None for part in oauth_parts) and not self.oauth:
+            raise SettingsError(
+                "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET go together: "
+                "set all three to install in several workspaces, or none"
+            )
+        if self.oauth:
+            self._require_for_oauth()
+            return
         if self.slack_bot_token is None:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is required to serve Slack: "
@@ -215,6 +251,22 @@ class Settings(BaseSettings):
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is required in HTTP mode: set it to the app's signing secret "
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+
+    def _require_for_oauth(self) -> None:
+        if self.socket_mode:
+            raise SettingsError(
+                "SLACK_APP_TOKEN is set, but installs in several workspaces (SLACK_CLIENT_ID) "
+                "need HTTP mode: unset SLACK_APP_TOKEN"
+            )
+        if self.slack_bot_token is not None:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set, but with SLACK_CLIENT_ID each workspace's token comes "
+                "from its install: unset SLACK_BOT_TOKEN"
+            )
+        if self.slack_signing_secret is None:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is required in HTTP mode: set it to the app's signing secret"
             )
 
     def __repr_args__(self):  # type: ignore[override]

@@ -397,6 +397,31 @@ def withdraw_prefixed(session: Session, prefixes: list[str], *, why: str) -> int
     )
 
 
+def withdraw_team(session: Session, team_id: str, *, why: str) -> int:
+    """`withdraw` every unsent message of one workspace (the app left it); how many."""
+    return move_all(
+        session,
+        OutboxMessage,
+        OutboxMessage.team_id == team_id,
+        source=OutboxStatus.PENDING,
+        target=OutboxStatus.FAILED,
+        last_error=why,
+    )
+
+
+def withdraw_teams_not_in(session: Session, teams: set[str], *, why: str) -> int:
+    """`withdraw` every unsent message of a workspace not in `teams` (those the app is
+    installed in); how many."""
+    return move_all(
+        session,
+        OutboxMessage,
+        OutboxMessage.team_id.not_in(teams),
+        source=OutboxStatus.PENDING,
+        target=OutboxStatus.FAILED,
+        last_error=why,
+    )
+
+
 def purge_bodies(sessions: sessionmaker[Session], *, now: datetime, retention_days: int) -> int:
     """Blank the body of every message sent (or given up on) over `retention_days` ago.
 

@@ -39,6 +39,7 @@ from bot.db.matchmaking import (
     PoolVersion,
     SuggestionImpression,
 )
+from bot.db.slack_stores import slack_bots, slack_installations, slack_oauth_states
 from bot.db.system import (
     Announcement,
     AuditEntry,
@@ -77,6 +78,9 @@ __all__ = [
     "SuggestionImpression",
     "Topic",
     "enrollment_topics",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
 ]
 
 
