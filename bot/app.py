@@ -11,9 +11,12 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
+from bot.config import Settings
 from bot.deps import Deps
+from bot.installs import Stores
 from bot.slack import make_interactive_client
 
 # Bolt's default pool has 5 threads; a few slow listeners would then delay every ack.
@@ -57,11 +60,13 @@ class ObservedApp(App):
         return observed_dispatch(super().dispatch, req)
 
 
-def build_app(deps: Deps, client: WebClient | None = None) -> App:
+def build_app(deps: Deps, client: WebClient | None = None, stores: Stores | None = None) -> App:
     """One Bolt App with every listener registered.
 
-    `auth.test` runs once here (Bolt verifies the token), so a wrong token stops
-    start-up with a clear error instead of failing on the first request.
+    One workspace: `auth.test` runs once here (Bolt verifies the token), so a wrong
+    token stops start-up with a clear error instead of failing on the first request.
+    Several (`stores`, from bot.installs): Bolt's OAuth flow installs the app and finds
+    each request's token in the installation store.
     """
     import handlers  # the Slack layer sits on top of bot/, so it is loaded late
 
@@ -78,11 +83,35 @@ def build_app(deps: Deps, client: WebClient | None = None) -> App:
             request_verification_enabled=not settings.socket_mode,
             listener_executor=ListenerPool(LISTENER_THREADS),
             logger=logger,
+            oauth_settings=oauth_settings(settings, stores) if stores else None,
         )
     finally:
         logger.removeFilter(quiet)
     handlers.register(app, deps)
     return app
+
+
+# Where Slack's install page is, beside its Web API (so the emulator's is found too).
+AUTHORIZE_PATH = "oauth/v2/authorize"
+
+
+def oauth_settings(settings: Settings, stores: Stores) -> OAuthSettings:
+    """Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, asking for the
+    scopes manifest.yml asks for, with slack_sdk's stores in the bot's database."""
+    from bot.doctor import DEFAULT_MANIFEST, manifest_scopes
+
+    secret = settings.slack_client_secret
+    assert secret is not None  # settings.oauth says so
+    api = settings.slack_api_url
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=secret.get_secret_value(),
+        scopes=sorted(manifest_scopes(DEFAULT_MANIFEST)),
+        installation_store=stores.installations,
+        state_store=stores.states,
+        # https://slack.com/api/ -> https://slack.com/oauth/v2/authorize
+        authorization_url=api.removesuffix("api/") + AUTHORIZE_PATH,
+    )
 
 
 class _WithoutTokenNote(logging.Filter):

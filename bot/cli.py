@@ -577,7 +577,7 @@ def _build_app(runtime: Runtime) -> App:
     url = runtime.deps.settings.slack_api_url
     try:
         with _slack_sdk_quiet():
-            return build_app(runtime.deps)
+            return build_app(runtime.deps, stores=runtime.stores)
     except BoltError as exc:
         raise CommandError(f"Slack did not accept SLACK_BOT_TOKEN at {url} ({exc})") from exc
     except OSError as exc:  # refused, unresolvable, timed out: urllib's errors are OSErrors

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.background import Background
@@ -48,6 +49,9 @@ class Deps:
     background: Background = field(default_factory=Background)
     # Units of work serve a person's request: their messages go ahead of bulk work.
     interactive: bool = False
+    # Installs in several workspaces (OAuth): where each one's bot token is kept; None
+    # with one workspace and SLACK_BOT_TOKEN (bot/installs.py).
+    installs: SQLAlchemyInstallationStore | None = None
 
     def uow(self) -> UnitOfWork:
         """A unit of work: one transaction that commits on success and wakes the sender."""

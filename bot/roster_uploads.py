@@ -38,7 +38,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import audit, keys
+from bot import audit, installs, keys
 from bot.config import Settings
 from bot.coordinators import is_coordinator
 from bot.db.enums import RosterImportStatus
@@ -325,7 +325,11 @@ def run(deps: Deps, import_id: int, worker: str = WORKER) -> RosterReport | None
         why = f"it was interrupted {MAX_ATTEMPTS} times, so I stopped trying"
         _could_not(deps, upload, worker, why)
         return None
-    client = make_patient_client(deps.settings)
+    # Outside any request: the workspace's own token (bot/installs.py).
+    client = installs.client_for(make_patient_client(deps.settings), deps.installs, upload.team_id)
+    if client is None:
+        _could_not(deps, upload, worker, installs.NOT_INSTALLED)
+        return None
     try:
         text = fetch(client, deps.settings, upload)
         report = import_roster(
@@ -473,7 +477,7 @@ def _report(session: Session, upload: Upload, report: RosterReport, now: datetim
 
 
 def fetch(client: WebClient, settings: Settings, upload: Upload) -> str:
-    """The file's text, read from Slack with the bot token; raises UnreadableFile."""
+    """The file's text, read from Slack with the client's bot token; raises UnreadableFile."""
     try:
         info: dict[str, Any] = client.files_info(file=upload.file_id)["file"]
     except SlackApiError as exc:
@@ -487,7 +491,7 @@ def fetch(client: WebClient, settings: Settings, upload: Upload) -> str:
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     if not trusted(url, settings.slack_api_url):
         raise UnreadableFile("Slack gave no address of its own to read it from")
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    token = client.token or ""  # the workspace's own bot token (bot/installs.py)
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     opener = urllib.request.build_opener(_SameHostsOnly(settings.slack_api_url))
     try:

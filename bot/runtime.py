@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.db.engine import make_engine, make_session_factory
 from bot.deps import Deps, utcnow
+from bot.installs import Stores, make_stores
 from bot.slack import OutboxSender, make_delivery_client
 from bot.workers import worker_id
 
@@ -21,6 +22,8 @@ class Runtime:
     deps: Deps
     engine: Engine
     sender: OutboxSender
+    # slack_sdk's installation and state stores when installs come through OAuth.
+    stores: Stores | None = None
     # The instant the due-work job last blanked old outbox bodies (scheduling/due.py).
     purged_at: datetime | None = None
 
@@ -35,7 +38,10 @@ def build_runtime(
 ) -> Runtime:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    deps = Deps(settings=settings, sessions=sessions, clock=clock)
+    # The stores share the bot's engine: one pool, one database (bot/installs.py).
+    stores = make_stores(settings, engine)
+    installs = stores.installations if stores else None
+    deps = Deps(settings=settings, sessions=sessions, clock=clock, installs=installs)
     client = delivery_client or make_delivery_client(settings)
-    sender = OutboxSender(client, sessions, worker_id())
-    return Runtime(deps=deps, engine=engine, sender=sender)
+    sender = OutboxSender(client, sessions, worker_id(), installs=installs)
+    return Runtime(deps=deps, engine=engine, sender=sender, stores=stores)

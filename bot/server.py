@@ -237,6 +237,18 @@ def build_asgi(
             return False
         return True
 
+    async def oauth_step(request: Request) -> Response:
+        """Bolt's OAuth flow (installs in several workspaces): the install link, and
+        where Slack sends the installer back with a code to exchange for a token."""
+        flow = bolt_app.oauth_flow
+        assert flow is not None  # routed only when there is one
+        step = flow.handle_installation if request.url.path == flow.install_path else None
+        bolt_request = to_bolt_request(request, b"")
+        bolt_response = await anyio.to_thread.run_sync(
+            step or flow.handle_callback, bolt_request, limiter=limiter
+        )
+        return to_starlette_response(bolt_response)
+
     async def healthz(request: Request) -> Response:
         ok = await anyio.to_thread.run_sync(database_answers, limiter=limiter)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
@@ -252,14 +264,19 @@ def build_asgi(
         page = await anyio.to_thread.run_sync(generate_latest, registry, limiter=limiter)
         return Response(page, media_type=CONTENT_TYPE_LATEST)
 
-    return Starlette(
-        routes=[
-            Route(EVENTS_PATH, slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_page, methods=["GET"]),
+    routes = [
+        Route(EVENTS_PATH, slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+    ]
+    if bolt_app.oauth_flow is not None:
+        flow = bolt_app.oauth_flow
+        routes += [
+            Route(flow.install_path, oauth_step, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth_step, methods=["GET"]),
         ]
-    )
+    return Starlette(routes=routes)
 
 
 def not_ready_because(engine: Engine, head: str) -> str | None:

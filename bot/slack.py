@@ -43,9 +43,10 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import metrics, outbox, people
+from bot import installs, metrics, outbox, people
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -270,6 +271,11 @@ class OutboxSender:
     however long Slack takes. `stop()` makes it finish the message in hand and put
     the rest of its claim back, for a graceful shutdown.
 
+    With installs in several workspaces (`installs`, the installation store), each
+    message goes out with its own workspace's bot token, looked up once per run; a
+    message for a workspace the app is no longer installed in is not sent but marked
+    failed with why.
+
     `time_scale` is how many seconds of Slack's clock pass per real second when it
     waits out a Retry-After: 1 but in the fan-out bench, which runs the emulator's
     clock (and so its Retry-After) that much faster.
@@ -282,8 +288,10 @@ class OutboxSender:
         worker_id: str,
         *,
         time_scale: float = 1.0,
+        installs: InstallationStore | None = None,
     ) -> None:
         self.client = client
+        self.installs = installs
         self.sessions = sessions
         self.worker_id = worker_id
         self.time_scale = time_scale
@@ -318,6 +326,7 @@ class OutboxSender:
             claimed = outbox.claim_due(session, now=now, worker_id=self.worker_id, limit=limit)
         outcomes: list[_Outcome] = []
         halted = False
+        clients: dict[str, WebClient | None] = {}  # team -> its client, for this run
         with self._lease_renewed(now, bool(claimed)):
             for message in claimed:
                 left = self._pause_left(message.method, now)
@@ -328,7 +337,9 @@ class OutboxSender:
                     self._stopping.wait(left)
                 if self.stopping:
                     break
-                outcomes.append(self._deliver(message, now))
+                if message.team_id not in clients:
+                    clients[message.team_id] = self._client_for(message.team_id)
+                outcomes.append(self._deliver(message, now, clients[message.team_id]))
                 if outcomes[-1] is _Outcome.HALT:
                     halted = True
                     break
@@ -382,14 +393,23 @@ class OutboxSender:
             done.set()
             keeper.join()
 
-    def _deliver(self, message: outbox.Claimed, now: datetime) -> _Outcome:
+    def _client_for(self, team_id: str) -> WebClient | None:
+        return installs.client_for(self.client, self.installs, team_id)
+
+    def _deliver(
+        self, message: outbox.Claimed, now: datetime, client: WebClient | None
+    ) -> _Outcome:
         send = SENDERS.get(message.method)
         with self.sessions() as session:
             if send is None:
                 outbox.give_up(session, message, f"no sender for method {message.method}", now)
                 return _Outcome.FAILED
+            if client is None:
+                log.info("outbox %s: not sent, %s", message.key, installs.NOT_INSTALLED)
+                outbox.give_up(session, message, installs.NOT_INSTALLED, now)
+                return _Outcome.FAILED
             try:
-                result = send(self.client, dict(message.payload))
+                result = send(client, dict(message.payload))
             except SlackApiError as exc:
                 return self._after_error(session, message, exc, now)
             except Exception as exc:  # connection errors that outlived the retry handlers

@@ -21,6 +21,7 @@ from handlers import (
     followups,
     goals,
     home,
+    installs,
     middleware,
     pace,
     rematch,
@@ -37,6 +38,8 @@ from handlers.context import ProvideDeps
 def register(app: App, deps: Deps) -> None:
     app.use(ProvideDeps(deps))
     app.middleware(middleware.act_once_per_event)
+    if deps.installs is not None:  # installs in several workspaces (OAuth)
+        installs.register(app)
     app.event("app_home_opened")(home.on_home_opened)
     roster.register_events(app)  # files dropped in the DM, before plain messages
     app.event("message")(direct_messages.on_message)

@@ -19,6 +19,7 @@ from bot import (
     find,
     followups,
     goals,
+    installs,
     outbox,
     requests,
     roster_uploads,
@@ -86,6 +87,7 @@ def run_due(runtime: Runtime, now: datetime) -> DueReport:
         forgotten = events.forget_old(session, now)
         session.commit()
     _purge_old_bodies(runtime, now)
+    _withdraw_uninstalled(runtime)
     delivered = _deliver(runtime, now)
     report = DueReport(
         delivered,
@@ -177,6 +179,20 @@ def _purge_old_bodies(runtime: Runtime, now: datetime) -> None:
         runtime.deps.sessions, now=now, retention_days=runtime.deps.settings.outbox_retention_days
     )
     runtime.purged_at = now
+
+
+def _withdraw_uninstalled(runtime: Runtime) -> None:
+    """With installs through OAuth: what this run queued for a workspace the app is not
+    installed in (left, or never installed) is withdrawn, marked with why, not sent."""
+    store = runtime.deps.installs
+    if store is None:
+        return
+    teams = installs.installed_teams(store)
+    with runtime.deps.sessions() as session:
+        withdrawn = outbox.withdraw_teams_not_in(session, teams, why=installs.NOT_INSTALLED)
+        session.commit()
+    if withdrawn:
+        log.info("due work: %d message(s) for workspaces without the app withdrawn", withdrawn)
 
 
 def _deliver(runtime: Runtime, now: datetime) -> DeliveryReport:

@@ -19,18 +19,24 @@ from urllib.parse import parse_qs
 
 from bot.emulator.calls import Call, CallLog, JsonDict, Reply, Request, SlackError
 from bot.emulator.faults import Faults, RateLimiter
+from bot.emulator.installs import Installs
 from bot.emulator.methods import METHODS
 from bot.emulator.methods.chat import post_reply
 from bot.emulator.methods.views import apply_response_action, close_view
 from bot.emulator.workspace import Workspace
 
-NO_AUTH_METHODS = frozenset({"api.test"})
+# oauth.v2.access is authenticated by the app's client id and secret, not a token.
+NO_AUTH_METHODS = frozenset({"api.test", "oauth.v2.access"})
 # Methods that take an app-level token (xapp-) and no other; every other method refuses one.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
 class Endpoints:
-    """Slack's side of each request: the Web API, response URLs, uploads and downloads."""
+    """Slack's side of each request: the Web API, response URLs, uploads and downloads.
+
+    A call acts in the workspace its token belongs to (``installs``: every workspace of
+    the emulator); one without a token of any, in the first workspace.
+    """
 
     def __init__(
         self,
@@ -38,11 +44,24 @@ class Endpoints:
         log: CallLog,
         faults: Faults,
         limiter: RateLimiter | None,
+        installs: Installs,
     ) -> None:
         self._ws = workspace
         self._log = log
         self._faults = faults
         self._limiter = limiter
+        self._installs = installs
+
+    def _ws_for(self, token: str | None) -> Workspace:
+        return self._installs.owner_of(token) or self._ws
+
+    def _ws_holding(self, found: Callable[[Workspace], bool]) -> Workspace:
+        """The workspace where a response URL or an upload was made (ids are unique
+        across workspaces), or the first one."""
+        for ws in list(self._installs.workspaces.values()):
+            if found(ws):
+                return ws
+        return self._ws
 
     # --- URLs ---------------------------------------------------------------------------
 
@@ -50,7 +69,18 @@ class Endpoints:
         self, method: str, args: JsonDict, token: str | None, parse_error: SlackError | None
     ) -> Reply:
         """``/api/<method>``, with its arguments as read from the request (or why not)."""
-        return self._answer(method, args, token, lambda req: self._method_reply(req, parse_error))
+        ws = self._ws_for(token)
+        return self._answer(
+            method, args, token, lambda req: self._method_reply(req, parse_error, ws), ws
+        )
+
+    def authorize(self, query: str, cookie: str) -> Reply:
+        """``/oauth/v2/authorize``: the install page, where the signed-in person clicks
+        "Allow" (see :mod:`bot.emulator.installs`); recorded as ``oauth.authorize``."""
+        args = {k: v[-1] for k, v in parse_qs(query).items()}
+        return self._answer(
+            "oauth.authorize", args, None, lambda _: self._installs.authorize(query, cookie)
+        )
 
     def response_url(self, hook_id: str, raw: bytes) -> Reply:
         """``/response/<id>``: a response URL handed to the bot with an interaction."""
@@ -62,15 +92,18 @@ class Endpoints:
             with contextlib.suppress(ValueError, KeyError):
                 body = json.loads(form["payload"][-1])
         args = body if isinstance(body, dict) else {"raw": raw.decode("utf-8", "replace")}
+        ws = self._ws_holding(lambda w: hook_id in w.response_urls)
         return self._answer(
-            "response_url", args, None, lambda _: self._response_url_reply(hook_id, body)
+            "response_url", args, None, lambda _: self._response_url_reply(ws, hook_id, body), ws
         )
 
     def upload(self, file_id: str, raw: bytes) -> Reply:
         """The upload URL handed out by files.getUploadURLExternal receives the bytes."""
 
+        ws = self._ws_holding(lambda w: file_id in w.files)
+
         def store(_: Request) -> Reply:
-            upload = self._ws.files.get(file_id)
+            upload = ws.files.get(file_id)
             if upload is None or upload.completed:
                 return Reply(404, "file not found")
             if len(raw) != upload.length:  # the length files.getUploadURLExternal was told
@@ -78,7 +111,7 @@ class Endpoints:
             upload.content = raw
             return Reply(200, f"OK - {len(raw)}")
 
-        return self._answer("upload", {"file_id": file_id, "bytes": len(raw)}, None, store)
+        return self._answer("upload", {"file_id": file_id, "bytes": len(raw)}, None, store, ws)
 
     def download(self, file_id: str, token: str | None) -> Reply:
         """A file's url_private: its bytes, for a request with a token of the app.
@@ -87,15 +120,17 @@ class Endpoints:
         403 says the same plainly. Recorded as a ``download`` call.
         """
 
+        ws = self._ws_for(token)
+
         def serve(req: Request) -> Reply:
-            if req.token not in self._ws.tokens:
+            if req.token not in ws.tokens:
                 return Reply(403, {"ok": False, "error": "not_authed"})
-            upload = self._ws.files.get(file_id)
+            upload = ws.files.get(file_id)
             if upload is None or not upload.completed or upload.content is None:
                 return Reply(404, "file not found")
             return Reply(200, upload.content)
 
-        return self._answer("download", {"file_id": file_id}, token, serve)
+        return self._answer("download", {"file_id": file_id}, token, serve, ws)
 
     # --- acks (reported by the driver, not served) --------------------------------------
 
@@ -106,9 +141,10 @@ class Endpoints:
         body: Any,
         channel_id: str | None,
         view_id: str | None,
+        ws: Workspace | None = None,
     ) -> Call | None:
         """Apply the bot's ack body as Slack would; see ``SlackEmulator.record_ack``."""
-        ws = self._ws
+        ws = ws or self._ws
         if isinstance(body, str) and body.strip():
             body = {"text": body}
         with ws.lock:
@@ -142,14 +178,16 @@ class Endpoints:
         args: JsonDict,
         token: str | None,
         respond: Callable[[Request], Reply],
+        ws: Workspace | None = None,
     ) -> Reply:
         """Answer one call: injected latency and faults first, then ``respond``; record it."""
-        arrival = self._ws.clock()
+        ws = ws or self._ws
+        arrival = ws.clock()
         self._faults.wait_if_held(method)
         delay = self._faults.delay(method)
         if delay:
             time.sleep(delay)
-        with self._ws.lock:
+        with ws.lock:
             req = Request(method, args, token)
             reply = self._faults.reply(method) or respond(req)
             self._log.record(
@@ -167,44 +205,39 @@ class Endpoints:
             )
         return reply
 
-    def _method_reply(self, req: Request, parse_error: SlackError | None) -> Reply:
+    def _method_reply(self, req: Request, parse_error: SlackError | None, ws: Workspace) -> Reply:
         handler = METHODS.get(req.method)
         if handler is None:
             return Reply(200, {"ok": False, "error": "unknown_method", "req_method": req.method})
         if parse_error is not None:
             return Reply(200, parse_error.body)
         if req.method not in NO_AUTH_METHODS:
-            refused = self._token_refused(req)
+            refused = self._token_refused(req, ws)
             if refused is not None:
                 return Reply(200, {"ok": False, "error": refused})
         # As Slack does, every answer to a valid token names the scopes it was granted.
-        granted = (
-            {"x-oauth-scopes": ",".join(sorted(self._ws.scopes))}
-            if req.token in self._ws.tokens
-            else {}
-        )
+        granted = {"x-oauth-scopes": ",".join(sorted(ws.scopes))} if req.token in ws.tokens else {}
         if self._limiter is not None:
             limited = self._limiter.reply(req.method, req.token or "", req.args)
             if limited is not None:
                 return limited
         try:
-            return Reply(200, handler(self._ws, req), headers=granted)
+            return Reply(200, handler(ws, req), headers=granted)
         except SlackError as e:
             return Reply(200, e.body, headers=granted)
 
-    def _token_refused(self, req: Request) -> str | None:
+    def _token_refused(self, req: Request, ws: Workspace) -> str | None:
         """Slack's error for a missing, unknown or wrong kind of token, else None."""
         if not req.token:
             return "not_authed"
-        app_token = req.token in self._ws.app_tokens
-        if not app_token and req.token not in self._ws.tokens:
+        app_token = req.token in ws.app_tokens
+        if not app_token and req.token not in ws.tokens:
             return "invalid_auth"
         if app_token != (req.method in APP_TOKEN_METHODS):
             return "not_allowed_token_type"
         return None
 
-    def _response_url_reply(self, hook_id: str, body: Any) -> Reply:
-        ws = self._ws
+    def _response_url_reply(self, ws: Workspace, hook_id: str, body: Any) -> Reply:
         hook = ws.response_urls.get(hook_id)
         if hook is None:
             return Reply(404, {"ok": False, "error": "invalid_url"})

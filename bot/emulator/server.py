@@ -21,6 +21,7 @@ channel, ephemeral messages, modal stacks and Home tabs.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ from zoneinfo import ZoneInfo
 from bot.emulator.calls import Call, CallLog, Clock, JsonDict
 from bot.emulator.endpoints import Endpoints
 from bot.emulator.faults import FaultInjection, Faults, RateLimiter, RateLimits
+from bot.emulator.installs import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Installs
 from bot.emulator.methods.chat import message_json, sorted_messages
 from bot.emulator.methods.files import file_json
 from bot.emulator.methods.views import close_view, find_view
@@ -83,6 +85,10 @@ class SlackEmulator(FaultInjection):
       ``app_tokens`` with a websocket URL, and ``socket`` (a
       :class:`~bot.emulator.socket_mode.SocketMode`) sends envelopes and fault-injects.
 
+    - Several workspaces (``add_team``, ``team``): the app is installed in more through
+      ``authorize_url`` and ``oauth.v2.access`` with ``client_id``/``client_secret``
+      (:mod:`~bot.emulator.installs`); a call acts in the workspace its token is of.
+
     ``strict=True`` makes unknown channels and users errors instead of auto-created.
     Every time-dependent rule (trigger expiry, rate limits, tz offsets) reads ``clock``.
     """
@@ -125,6 +131,8 @@ class SlackEmulator(FaultInjection):
         app_tokens: str | Iterable[str] = DEFAULT_APP_TOKEN,
         socket_mode: bool = False,
         scopes: Iterable[str] = DEFAULT_SCOPES,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
         self._workspace = Workspace(
             tokens=frozenset([tokens] if isinstance(tokens, str) else tokens),
@@ -151,7 +159,11 @@ class SlackEmulator(FaultInjection):
         self._faults = Faults()
         limits = RateLimits() if rate_limits is True else rate_limits or None
         limiter = RateLimiter(limits, clock) if limits else None
-        self._endpoints = Endpoints(self._workspace, self._log, self._faults, limiter)
+        self._installs = Installs(client_id, client_secret, {team_id: self._workspace})
+        self._workspace.installs = self._installs
+        self._endpoints = Endpoints(
+            self._workspace, self._log, self._faults, limiter, self._installs
+        )
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._socket = SocketMode(self._workspace, host) if socket_mode else None
@@ -162,7 +174,8 @@ class SlackEmulator(FaultInjection):
         if self._server is not None:
             return self
         self._server = Server(self._address, self._endpoints)
-        self._workspace.base_url = self.base_url
+        for ws in self._installs.workspaces.values():
+            ws.base_url = self.base_url
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.01},  # stop() waits up to one poll interval
@@ -452,4 +465,67 @@ class SlackEmulator(FaultInjection):
         an empty body closes the view; ``response_action`` errors/update/push/clear apply.
         Recorded as a ``"ack"`` call when the body is not empty.
         """
-        return self._endpoints.ack(payload_type, user_id, body, channel_id, view_id)
+        return self._endpoints.ack(
+            payload_type, user_id, body, channel_id, view_id, self._workspace
+        )
+
+    # --- several workspaces, and installing the app through OAuth -----------------------
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's install page (``oauth/v2/authorize``), beside ``api_url``."""
+        return f"{self.base_url}/oauth/v2/authorize"
+
+    @property
+    def redirect_urls(self) -> list[str]:
+        """The app config's "Redirect URLs": where the install page may send people back."""
+        return self._installs.redirect_urls
+
+    @redirect_urls.setter
+    def redirect_urls(self, urls: list[str]) -> None:
+        self._installs.redirect_urls = list(urls)
+
+    def add_team(
+        self,
+        team_id: str,
+        team_name: str,
+        *,
+        bot_id: str,
+        bot_user_id: str,
+        team_domain: str | None = None,
+    ) -> SlackEmulator:
+        """Another workspace the app can be installed in (through ``authorize_url`` and
+        ``oauth.v2.access``); returns the emulator as seen from it (see ``team``)."""
+        first = self._workspace
+        # The same app and Slack-wide rules, in a workspace of its own with no token yet.
+        ws = dataclasses.replace(
+            first,
+            tokens=frozenset(),
+            team_id=team_id,
+            team_name=team_name,
+            team_domain=team_domain or team_name.lower().replace(" ", "-"),
+            bot_id=bot_id,
+            bot_user_id=bot_user_id,
+            seed=0,
+            scopes=frozenset(),
+            app_tokens=frozenset(),
+            socket_url="",
+        )
+        ws.ids = first.ids  # view, file and hook ids stay unique across workspaces
+        self._installs.workspaces[team_id] = ws
+        return self.team(team_id)
+
+    def team(self, team_id: str) -> SlackEmulator:
+        """This emulator as seen from one of its workspaces: seeding, what people see and
+        the driver's hooks act there; calls and faults are the emulator's, shared."""
+        view = copy.copy(self)
+        view._workspace = self._installs.workspaces[team_id]
+        view._lock = view._workspace.lock
+        return view
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removes the app: its bot token stops working (Slack then sends
+        the app ``app_uninstalled``, which the test does through the driver)."""
+        ws = self._installs.workspaces[team_id]
+        with ws.lock:
+            ws.tokens = frozenset()

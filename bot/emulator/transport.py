@@ -7,6 +7,8 @@ answers 500 ``emulator_error`` (and is logged) rather than looking like a networ
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import json
 import logging
@@ -75,6 +77,8 @@ def _route(endpoints: Endpoints, url: SplitResult, headers: HeaderMap, raw: byte
         return endpoints.upload(parts[1], raw)
     if len(parts) in (3, 4) and parts[0] == "files":  # url_private, url_private_download
         return endpoints.download(parts[1], _bearer(headers))
+    if url.path == "/oauth/v2/authorize":  # the install page (bot.emulator.installs)
+        return endpoints.authorize(url.query, headers.get("Cookie", ""))
     return Reply(404, {"ok": False, "error": "not_found"})
 
 
@@ -87,12 +91,27 @@ def _web_api(
     except SlackError as e:
         args, parse_error = {}, e
     body_token = args.pop("token", None)  # Slack also takes the token as a parameter
+    for name, value in _basic(headers).items():  # oauth.v2.access: the app's credentials
+        args.setdefault(name, value)
     return endpoints.web_api(method, args, _bearer(headers) or body_token, parse_error)
 
 
 def _bearer(headers: HeaderMap) -> str | None:
     auth = headers.get("Authorization", "")
     return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+
+
+def _basic(headers: HeaderMap) -> dict[str, str]:
+    """client_id and client_secret sent as HTTP Basic auth, as slack_sdk sends them."""
+    auth = headers.get("Authorization", "")
+    if not auth.lower().startswith("basic "):
+        return {}
+    try:
+        pair = base64.b64decode(auth[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return {}
+    client_id, _, secret = pair.partition(":")
+    return {"client_id": client_id, "client_secret": secret}
 
 
 def parse_args(query: str, headers: HeaderMap, raw: bytes) -> JsonDict:

@@ -18,11 +18,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.emulator.blockkit import iter_elements
 from bot.emulator.calls import Clock, JsonDict, SlackError, invalid_arguments
+
+if TYPE_CHECKING:
+    from bot.emulator.installs import Installs
 
 DEFAULT_TOKEN = "xoxb-test-token"
 # The bot scopes of an app created from manifest.yml (tests/unit/test_doctor.py keeps the
@@ -213,6 +216,8 @@ class Workspace:
     scopes: frozenset[str] = DEFAULT_SCOPES  # what the app's token was granted
     app_tokens: frozenset[str] = frozenset()  # app-level tokens: apps.connections.open only
     socket_url: str = ""  # the Socket Mode websocket, while it listens
+    # The app's OAuth side, shared by every workspace of the emulator (bot.emulator.installs).
+    installs: Installs | None = None
 
     lock: threading.RLock = field(default_factory=threading.RLock, init=False)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)

@@ -39,6 +39,9 @@ SCOPE_OF_METHOD: dict[str, str | tuple[str, ...] | None] = {
 SUBSCRIPTION_OF_EVENT: dict[str, tuple[str, str | None]] = {
     "app_home_opened": ("app_home_opened", None),
     "message": ("message.im", "im:history"),
+    # OAuth installs: the app leaves a workspace (no scope needed)
+    "app_uninstalled": ("app_uninstalled", None),
+    "tokens_revoked": ("tokens_revoked", None),
 }
 
 
@@ -61,7 +64,16 @@ def test_manifest_sets_up_what_the_bot_serves(manifest: dict) -> None:
     assert [c["command"] for c in features["slash_commands"]] == ["/mentor"]
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["app_home"]["messages_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.im"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "message.im",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
+    # OAuth installs (HTTP mode): Slack sends installers back to Bolt's redirect path.
+    assert [u.rsplit("/", 2)[-2:] for u in manifest["oauth_config"]["redirect_urls"]] == [
+        ["slack", "oauth_redirect"]
+    ]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from bot.emulator.calls import JsonDict, Request
-from bot.emulator.methods import apps, auth, chat, conversations, files, users, views
+from bot.emulator.methods import apps, auth, chat, conversations, files, oauth, users, views
 from bot.emulator.workspace import Workspace
 
 Method = Callable[[Workspace, Request], JsonDict]
@@ -31,6 +31,7 @@ METHODS: Mapping[str, Method] = {
     "files.completeUploadExternal": files.files_complete_upload_external,
     "files.getUploadURLExternal": files.files_get_upload_url_external,
     "files.info": files.files_info,
+    "oauth.v2.access": oauth.oauth_v2_access,
     "team.info": auth.team_info,
     "users.info": users.users_info,
     "users.list": users.users_list,
