@@ -73,6 +73,8 @@ def _settings(settings: Settings) -> Check:
     except SettingsError as exc:
         return Check("settings", False, str(exc), "set it in the environment or .env")
     mode = "Socket Mode" if settings.socket_mode else f"HTTP mode on port {settings.port}"
+    if settings.oauth:
+        mode += ", installs in several workspaces (OAuth)"
     admins = len(settings.admins)
     return Check(
         "settings",

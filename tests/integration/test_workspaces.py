@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.client import HTTPMessage
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +24,13 @@ from sqlalchemy import select
 from bot import outbox
 from bot.app import build_app
 from bot.db.enums import EnrollmentRole, OutboxStatus
-from bot.db.models import OutboxMessage, Person, slack_bots, slack_installations
+from bot.db.models import (
+    OutboxMessage,
+    Person,
+    slack_bots,
+    slack_installations,
+    slack_oauth_states,
+)
 from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.installs import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SESSION_COOKIE
 from bot.installs import NOT_INSTALLED, TOKEN_REVOKED, UNINSTALLED
@@ -304,3 +311,27 @@ def test_uninstalling_keeps_no_token_and_sends_that_workspace_nothing_more(
     acme_token = workspaces.token(ACME)
     assert {c.token for c in emulator.calls("chat.postMessage")} <= {acme_token}
     assert all(m.status == OutboxStatus.SENT for m in _team_rows(globex, ACME))
+
+
+def test_an_install_whose_state_the_bot_did_not_sign_is_refused_and_no_code_is_exchanged(
+    workspaces: Workspaces,
+) -> None:
+    emulator = workspaces.emulator
+    rig = workspaces.rigs[ACME]
+    # A state in the store's table, but not signed with SLACK_STATE_SECRET.
+    forged = "4f1c9d0e-forged-state"
+    with rig.runtime.engine.begin() as connection:
+        connection.execute(
+            slack_oauth_states.insert().values(state=forged, expire_at=datetime(2100, 1, 1))
+        )
+    browser = Browser(f"{ACME}:{PEOPLE[ACME]['coordinator']}")
+    query = urlencode({"client_id": DEFAULT_CLIENT_ID, "scope": "commands", "state": forged})
+    status, headers, _ = browser.get(f"{emulator.authorize_url}?{query}")
+    assert status == 302
+    browser.cookies["slack-app-oauth-state"] = forged
+
+    status, _ = browser.visit(headers["Location"])
+
+    assert status >= 400
+    assert emulator.calls("oauth.v2.access") == []
+    assert _kept_tokens(rig) == []

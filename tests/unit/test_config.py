@@ -71,6 +71,41 @@ def test_serving_needs_a_token_and_in_http_mode_a_signing_secret() -> None:
     ).require_for_serving()
 
 
+OAUTH = {
+    "slack_client_id": "1000.2000",
+    "slack_client_secret": "client-secret-value",
+    "slack_state_secret": "state-secret-value",
+    "slack_signing_secret": "signing-secret-value",
+}
+
+
+def test_the_three_oauth_settings_switch_to_several_workspaces_without_a_bot_token() -> None:
+    settings = load_settings(env_file=None, **OAUTH)
+
+    settings.require_for_serving()
+    assert settings.oauth
+    assert {"client-secret-value", "state-secret-value"} <= set(settings.secret_values)
+    assert "client-secret-value" not in repr(settings)
+    assert not load_settings(env_file=None).oauth
+
+
+@pytest.mark.parametrize(
+    "missing", ["slack_client_id", "slack_client_secret", "slack_state_secret"]
+)
+def test_oauth_settings_go_together(missing: str) -> None:
+    partial = {k: v for k, v in OAUTH.items() if k != missing}
+
+    with pytest.raises(SettingsError, match="go together"):
+        load_settings(env_file=None, **partial).require_for_serving()
+
+
+def test_oauth_is_http_only_and_takes_no_bot_token() -> None:
+    with pytest.raises(SettingsError, match="need HTTP mode: unset SLACK_APP_TOKEN"):
+        load_settings(env_file=None, slack_app_token="xapp-1-x", **OAUTH).require_for_serving()
+    with pytest.raises(SettingsError, match="unset SLACK_BOT_TOKEN"):
+        load_settings(env_file=None, slack_bot_token="xoxb-1", **OAUTH).require_for_serving()
+
+
 def test_repr_shows_no_secret_and_no_database_password() -> None:
     settings = load_settings(
         env_file=None,
