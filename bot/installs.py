@@ -14,20 +14,33 @@ delete methods and withdraws its unsent messages, each marked with why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 from bot import outbox
 from bot.config import Settings
+from bot.db.models import (
+    Announcement,
+    Enrollment,
+    HelpRequest,
+    MatchRound,
+    Mentorship,
+    MentorshipRequest,
+    Person,
+    Program,
+    RosterImport,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +129,56 @@ def installed_teams(store: SQLAlchemyInstallationStore) -> set[str]:
     )
     with store.engine.connect() as connection:
         return {team for team in connection.scalars(query) if team}
+
+
+# The program's rows that carry their workspace's team id; every other row of the program
+# hangs off one of them. What due work selects, updates or deletes is among these.
+TEAM_SCOPED = (
+    Person,
+    Program,
+    Mentorship,
+    MentorshipRequest,
+    MatchRound,
+    HelpRequest,
+    Announcement,
+    RosterImport,
+)
+_ONLY_TEAMS = "mentorbot.only_teams"  # in Session.info: the workspaces a session sees
+
+
+def only_teams(sessions: sessionmaker[Session], teams: set[str]) -> Callable[[], Session]:
+    """Sessions like `sessions`' whose ORM statements see the program's rows of `teams`
+    only: due work given these skips every other workspace (one the app left), so it
+    neither prompts its pairs nor moves them along."""
+    return functools.partial(sessions, info={_ONLY_TEAMS: frozenset(teams)})
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _restrict_to_teams(state: ORMExecuteState) -> None:
+    found = state.session.info.get(_ONLY_TEAMS)
+    if found is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if (
+        state.is_relationship_load
+        or state.is_column_load
+        # session.get() and refreshes: a row by its key, found through a scoped query
+        # (hiding it there would only turn a found id into None).
+        or "_sa_orm_load_options" in state.execution_options
+    ):
+        return
+    teams = list(found)
+    programs = select(Program.id).where(Program.team_id.in_(teams)).scalar_subquery()
+    state.statement = state.statement.options(
+        *(
+            # A lambda, so the criteria follow the model into aliases (a pair's two people).
+            with_loader_criteria(model, lambda cls: cls.team_id.in_(teams), include_aliases=True)
+            for model in TEAM_SCOPED
+        ),
+        # Enrollments carry their workspace through their program (the waiting list).
+        with_loader_criteria(
+            Enrollment, lambda cls: cls.program_id.in_(programs), include_aliases=True
+        ),
+    )
 
 
 def forget_workspace(

@@ -7,6 +7,7 @@ in two processes at once does each thing once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -67,23 +68,25 @@ class DueReport:
 
 
 def run_due(runtime: Runtime, now: datetime) -> DueReport:
+    # With installs through OAuth, due work skips the workspaces the app is not in.
+    work = _installed_only(runtime)
     # State changes first, so the messages they queue go out in this same run.
-    with runtime.deps.sessions() as session:
+    with work.deps.sessions() as session:
         expired = requests.expire_due(session, now)
         session.commit()
-    with runtime.deps.sessions() as session:
-        told_waiting = find.notify_waiting(session, runtime.deps.pools, now)
+    with work.deps.sessions() as session:
+        told_waiting = find.notify_waiting(session, work.deps.pools, now)
         session.commit()
-    prompted = _prompt_checkins(runtime, now)
-    with runtime.deps.uow() as uow:
-        followups.run_due(uow.session, runtime.deps.settings, now)
-    surveyed, renewed = _end_terms(runtime, now)
-    reviews = _review_goals(runtime, now)
-    _announce(runtime, now)
+    prompted = _prompt_checkins(work, now)
+    with work.deps.uow() as uow:
+        followups.run_due(uow.session, work.deps.settings, now)
+    surveyed, renewed = _end_terms(work, now)
+    reviews = _review_goals(work, now)
+    _announce(work, now)
     # Roster imports from Slack still queued, or whose process died: back to the
     # background (they take minutes; the tick only hands them over).
-    roster_uploads.resume(runtime.deps, now)
-    with runtime.deps.sessions() as session:
+    roster_uploads.resume(work.deps, now)
+    with work.deps.sessions() as session:
         forgotten = events.forget_old(session, now)
         session.commit()
     _purge_old_bodies(runtime, now)
@@ -179,6 +182,17 @@ def _purge_old_bodies(runtime: Runtime, now: datetime) -> None:
         runtime.deps.sessions, now=now, retention_days=runtime.deps.settings.outbox_retention_days
     )
     runtime.purged_at = now
+
+
+def _installed_only(runtime: Runtime) -> Runtime:
+    """With installs through OAuth: the runtime as due work sees it, the workspaces the app
+    is installed in and no other (bot.installs.only_teams)."""
+    store = runtime.deps.installs
+    if store is None:
+        return runtime
+    sessions = installs.only_teams(runtime.deps.sessions, installs.installed_teams(store))
+    deps = dataclasses.replace(runtime.deps, sessions=sessions)  # type: ignore[arg-type]
+    return dataclasses.replace(runtime, deps=deps)
 
 
 def _withdraw_uninstalled(runtime: Runtime) -> None:

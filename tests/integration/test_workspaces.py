@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.client import HTTPMessage
 from typing import Any
 from urllib.parse import urlencode
@@ -21,10 +21,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from bot import outbox
+from bot import mentorships, outbox
 from bot.app import build_app
 from bot.db.enums import EnrollmentRole, OutboxStatus
 from bot.db.models import (
+    CheckIn,
+    Mentorship,
     OutboxMessage,
     Person,
     slack_bots,
@@ -35,6 +37,7 @@ from bot.emulator import SlackDriver, SlackEmulator
 from bot.emulator.installs import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SESSION_COOKIE
 from bot.installs import NOT_INSTALLED, TOKEN_REVOKED, UNINSTALLED
 from bot.profile import Profile
+from bot.programs import current_program
 from bot.server import build_asgi
 from bot.views.enrollment import submission_values
 from tests.integration.conftest import SIGNING_SECRET, Rig, _Mount, rig_runtime, rig_settings
@@ -335,3 +338,54 @@ def test_an_install_whose_state_the_bot_did_not_sign_is_refused_and_no_code_is_e
     assert status >= 400
     assert emulator.calls("oauth.v2.access") == []
     assert _kept_tokens(rig) == []
+
+
+def _pair_up(rig: Rig, team: str, now: datetime) -> int:
+    """The team's first mentor takes its first mentee, as of `now`."""
+    with rig.runtime.deps.uow() as uow:
+        session = uow.session
+        people = {
+            p.slack_user_id: p
+            for p in session.scalars(select(Person).where(Person.team_id == team))
+        }
+        mentorship = mentorships.start(
+            session,
+            current_program(session, team, now),
+            people[PEOPLE[team]["mentors"][0]],
+            people[PEOPLE[team]["mentees"][0]],
+            score=None,
+            reasons=[],
+            now=now,
+            default_tz="UTC",
+        )
+        assert mentorship is not None
+        return mentorship.id
+
+
+def test_due_work_skips_a_workspace_the_app_left(workspaces: Workspaces) -> None:
+    emulator = workspaces.emulator
+    for team in (ACME, GLOBEX):
+        assert workspaces.install(team, PEOPLE[team]["coordinator"]) == 200
+        workspaces.join(team)
+    rig = workspaces.rigs[ACME]
+    rig.settle()
+    kickoff = datetime.now(UTC)
+    pairs = {team: _pair_up(rig, team, kickoff) for team in (ACME, GLOBEX)}
+    rig.run_due(kickoff)  # welcomes and intros out of the way
+    emulator.uninstall(GLOBEX)
+    assert workspaces.rigs[GLOBEX].slack.event({"type": "app_uninstalled"}).status == 200
+    rig.settle()
+    with rig.runtime.deps.sessions() as session:
+        due = {t: session.get(Mentorship, i).next_checkin_at for t, i in pairs.items()}
+
+    rig.run_due(max(due.values()) + timedelta(hours=12))
+
+    with rig.runtime.deps.sessions() as session:
+        after = {t: session.get(Mentorship, i).next_checkin_at for t, i in pairs.items()}
+        opened = {
+            t: session.scalars(select(CheckIn).where(CheckIn.mentorship_id == i)).all()
+            for t, i in pairs.items()
+        }
+    assert after[ACME] != due[ACME] and opened[ACME], "Acme's pair was not prompted"
+    assert after[GLOBEX] == due[GLOBEX]  # not moved along
+    assert opened[GLOBEX] == []
