@@ -357,6 +357,7 @@ def _export(settings: Settings, *, cohort: str | None, team: str | None, output:
 
 
 def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
+    from bot.installs import client_for
     from bot.roster import RosterError, SlackDirectory, import_roster, workspaces
     from bot.runtime import build_runtime
     from bot.slack import make_patient_client
@@ -376,10 +377,14 @@ def _roster_import(settings: Settings, path: str, *, team: str | None) -> int:
             if len(teams) > 1:
                 raise CommandError(f"add --team: several workspaces use mentorbot ({teams})")
             team = teams[0] if teams else _team_from_slack(settings)
-        # The email form asks Slack; a 429 waits for its Retry-After, then goes on.
-        directory = (
-            SlackDirectory(make_patient_client(settings)) if settings.slack_bot_token else None
+        # The email form asks Slack (with that workspace's token when installs come
+        # through OAuth); a 429 waits for its Retry-After, then goes on.
+        client = (
+            client_for(make_patient_client(settings), runtime.deps.installs, team)
+            if settings.slack_bot_token or settings.oauth
+            else None
         )
+        directory = SlackDirectory(client) if client is not None else None
         with _progress_bar() as on_lookup:
             report = import_roster(
                 runtime.deps.uow,

@@ -372,10 +372,15 @@ def withdraw(session: Session, keys: list[str], *, why: str) -> int:
     check-in period that a newer one replaced); how many. Sent ones are left alone."""
     if not keys:
         return 0
+    return _withdraw_where(session, OutboxMessage.idempotency_key.in_(keys), why)
+
+
+def _withdraw_where(session: Session, where: ColumnElement[bool], why: str) -> int:
+    """Mark the unsent messages matching `where` failed, with why; how many."""
     return move_all(
         session,
         OutboxMessage,
-        OutboxMessage.idempotency_key.in_(keys),
+        where,
         source=OutboxStatus.PENDING,
         target=OutboxStatus.FAILED,
         last_error=why,
@@ -387,39 +392,19 @@ def withdraw_prefixed(session: Session, prefixes: list[str], *, why: str) -> int
     prompts of one pair, say: `keys.once(kind, pair_id, "")`); how many."""
     if not prefixes:
         return 0
-    return move_all(
-        session,
-        OutboxMessage,
-        or_(*(OutboxMessage.idempotency_key.startswith(p, autoescape=True) for p in prefixes)),
-        source=OutboxStatus.PENDING,
-        target=OutboxStatus.FAILED,
-        last_error=why,
-    )
+    started = (OutboxMessage.idempotency_key.startswith(p, autoescape=True) for p in prefixes)
+    return _withdraw_where(session, or_(*started), why)
 
 
 def withdraw_team(session: Session, team_id: str, *, why: str) -> int:
     """`withdraw` every unsent message of one workspace (the app left it); how many."""
-    return move_all(
-        session,
-        OutboxMessage,
-        OutboxMessage.team_id == team_id,
-        source=OutboxStatus.PENDING,
-        target=OutboxStatus.FAILED,
-        last_error=why,
-    )
+    return _withdraw_where(session, OutboxMessage.team_id == team_id, why)
 
 
 def withdraw_teams_not_in(session: Session, teams: set[str], *, why: str) -> int:
     """`withdraw` every unsent message of a workspace not in `teams` (those the app is
     installed in); how many."""
-    return move_all(
-        session,
-        OutboxMessage,
-        OutboxMessage.team_id.not_in(teams),
-        source=OutboxStatus.PENDING,
-        target=OutboxStatus.FAILED,
-        last_error=why,
-    )
+    return _withdraw_where(session, OutboxMessage.team_id.not_in(teams), why)
 
 
 def purge_bodies(sessions: sessionmaker[Session], *, now: datetime, retention_days: int) -> int:
