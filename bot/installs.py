@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, event, select
@@ -96,9 +97,7 @@ def make_stores(settings: Settings, engine: Engine) -> Stores | None:
     )
 
 
-def client_for(
-    base: WebClient, store: SQLAlchemyInstallationStore | None, team_id: str
-) -> WebClient | None:
+def client_for(base: WebClient, store: InstallationStore | None, team_id: str) -> WebClient | None:
     """A client like `base` (its timeouts and retries) with `team_id`'s bot token.
 
     One workspace (no store): `base` itself, with SLACK_BOT_TOKEN. With OAuth: the
