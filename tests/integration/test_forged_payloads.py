@@ -160,6 +160,10 @@ class _Listeners:
 class _NoDeps:
     """handlers.register only hands its deps to the middleware; no listener runs here."""
 
+    # One workspace: the OAuth listeners (app_uninstalled, tokens_revoked) are not
+    # registered; they answer Slack's own signed events, which no member can send.
+    installs = None
+
     def for_requests(self) -> _NoDeps:
         return self
 
