@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from bot.db.enums import Cadence, MeetingFormat
+from bot.matching import splice
 from bot.matching.candidates import Candidate, keys_unique
 from bot.matching.text import Matrix, TextModel, TextModelFactory, sentences, tfidf_model
 
@@ -232,27 +233,17 @@ class Pool:
         return changed
 
     def _replace_text(self, js: np.ndarray, encoded: Matrix) -> None:
-        """Rows `js` of the text vectors replaced, in both layouts, without transposing
-        the whole matrix: one sparse sum with (new - old) per layout, then the entries
-        both had set to the new values exactly (old + (new - old) can be off by the last
-        bit in float32, and a score must not depend on how the pool came to be)."""
+        """Rows `js` of the text vectors replaced, in both layouts, by splicing the stored
+        entries (bot/matching/splice.py): no merge or transpose of the whole matrix, and
+        every stored value exactly what a fresh build would hold (a score must not depend
+        on how the pool came to be)."""
         if not sp.issparse(self.text):
             self._set_text(_replace_rows(self.text, js, encoded))
             return
-        scatter = sp.csr_matrix(
-            (np.ones(len(js), dtype=np.float32), (js, np.arange(len(js)))),
-            shape=(len(self.mentors), len(js)),
-        )
-        new = sp.csr_matrix(encoded, dtype=np.float32)
-        delta = (scatter @ (new - self.text[js])).tocsr()
-        text = (self.text + delta).tocsr()
-        text_t = (self.text_t + delta.T.tocsr()).tocsr()
-        for n, j in enumerate(js.tolist()):
-            row = new[n]
-            for feature, value in zip(row.indices.tolist(), row.data.tolist(), strict=True):
-                _set_stored(text, j, feature, value)
-                _set_stored(text_t, feature, j, value)
-        self.text, self.text_t = text, text_t
+        new = splice.canonical(encoded, np.float32)
+        old = self.text[js]
+        self.text = splice.replace_rows(self.text, js, new)
+        self.text_t = splice.replace_columns(self.text_t, js, old, new)
 
     def _recode_users(self, js: np.ndarray, people: list[Candidate]) -> None:
         """New user codes for changed rows (codes only grow: an unused one matches no row)."""
@@ -496,24 +487,8 @@ def _mask(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_
     return mask
 
 
-def _replace_rows(matrix: Matrix, rows: np.ndarray, values: Matrix) -> Matrix:
-    """`matrix` with `rows` (ascending) replaced by the rows of `values`, as a new matrix."""
-    if not sp.issparse(matrix):
-        out = np.array(matrix, copy=True)
-        out[rows] = np.asarray(values.toarray() if sp.issparse(values) else values)
-        return out
-    values = sp.csr_matrix(values, dtype=np.float32)
-    pieces, start = [], 0
-    for n, j in enumerate(rows.tolist()):
-        pieces += [matrix[start:j], values[n]]
-        start = j + 1
-    pieces.append(matrix[start:])
-    return sp.vstack(pieces, format="csr", dtype=np.float32)
-
-
-def _set_stored(matrix: sp.csr_matrix, row: int, col: int, value: float) -> None:
-    """Overwrite the stored entry (row, col) of a canonical CSR matrix in place."""
-    start, end = matrix.indptr[row], matrix.indptr[row + 1]
-    at = start + np.searchsorted(matrix.indices[start:end], col)
-    if at < end and matrix.indices[at] == col:
-        matrix.data[at] = value
+def _replace_rows(matrix: np.ndarray, rows: np.ndarray, values: Matrix) -> np.ndarray:
+    """A dense `matrix` with `rows` replaced by the rows of `values`, as a new array."""
+    out = np.array(matrix, copy=True)
+    out[rows] = np.asarray(values.toarray() if sp.issparse(values) else values)
+    return out

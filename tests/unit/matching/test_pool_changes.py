@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.db.enums import Cadence, MeetingFormat
-from bot.matching import Candidate, Pool, solve_round, suggest
+from bot.matching import Candidate, Pool, solve_round, splice, suggest
 from bot.matching.pool import mentor_document
 from tests.unit.matching import mentor, person
 
@@ -156,3 +156,22 @@ def test_a_word_the_fitted_model_never_saw_counts_only_through_shared_letters() 
 def test_no_change_is_the_same_pool() -> None:
     pool = Pool(mentors(5))
     assert pool.with_changes([]) is pool
+
+
+@pytest.mark.parametrize("transpose_from", [64, 1], ids=["spliced", "transposed"])
+@pytest.mark.parametrize("rows", [[0], [3, 4, 17], list(range(0, 40, 2))])
+def test_both_text_layouts_hold_exactly_what_a_fresh_build_holds(
+    rows: list[int], transpose_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(splice, "TRANSPOSE_FROM", transpose_from)
+    pool = Pool(mentors(40))
+    texts = ["", "zyxwvu", "retrieval systems and language models", *TEXTS]
+    changed = pool.with_changes(
+        replace(pool.mentors[j], topics=frozenset(), text=texts[n % len(texts)])
+        for n, j in enumerate(rows)
+    )
+    fresh = same_model_rebuild(changed)
+    for mine, theirs in [(changed.text, fresh.text), (changed.text_t, fresh.text_t)]:
+        assert mine.has_sorted_indices
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(mine, part), getattr(theirs, part)), part
