@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +27,7 @@ from bot.db import pool_changes
 from bot.db.enums import EndReason, EnrollmentStatus, ExperienceLevel, RequestStatus
 from bot.db.models import Enrollment, Mentorship, MentorshipRequest, Person, Program
 from bot.matching import Candidate, Weights, reporting_chain
+from bot.past_pairs import PastPairs
 from bot.profile import MENTEE_ROLES, MENTOR_ROLES
 
 if TYPE_CHECKING:  # numpy and scipy load with the first pool, not at start-up
@@ -40,11 +41,11 @@ REPORTING_DEPTH = 4  # managers above a person that reporting_chain looks at
 class ProgramPeople:
     mentees: dict[int, Candidate]  # by person id
     mentors: dict[int, Candidate]
-    history: frozenset[tuple[int, int]]  # (mentee person id, mentor person id) ever paired
+    history: PastPairs  # (mentee person id, mentor person id) ever paired
     pending_asks: Counter[int]  # mentor person id -> open requests waiting on them
     # (mentee, mentor) pairs that ended by a rematch: never proposed again, even where the
     # program allows repeat pairs (one of the two asked to part).
-    parted: frozenset[tuple[int, int]] = frozenset()
+    parted: PastPairs = field(default_factory=PastPairs)
 
 
 def utc_offset_minutes(tz: str | None, now: datetime) -> int:
@@ -74,8 +75,8 @@ def _load_people(
         )
     ).all()
     pairs = [(mentee, mentor) for mentee, mentor, _ in rows]
-    history = frozenset(pairs)
-    parted = frozenset(
+    history = PastPairs(pairs)
+    parted = PastPairs(
         (mentee, mentor) for mentee, mentor, why in rows if why == EndReason.REMATCHED
     )
     mentored = Counter(mentor for _, mentor in set(pairs))
@@ -181,11 +182,9 @@ def reload_people(
         )
     ).all()
     mine = {(mentee, mentor) for mentee, mentor, _ in rows}
-    gone = set(ids)
-    history = frozenset({pair for pair in people.history if not gone.intersection(pair)} | mine)
-    parted = frozenset(
-        {pair for pair in people.parted if not gone.intersection(pair)}
-        | {(mentee, mentor) for mentee, mentor, why in rows if why == EndReason.REMATCHED}
+    history = people.history.replaced(ids, mine)
+    parted = people.parted.replaced(
+        ids, {(mentee, mentor) for mentee, mentor, why in rows if why == EndReason.REMATCHED}
     )
     mentored = Counter(mentor for _, mentor in mine)
     pending = Counter(people.pending_asks)
@@ -272,6 +271,8 @@ def suggest_in(
 ) -> SuggestionPage:
     """`suggest` under this program's matching settings (`parted`: see ProgramPeople)."""
     settings = MatcherSettings.of(program)
+    # Only this mentee's past pairs count: read from the index, not filtered from all.
+    history, parted = _of_mentee(history, mentee.key), _of_mentee(parted, mentee.key)
     return matching.suggest(
         mentee,
         pool,
@@ -284,6 +285,11 @@ def suggest_in(
         allow_repeats=False,  # never_again already applied the program's rule
         weights=settings.weights,
     )
+
+
+def _of_mentee(pairs: Collection[tuple[int, int]], key: int) -> set[tuple[int, int]]:
+    mine = pairs.of(key) if isinstance(pairs, PastPairs) else pairs
+    return {pair for pair in mine if pair[0] == key}
 
 
 def solve_in(
