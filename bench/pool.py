@@ -1,18 +1,23 @@
 """Figures of keeping matching pools current (prints; not a test).
 
-    python bench/pool.py [--mentors 5000] [--large 50000] [--db postgresql] [--runs 20]
+    python bench/pool.py                                  # 5,000 and 50,000 mentors, both databases
+    python bench/pool.py --mentors 5000 --db postgresql   # one size, one database
+    python bench/pool.py --mentors 50000 --db sqlite --runs 10 --skip-pure
 
 Prints:
 - Pool.with_changes per change kind (pause, resume, leave, slot taken/freed, a profile
-  edit, a text edit, a new mentor) among --mentors mentors: the array work alone.
-- On a real database (--db) holding --mentors mentors, then --large: the first search
-  (the lazy build), then per change kind, a change committed through the services'
-  own code and (a) the pool update a process does on its next look (version read,
-  the changed people read again, their rows updated) and (b) `/mentor find` right
-  after such a change (bot.find.suggestions: the update, the search, its reads): p50/p95.
+  edit, a text edit, a new mentor) among each --mentors size: the array work alone.
+- On each database (--db) holding each size: a program populated with Core rows in one
+  transaction (the mentors, 300 searching mentees, and unless --no-history a past of
+  ended pairs, about two per mentor); the first search (the lazy build); then per change
+  kind, a change committed through the services' own code and (a) the pool update a
+  process does on its next look (version read, the changed people read again, their
+  rows updated) and (b) `/mentor find` right after such a change (bot.find.suggestions:
+  the update, the search, its reads): p50/p95.
 - Staleness across two processes: two Engines and two PoolCaches on one database; one
   commits a pause, the other searches every 5 ms until it no longer offers her: how
   long after the commit, with a check on every search and with a 2 s check interval.
+- A summary table of all of it, with the machine's load average.
 
 Works on an older checkout too (no with_changes, no check_every): then what it measures
 is the rebuild that each change cost before.
@@ -22,13 +27,14 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import random
 import statistics
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,14 +48,22 @@ from population import database
 
 from bot import find
 from bot.db.engine import make_engine, make_session_factory
-from bot.db.enums import EnrollmentRole, EnrollmentStatus, ExperienceLevel
-from bot.db.models import Enrollment, Person, Program, Topic, enrollment_topics
+from bot.db.enums import (
+    Cadence,
+    EndReason,
+    EnrollmentRole,
+    EnrollmentStatus,
+    ExperienceLevel,
+    MentorshipStatus,
+)
+from bot.db.models import Enrollment, Mentorship, Person, Program, Topic, enrollment_topics
 from bot.matching import Candidate, Pool
 from bot.matchmaking import PoolCache
 from bot.programs import current_program
 
 TEAM = "T0BENCH"
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+PAST_START, PAST_END = datetime(2025, 3, 3, tzinfo=UTC), datetime(2025, 9, 1, tzinfo=UTC)
 LEVELS = {level.rank: level for level in ExperienceLevel}
 CHUNK = 5_000
 KINDS = ("pause", "resume", "slot taken", "slot freed", "profile edit", "text edit", "leave")
@@ -111,9 +125,12 @@ def bench_pure(m: int, runs: int, seed: int) -> None:
 # -- on a database -----------------------------------------------------------------------
 
 
-def populate(url: str, m: int, seed: int) -> tuple[int, list[str], list[int]]:
-    """`m` mentors and some mentees, as Core rows; the program id, mentee user ids,
-    mentor person ids."""
+def populate(url: str, m: int, seed: int, history: bool = True) -> tuple[int, list[str], list[int]]:
+    """`m` mentors and some mentees, as Core rows in one transaction (not through the
+    services: 50,000 mentors take seconds); with `history`, a past as well: as many past
+    mentees as mentors and each mentor's `mentees_mentored` ended pairs with them, and one
+    or two ended pairs for each searching mentee, some parted by a rematch. The program
+    id, the searching mentees' user ids, and the mentors with a free slot."""
     mentees, mentors, _ = synthetic(300, m, seed)
     engine = make_engine(url)
     try:
@@ -122,7 +139,7 @@ def populate(url: str, m: int, seed: int) -> tuple[int, list[str], list[int]]:
             session.commit()
         mentor_users = {c.user_id for c in mentors}
         mentees = [c for c in mentees if c.user_id not in mentor_users]
-        people = mentors + mentees
+        past = [f"UPAST{i}" for i in range(m if history else 0)]
         with engine.begin() as connection:
             topic_id = dict(
                 connection.execute(
@@ -138,28 +155,25 @@ def populate(url: str, m: int, seed: int) -> tuple[int, list[str], list[int]]:
                     "org_team": c.team,
                     "manager_slack_id": c.manager_user_id,
                 }
-                for c in people
+                for c in [*mentors, *mentees]
+            ] + [
+                {"team_id": TEAM, "slack_user_id": u, "display_name": u, "tz": "UTC"} for u in past
             ]
             _insert(connection, Person.__table__, rows)
             ids = dict(connection.execute(select(Person.slack_user_id, Person.id)).all())
-            enrollments = []
-            for c in people:
-                mentor = c in mentors
-                enrollments.append(
-                    {
-                        "program_id": program_id,
-                        "person_id": ids[c.user_id],
-                        "role": EnrollmentRole.MENTOR if mentor else EnrollmentRole.MENTEE,
-                        "status": EnrollmentStatus.PAUSED if c.paused else EnrollmentStatus.ACTIVE,
-                        "bio": c.text if mentor else None,
-                        "goals": None if mentor else c.text,
-                        "experience_level": LEVELS[c.experience],
-                        "capacity": c.capacity_left if mentor else 0,
-                        "active_mentee_count": 0,
-                        "cadence": c.cadence,
-                        "meeting_format": c.meeting_format,
-                    }
-                )
+            enrollments = [_enrollment(program_id, ids[c.user_id], c, True) for c in mentors]
+            enrollments += [_enrollment(program_id, ids[c.user_id], c, False) for c in mentees]
+            enrollments += [
+                {
+                    "program_id": program_id,
+                    "person_id": ids[u],
+                    "role": EnrollmentRole.MENTEE,
+                    "status": EnrollmentStatus.ACTIVE,
+                    "capacity": 0,
+                    "active_mentee_count": 0,
+                }
+                for u in past
+            ]
             _insert(connection, Enrollment.__table__, enrollments)
             enrollment_id = dict(
                 connection.execute(
@@ -170,10 +184,20 @@ def populate(url: str, m: int, seed: int) -> tuple[int, list[str], list[int]]:
             )
             links = [
                 {"enrollment_id": enrollment_id[ids[c.user_id]], "topic_id": topic_id[t]}
-                for c in people
+                for c in [*mentors, *mentees]
                 for t in c.topics
             ]
             _insert(connection, enrollment_topics, links)
+            if history:
+                pairs = _past_pairs(
+                    random.Random(seed),
+                    [(ids[c.user_id], c.mentees_mentored) for c in mentors],
+                    [ids[u] for u in past],
+                    [ids[c.user_id] for c in mentees],
+                )
+                _insert(connection, Mentorship.__table__, [
+                    _ended(program_id, mentee, mentor, why) for mentee, mentor, why in pairs
+                ])  # fmt: skip
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 c.exec_driver_sql("VACUUM ANALYZE")
@@ -184,7 +208,63 @@ def populate(url: str, m: int, seed: int) -> tuple[int, list[str], list[int]]:
         engine.dispose()
 
 
+def _enrollment(program_id: int, person_id: int, c: Candidate, mentor: bool) -> dict[str, object]:
+    return {
+        "program_id": program_id,
+        "person_id": person_id,
+        "role": EnrollmentRole.MENTOR if mentor else EnrollmentRole.MENTEE,
+        "status": EnrollmentStatus.PAUSED if c.paused else EnrollmentStatus.ACTIVE,
+        "bio": c.text if mentor else None,
+        "goals": None if mentor else c.text,
+        "experience_level": LEVELS[c.experience],
+        "capacity": c.capacity_left if mentor else 0,
+        "active_mentee_count": 0,
+        "cadence": c.cadence,
+        "meeting_format": c.meeting_format,
+    }
+
+
+def _past_pairs(
+    rng: random.Random,
+    mentored: list[tuple[int, int]],
+    past: list[int],
+    searching: list[int],
+) -> list[tuple[int, int, EndReason]]:
+    """(mentee, mentor, end reason) of ended pairs: each mentor's count with distinct past
+    mentees; one or two per searching mentee, one in ten parted by a rematch."""
+    pairs = [
+        (mentee, mentor, EndReason.COMPLETED)
+        for mentor, count in mentored
+        for mentee in rng.sample(past, min(count, len(past)))
+    ]
+    mentors = [mentor for mentor, _ in mentored]
+    for mentee in searching:
+        for mentor in rng.sample(mentors, min(rng.randint(1, 2), len(mentors))):
+            why = EndReason.REMATCHED if rng.random() < 0.1 else EndReason.COMPLETED
+            pairs.append((mentee, mentor, why))
+    return pairs
+
+
+def _ended(program_id: int, mentee: int, mentor: int, why: EndReason) -> dict[str, object]:
+    return {
+        "team_id": TEAM,
+        "program_id": program_id,
+        "mentor_id": mentor,
+        "mentee_id": mentee,
+        "status": MentorshipStatus.ENDED,
+        "cadence": Cadence.BIWEEKLY,
+        "started_at": PAST_START,
+        "ended_at": PAST_END,
+        "end_reason": why,
+        "match_reasons": [],
+        "created_at": PAST_START,
+    }
+
+
 def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
+    """Multi-row INSERTs; a key some rows lack is NULL in those (one statement shape)."""
+    keys = {key: None for row in rows for key in row}
+    rows = [keys | row for row in rows] if any(len(row) < len(keys) for row in rows) else rows
     for start in range(0, len(rows), CHUNK):
         connection.execute(insert(table), rows[start : start + CHUNK])
 
@@ -233,12 +313,29 @@ def make_change(session: Session, kind: str, program_id: int, person_id: int) ->
         onboarding.leave(session, enrollment, now=NOW)
 
 
-def bench_database(kind: str, m: int, runs: int, seed: int, kinds: tuple[str, ...] = KINDS) -> None:
+@dataclass
+class Figures:
+    """One database and pool size: what the summary table shows (seconds)."""
+
+    database: str
+    mentors: int
+    populated: float = 0.0
+    built: float = 0.0  # the first /mentor find: the pool built lazily
+    update: dict[str, list[float]] = field(default_factory=dict)  # by change kind
+    find: dict[str, list[float]] = field(default_factory=dict)
+    stale: dict[float, list[float]] = field(default_factory=dict)  # by check interval
+
+
+def bench_database(
+    kind: str, m: int, runs: int, seed: int, kinds: tuple[str, ...] = KINDS, history: bool = True
+) -> Figures:
     print(f"\n== {kind}: {m:,} mentors, a change then the next look / the next find ==")
+    figures = Figures(kind, m)
     with database(kind) as url:
         started = time.perf_counter()
-        program_id, mentee_users, mentor_ids = populate(url, m, seed)
-        print(f"  (populated in {time.perf_counter() - started:.1f} s)")
+        program_id, mentee_users, mentor_ids = populate(url, m, seed, history)
+        figures.populated = time.perf_counter() - started
+        print(f"  (populated in {figures.populated:.1f} s)")
         engine = make_engine(url)
         sessions = make_session_factory(engine)
         cache = PoolCache()
@@ -247,10 +344,13 @@ def bench_database(kind: str, m: int, runs: int, seed: int, kinds: tuple[str, ..
         try:
             started = time.perf_counter()
             search(sessions, cache, program_id, mentee_users[0])
-            took = time.perf_counter() - started
-            print(f"  first /mentor find (builds the pool lazily): {took:.2f} s")
+            figures.built = time.perf_counter() - started
+            print(f"  first /mentor find (builds the pool lazily): {figures.built:.2f} s")
             for change in kinds:
-                looks, finds = [], []
+                looks, finds = (
+                    figures.update.setdefault(change, []),
+                    figures.find.setdefault(change, []),
+                )
                 for n in range(runs):
                     target = next(targets)
                     if change == "slot freed":  # a slot to free: taken first, not timed
@@ -275,9 +375,12 @@ def bench_database(kind: str, m: int, runs: int, seed: int, kinds: tuple[str, ..
                 print(f"  {'':{len(change)}}  /mentor find right after: {quantiles(finds)}")
             if "check_every" in inspect.signature(PoolCache).parameters:
                 for every in (0.0, 2.0):
-                    bench_staleness(url, program_id, mentee_users[0], mentor_ids, every, seed)
+                    figures.stale[every] = bench_staleness(
+                        url, program_id, mentee_users[0], mentor_ids, every, seed
+                    )
         finally:
             engine.dispose()
+    return figures
 
 
 def search(sessions: sessionmaker[Session], cache: PoolCache, program_id: int, user: str) -> None:
@@ -287,7 +390,7 @@ def search(sessions: sessionmaker[Session], cache: PoolCache, program_id: int, u
 
 def bench_staleness(
     url: str, program_id: int, mentee: str, mentor_ids: list[int], every: float, seed: int
-) -> None:
+) -> list[float]:
     """Process A pauses a mentor; process B (own Engine, own PoolCache) searches in a loop."""
     a_engine, b_engine = make_engine(url), make_engine(url)
     a, b = make_session_factory(a_engine), make_session_factory(b_engine)
@@ -336,31 +439,82 @@ def bench_staleness(
             f"  staleness in a second process (checks {label}): "
             f"median {ms(statistics.median(windows))}, max {ms(max(windows))} over {len(windows)}"
         )
+        return windows
     finally:
         a_engine.dispose()
         b_engine.dispose()
 
 
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(all_figures: list[Figures]) -> None:
+    """The figures of every run as two Markdown tables, with the machine's load."""
+    print("\n== Summary (milliseconds unless said) ==")
+    print(f"  load average when done: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("  targets: update < 50 ms at 5,000 mentors; find right after a change p95 < 100 ms")
+    print("  at 5,000 and < 300 ms at 50,000; another process stale for at most a few seconds\n")
+    print("| database | mentors | change | update p50 | update p95 | find p50 | find p95 |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    for f in all_figures:
+        for change in f.update:
+            update, find = f.update[change], f.find[change]
+            print(
+                f"| {f.database} | {f.mentors:,} | {change} "
+                f"| {statistics.median(update) * 1000:.1f} | {percentile(update, 0.95) * 1000:.1f} "
+                f"| {statistics.median(find) * 1000:.1f} | {percentile(find, 0.95) * 1000:.1f} |"
+            )
+    print("\n| database | mentors | populated | first find (lazy build) | stale, check every "
+          "search: median / max | stale, check every 2 s: median / max |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for f in all_figures:
+        stale = [
+            f"{statistics.median(w) * 1000:.0f} / {max(w) * 1000:.0f}" if w else "-"
+            for w in (f.stale.get(0.0, []), f.stale.get(2.0, []))
+        ]
+        print(
+            f"| {f.database} | {f.mentors:,} | {f.populated:.1f} s | {f.built:.2f} s "
+            f"| {stale[0]} | {stale[1]} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mentors", type=int, default=5_000)
-    parser.add_argument("--large", type=int, default=50_000, help="0 to skip")
-    parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--mentors", default="5000,50000", help="comma-separated pool sizes (default 5000,50000)"
+    )
+    parser.add_argument(
+        "--db", default="postgresql,sqlite", help="comma-separated: postgresql, sqlite"
+    )
+    parser.add_argument("--runs", type=int, default=20, help="changes per kind (half looks)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-pure", action="store_true")
+    parser.add_argument(
+        "--history",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a past of ended pairs, ~2 per mentor (--no-history: none, as before)",
+    )
     parser.add_argument(
         "--kinds", default=",".join(KINDS), help=f"comma-separated, of: {', '.join(KINDS)}"
     )
     args = parser.parse_args()
-    if not args.skip_pure:
-        bench_pure(args.mentors, args.runs, args.seed)
+    sizes = [int(x.replace("_", "")) for x in args.mentors.split(",") if x.strip()]
+    databases = [x.strip() for x in args.db.split(",") if x.strip()]
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
     if unknown := set(kinds) - set(KINDS):
         raise SystemExit(f"unknown change kinds: {', '.join(sorted(unknown))}")
-    bench_database(args.db, args.mentors, args.runs, args.seed, kinds)
-    if args.large:
-        bench_database(args.db, args.large, max(6, args.runs // 2), args.seed, kinds)
+    if not args.skip_pure:
+        for m in sizes:
+            bench_pure(m, args.runs, args.seed)
+    figures = [
+        bench_database(db, m, args.runs, args.seed, kinds, args.history)
+        for db in databases
+        for m in sizes
+    ]
+    summary(figures)
 
 
 if __name__ == "__main__":
