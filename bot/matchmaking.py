@@ -175,12 +175,21 @@ def reload_people(
             .options(selectinload(Enrollment.topics), joinedload(Enrollment.person))
         )
     }
-    rows = session.execute(
-        select(Mentorship.mentee_id, Mentorship.mentor_id, Mentorship.end_reason).where(
-            Mentorship.program_id == program.id,
-            Mentorship.mentee_id.in_(ids) | Mentorship.mentor_id.in_(ids),
+    # These people's pairs in every program (a person is in few), this program's kept
+    # here: with the program in the WHERE, SQLite walks the program's every pair by its
+    # program_id index instead of the two person indexes (58 ms at 100,000 pairs).
+    rows = [
+        (mentee, mentor, why)
+        for mentee, mentor, why, program_id in session.execute(
+            select(
+                Mentorship.mentee_id,
+                Mentorship.mentor_id,
+                Mentorship.end_reason,
+                Mentorship.program_id,
+            ).where(Mentorship.mentee_id.in_(ids) | Mentorship.mentor_id.in_(ids))
         )
-    ).all()
+        if program_id == program.id
+    ]
     mine = {(mentee, mentor) for mentee, mentor, _ in rows}
     history = people.history.replaced(ids, mine)
     parted = people.parted.replaced(
