@@ -26,6 +26,7 @@ is the rebuild that each change cost before.
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
 import os
 import random
@@ -38,13 +39,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from matching import synthetic
-from population import database
+from population import bulk_insert, database
 
 from bot import find
 from bot.db.engine import make_engine, make_session_factory
@@ -65,8 +65,14 @@ TEAM = "T0BENCH"
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 PAST_START, PAST_END = datetime(2025, 3, 3, tzinfo=UTC), datetime(2025, 9, 1, tzinfo=UTC)
 LEVELS = {level.rank: level for level in ExperienceLevel}
-CHUNK = 5_000
 KINDS = ("pause", "resume", "slot taken", "slot freed", "profile edit", "text edit", "leave")
+
+
+@functools.cache
+def people(m: int, seed: int) -> tuple[list[Candidate], list[Candidate], set[tuple[int, int]]]:
+    """300 mentees and `m` mentors (bench/matching.py's data), made once per size: both
+    databases and the arrays-only figures use the same people."""
+    return synthetic(300, m, seed)
 
 
 def ms(seconds: float) -> str:
@@ -84,7 +90,7 @@ def quantiles(samples: list[float]) -> str:
 
 def bench_pure(m: int, runs: int, seed: int) -> None:
     print(f"\n== Pool update per change kind, arrays only: {m:,} mentors ==")
-    _, mentors, _ = synthetic(200, m, seed)
+    _, mentors, _ = people(m, seed)
     started = time.perf_counter()
     pool = Pool(mentors)
     print(f"  full build (fit text model, encode everyone): {time.perf_counter() - started:.2f} s")
@@ -131,7 +137,7 @@ def populate(url: str, m: int, seed: int, history: bool = True) -> tuple[int, li
     mentees as mentors and each mentor's `mentees_mentored` ended pairs with them, and one
     or two ended pairs for each searching mentee, some parted by a rematch. The program
     id, the searching mentees' user ids, and the mentors with a free slot."""
-    mentees, mentors, _ = synthetic(300, m, seed)
+    mentees, mentors, _ = people(m, seed)
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as session:
@@ -159,7 +165,7 @@ def populate(url: str, m: int, seed: int, history: bool = True) -> tuple[int, li
             ] + [
                 {"team_id": TEAM, "slack_user_id": u, "display_name": u, "tz": "UTC"} for u in past
             ]
-            _insert(connection, Person.__table__, rows)
+            bulk_insert(connection, Person.__table__, rows)
             ids = dict(connection.execute(select(Person.slack_user_id, Person.id)).all())
             enrollments = [_enrollment(program_id, ids[c.user_id], c, True) for c in mentors]
             enrollments += [_enrollment(program_id, ids[c.user_id], c, False) for c in mentees]
@@ -174,7 +180,7 @@ def populate(url: str, m: int, seed: int, history: bool = True) -> tuple[int, li
                 }
                 for u in past
             ]
-            _insert(connection, Enrollment.__table__, enrollments)
+            bulk_insert(connection, Enrollment.__table__, enrollments)
             enrollment_id = dict(
                 connection.execute(
                     select(Enrollment.person_id, Enrollment.id).where(
@@ -187,7 +193,7 @@ def populate(url: str, m: int, seed: int, history: bool = True) -> tuple[int, li
                 for c in [*mentors, *mentees]
                 for t in c.topics
             ]
-            _insert(connection, enrollment_topics, links)
+            bulk_insert(connection, enrollment_topics, links)
             if history:
                 pairs = _past_pairs(
                     random.Random(seed),
@@ -195,7 +201,7 @@ def populate(url: str, m: int, seed: int, history: bool = True) -> tuple[int, li
                     [ids[u] for u in past],
                     [ids[c.user_id] for c in mentees],
                 )
-                _insert(connection, Mentorship.__table__, [
+                bulk_insert(connection, Mentorship.__table__, [
                     _ended(program_id, mentee, mentor, why) for mentee, mentor, why in pairs
                 ])  # fmt: skip
         if engine.dialect.name == "postgresql":
@@ -259,14 +265,6 @@ def _ended(program_id: int, mentee: int, mentor: int, why: EndReason) -> dict[st
         "match_reasons": [],
         "created_at": PAST_START,
     }
-
-
-def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
-    """Multi-row INSERTs; a key some rows lack is NULL in those (one statement shape)."""
-    keys = {key: None for row in rows for key in row}
-    rows = [keys | row for row in rows] if any(len(row) < len(keys) for row in rows) else rows
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(insert(table), rows[start : start + CHUNK])
 
 
 def make_change(session: Session, kind: str, program_id: int, person_id: int) -> None:

@@ -9,12 +9,14 @@ that table too).
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import insert, select
@@ -148,6 +150,51 @@ def kickoff_for(due: datetime) -> datetime:
     kickoff = due - timedelta(days=14)
     assert first_checkin(kickoff) == due, "pick a weekday 10:00 UTC instant"
     return kickoff
+
+
+def bulk_insert(
+    connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Rows in by the driver's own bulk path, in the connection's transaction: COPY on
+    PostgreSQL (psycopg's executemany is one statement per row), one C-level executemany
+    on SQLite. Each value goes through its column's bind processing, as an INSERT's
+    would; a column no row names takes its server default, else its Python default
+    (worked out once for all rows), else NULL. A key some rows lack is NULL in those."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    named = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
+    fixed: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.key in named or column.server_default is not None or default is None:
+            continue
+        if not (default.is_scalar or default.is_callable):
+            raise ValueError(f"{table.name}.{column.key}: a SQL default bulk_insert cannot apply")
+        fixed[column.key] = default.arg(None) if default.is_callable else default.arg
+    keys = named + list(fixed)
+    process = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    converted = [(n, p) for n, p in enumerate(process[: len(named)]) if p is not None]
+    tail = [
+        v if p is None else p(v) for p, v in zip(process[len(named) :], fixed.values(), strict=True)
+    ]
+    values = []
+    for row in rows:
+        line = [row.get(k) for k in named]
+        for n, convert in converted:
+            line[n] = convert(line[n])
+        values.append((*line, *tail))
+    quote = dialect.identifier_preparer
+    target = f"{quote.format_table(table)} ({', '.join(quote.quote(k) for k in keys)})"
+    if dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+    else:
+        connection.exec_driver_sql(
+            f"INSERT INTO {target} VALUES ({', '.join('?' * len(keys))})", values
+        )
 
 
 def _insert(connection: sa.Connection, model: type, rows: list[dict[str, object]]) -> None:
