@@ -2,7 +2,7 @@
 imports (and so cannot ask it): a paused pair's resume (bot.mentorships) and a
 check-in's calendar file (bot.calendar).
 
-The rule is the due-work job's own (bot.checkins `Schedule.day`): `cadence.anchored_day`
+The due-work job (bot.checkins `Schedule.day`) asks `pair_day` too: `cadence.anchored_day`
 over the same anchors, counted on the mentee's calendar:
 - the kickoff day;
 - a change of pace (bot/pace): period `mentorships.anchor_period` falls on `anchor_on`;
@@ -42,6 +42,15 @@ def latest_move(session: Session, mentorship_id: int, *, up_to: int | None = Non
     return (row.period, row.moved_to) if row is not None else None
 
 
+def pair_day(
+    mentorship: Mentorship, period: int, *, mentee_zone: ZoneInfo, moved: Anchor | None
+) -> date:
+    """The calendar day of check-in `period`, given the pair's latest move at or before it
+    (`latest_move`; the due-work job reads those in bulk, for a batch of pairs at once)."""
+    kickoff = mentorship.started_at.astimezone(mentee_zone).date()
+    return anchored_day(period, mentorship.cadence, kickoff, (paced(mentorship), moved))
+
+
 class PairDays:
     """A pair's check-in days, read once: `day(n)` for any period n the reads cover
     (every period when built without `up_to`, else periods up to it)."""
@@ -49,12 +58,12 @@ class PairDays:
     def __init__(
         self, session: Session, mentorship: Mentorship, *, mentee_tz: str, up_to: int | None = None
     ) -> None:
-        self.kickoff = mentorship.started_at.astimezone(ZoneInfo(mentee_tz)).date()
-        self.cadence = mentorship.cadence
-        self.anchors = (paced(mentorship), latest_move(session, mentorship.id, up_to=up_to))
+        self.mentorship = mentorship
+        self.zone = ZoneInfo(mentee_tz)
+        self.moved = latest_move(session, mentorship.id, up_to=up_to)
 
     def day(self, period: int) -> date:
-        return anchored_day(period, self.cadence, self.kickoff, self.anchors)
+        return pair_day(self.mentorship, period, mentee_zone=self.zone, moved=self.moved)
 
 
 def check_in_day(session: Session, mentorship: Mentorship, period: int, *, mentee_tz: str) -> date:

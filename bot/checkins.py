@@ -44,10 +44,10 @@ from sqlalchemy.orm import Session
 
 from bot import audit, calendar, followups, home, keys, mentorships, outbox, snooze
 from bot import goals as pair_goals  # `goals` is a local name here (the prompt's text)
+from bot.anchors import latest_move, pair_day
 from bot.cadence import (
     PERIOD_WORDS,
     Workday,
-    anchored_day,
     day_label,
     one_period_later,
 )
@@ -114,10 +114,9 @@ class _Pair:
         at or before it, a move or a change of cadence (see the module's docstring)."""
         if (known := self._days.get(period)) is not None:
             return known
-        m = self.mentorship
-        kickoff = m.started_at.astimezone(self.mentee_day.zone).date()
-        paced = (m.anchor_period, m.anchor_on) if m.anchor_on and m.anchor_period else None
-        day = self._days[period] = anchored_day(period, m.cadence, kickoff, (paced, self.moved))
+        day = self._days[period] = pair_day(
+            self.mentorship, period, mentee_zone=self.mentee_day.zone, moved=self.moved
+        )
         return day
 
     def due(self, period: int) -> datetime:
@@ -367,19 +366,13 @@ def _pair(session: Session, mentorship: Mentorship, default_tz: str) -> _Pair:
     mentor = session.get(Person, mentorship.mentor_id)
     mentee = session.get(Person, mentorship.mentee_id)
     assert mentor is not None and mentee is not None
-    moved = session.execute(
-        select(CheckIn.period, CheckIn.moved_to)
-        .where(CheckIn.mentorship_id == mentorship.id, CheckIn.moved_to.is_not(None))
-        .order_by(CheckIn.period.desc())
-        .limit(1)
-    ).first()
     return _Pair(
         mentorship,
         mentor,
         mentee,
         workday_of(mentor, default_tz),
         workday_of(mentee, default_tz),
-        moved=(moved.period, moved.moved_to) if moved else None,
+        moved=latest_move(session, mentorship.id),
     )
 
 
