@@ -77,6 +77,9 @@ def build_app(deps: Deps, client: WebClient | None = None, stores: Stores | None
     logger.addFilter(quiet)
     try:
         app = ObservedApp(
+            # Named (Bolt would read the whole call stack to name it after a file); the
+            # name is its listeners' logger's, kept under ours so logs.py filters it too.
+            name="mentorbot.bolt.app",
             client=client or make_interactive_client(settings),
             signing_secret=secret.get_secret_value() if secret else "",
             # Socket Mode requests come over an authenticated websocket, unsigned.

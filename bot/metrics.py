@@ -230,7 +230,9 @@ def registry_for(
     lease_holder: LeaseHolder = scheduler_lease_holder,
 ) -> CollectorRegistry:
     """A registry with this process's counters and the database's figures."""
-    registry = CollectorRegistry(auto_describe=True)
+    # Without auto_describe: it would run DatabaseCollector's queries once more at every
+    # start, only to learn names no other metric here could take.
+    registry = CollectorRegistry()
     for metric in (REQUEST_SECONDS, LATE_ACKS, SENDS, JOB_SECONDS):
         registry.register(metric)
     registry.register(ProcessCollector(registry=None))

@@ -7,6 +7,7 @@ works from an installed wheel as well as from a checkout.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,7 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
+@functools.cache  # the scripts ship with the code: reading them once per process is enough
 def head_revision() -> str:
     """The newest revision among the packaged migration scripts."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
