@@ -8,6 +8,8 @@ Database fixtures (every storage test runs on both dialects):
   before each test.
   The postgresql params carry the ``postgres`` marker.
 - ``empty_db_url``: a database that exists but was never migrated (same params).
+- ``module_databases``: module-scoped, same params; `new()` gives a migrated database
+  that lives until the module's last test (for a world staged once per module).
 - ``engine``, ``session_factory``, ``session``: built on ``db_url``.
 
 PostgreSQL comes from $MENTORBOT_TEST_POSTGRES_URL (a server URL; its database is
@@ -52,10 +54,14 @@ class PostgresServer:
     def __init__(self, admin: Engine) -> None:
         self.admin = admin
 
-    def create_database(self, prefix: str = "mentorbot_test") -> URL:
+    def create_database(
+        self, prefix: str = "mentorbot_test", *, template: URL | None = None
+    ) -> URL:
+        """A new database; a copy of `template` (which nobody may be connected to) if given."""
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template.database}"' if template is not None else ""
         with self.admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
         return self.admin.url.set(database=name)
 
     def drop_database(self, url: URL) -> None:
@@ -139,12 +145,23 @@ class _PostgresTestDatabase:
 
 
 @pytest.fixture(scope="session")
-def _postgres_test_database(
-    _postgres_server: PostgresServer,
-) -> Iterator[_PostgresTestDatabase]:
-    url = _postgres_server.create_database()
+def _postgres_template(_postgres_server: PostgresServer) -> Iterator[URL]:
+    """A database migrated once per run (per xdist worker) and never connected to again:
+    CREATE DATABASE ... TEMPLATE copies it for whoever needs a database of their own."""
+    url = _postgres_server.create_database("mentorbot_test_template")
     try:
         upgrade(_url_string(url))
+        yield url
+    finally:
+        _postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def _postgres_test_database(
+    _postgres_server: PostgresServer, _postgres_template: URL
+) -> Iterator[_PostgresTestDatabase]:
+    url = _postgres_server.create_database(template=_postgres_template)
+    try:
         database = _PostgresTestDatabase(url)
         yield database
         database.dispose()
@@ -174,6 +191,47 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     database: _PostgresTestDatabase = request.getfixturevalue("_postgres_test_database")
     database.reset()
     return _url_string(database.url)
+
+
+class ModuleDatabases:
+    """Migrated, empty databases of one backend that outlive a test: `new()` makes one
+    (a copy of the migrated template), and all of them go when the module's tests end."""
+
+    def __init__(self, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+        self.backend: str = request.param
+        self._request = request
+        self._tmp = tmp_path_factory
+        self._made: list[URL] = []
+
+    def new(self) -> str:
+        if self.backend == "sqlite":
+            template: Path = self._request.getfixturevalue("_sqlite_template")
+            path = self._tmp.mktemp("module-db") / "mentorbot.sqlite3"
+            shutil.copyfile(template, path)
+            return f"sqlite:///{path}"
+        server: PostgresServer = self._request.getfixturevalue("_postgres_server")
+        url = server.create_database(template=self._request.getfixturevalue("_postgres_template"))
+        self._made.append(url)
+        return _url_string(url)
+
+    def drop_all(self) -> None:
+        if self._made:
+            server: PostgresServer = self._request.getfixturevalue("_postgres_server")
+            for url in self._made:
+                server.drop_database(url)
+
+
+@pytest.fixture(scope="module", params=DB_BACKENDS)
+def module_databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ModuleDatabases]:
+    """For state a module's tests share (a bot staged once, see
+    tests/integration/conftest.py `Standing`), on each backend in turn."""
+    databases = ModuleDatabases(request, tmp_path_factory)
+    try:
+        yield databases
+    finally:
+        databases.drop_all()
 
 
 @pytest.fixture(params=DB_BACKENDS)

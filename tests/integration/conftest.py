@@ -6,6 +6,7 @@ what the bot sent from the emulator, which it reaches over real HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -157,6 +158,56 @@ def emulator() -> Iterator[SlackEmulator]:
         yield running
 
 
+@dataclass
+class Bot:
+    """The bot as the rig runs it: its runtime, its Bolt app served over ASGI, and the
+    pool its listeners run on (so a test can wait for them)."""
+
+    runtime: Runtime
+    asgi: ASGIApp
+    listeners: ListenerPool
+
+    def close(self) -> None:
+        self.listeners.wait_idle(10)
+        self.listeners.shutdown(wait=True)
+        self.runtime.close()
+
+
+def start_bot(
+    emulator: SlackEmulator,
+    db_url: str,
+    overrides: dict[str, Any] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Bot:
+    runtime = rig_runtime(rig_settings(emulator, db_url, **(overrides or {})), clock)
+    app = build_app(runtime.deps)
+    asgi = build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
+    return Bot(runtime, asgi, app.listener_runner.listener_executor)
+
+
+@contextlib.contextmanager
+def mounted(bot: Bot, emulator: SlackEmulator, http: tuple[_Mount, str]) -> Iterator[Rig]:
+    """`bot` serving the rig's HTTP server for one test."""
+    mount, base_url = http
+    mount.mount(bot.asgi)
+    driver = SlackDriver(
+        f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
+    )
+    emulator.clear()  # start each test from what the test itself caused
+    try:
+        yield Rig(
+            emulator=emulator,
+            slack=driver,
+            runtime=bot.runtime,
+            base_url=base_url,
+            listeners=bot.listeners,
+        )
+    finally:
+        mount.unmount()
+        # No listener of this test may write into the next test's database.
+        bot.listeners.wait_idle(10)
+
+
 @pytest.fixture
 def rig(
     emulator: SlackEmulator,
@@ -165,22 +216,9 @@ def rig(
     rig_overrides: dict[str, Any],
     rig_clock: Callable[[], datetime],
 ) -> Iterator[Rig]:
-    mount, base_url = _http
-    runtime = rig_runtime(rig_settings(emulator, db_url, **rig_overrides), rig_clock)
-    app = build_app(runtime.deps)
-    listeners: ListenerPool = app.listener_runner.listener_executor
-    mount.mount(build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET))
-    driver = SlackDriver(
-        f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
-    )
-    emulator.clear()  # start each test from what the test itself caused
+    bot = start_bot(emulator, db_url, rig_overrides, rig_clock)
     try:
-        yield Rig(
-            emulator=emulator, slack=driver, runtime=runtime, base_url=base_url, listeners=listeners
-        )
+        with mounted(bot, emulator, _http) as rig:
+            yield rig
     finally:
-        mount.unmount()
-        # No listener of this test may write into the next test's database.
-        listeners.wait_idle(10)
-        listeners.shutdown(wait=True)
-        runtime.close()
+        bot.close()
