@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import shutil
 import socket
@@ -11,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot.cli import main
 from bot.emulator import SlackEmulator
 from tests.integration.conftest import BOT_TOKEN, SIGNING_SECRET
 
@@ -62,3 +66,38 @@ def wait_healthy(process: subprocess.Popen[str], base_url: str, timeout: float =
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"mentorbot did not answer /healthz within {timeout} s")
+
+
+def in_process(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`mentorbot ARGS` run by the command's own `main` in this process, with the
+    environment (`clean_env(**env)`) and working directory the real command would get,
+    its output and exit status returned as from `subprocess.run`.
+
+    The same code from the parsed arguments to the exit status, without a new
+    interpreter's start-up (about a second of imports): for checks of what a command
+    does. What only a process shows (its exit on a signal, a terminal, a server that
+    keeps running) is checked with real processes (`start`, tests/integration/test_cli.py).
+    """
+    root = logging.getLogger()
+    quieted = [logging.getLogger(name) for name in ("apscheduler", "alembic.runtime.plugins")]
+    saved_logging = (root.handlers[:], root.level, [logger.level for logger in quieted])
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(clean_env(**env))
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(list(args))
+            except SystemExit as exit:  # argparse's usage errors
+                status = exit.code if isinstance(exit.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        root.handlers[:] = saved_logging[0]
+        root.setLevel(saved_logging[1])
+        for logger, level in zip(quieted, saved_logging[2], strict=True):
+            logger.setLevel(level)
+    return subprocess.CompletedProcess([MENTORBOT, *args], status, out.getvalue(), err.getvalue())

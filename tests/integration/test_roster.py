@@ -30,7 +30,8 @@ from bot.views.roster import RosterIds, home_section
 from bot.workers import this_host
 from tests.integration.cast import enroll
 from tests.integration.conftest import BOT_TOKEN, COORDINATOR, TEAM, Rig
-from tests.integration.test_cli import MENTORBOT, _env, _mentorbot
+from tests.integration.processes import in_process
+from tests.integration.test_cli import MENTORBOT, _env
 from tests.integration.test_find import cards, open_find
 from tests.integration.test_leave import where_found
 
@@ -61,9 +62,11 @@ def people(rig: Rig) -> None:
 
 
 def import_cli(rig: Rig, csv: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`mentorbot roster import` (its `main`, in this process; a real process shows the
+    progress bar below, and tests/integration/test_cli.py starts one too)."""
     roster = tmp_path / "roster.csv"
     roster.write_text(csv)
-    return _mentorbot(
+    return in_process(
         "roster",
         "import",
         str(roster),
@@ -314,7 +317,7 @@ def test_managers_and_teammates_from_the_roster_are_never_suggested(
         f"{OTHER},,Search\n"
         "not-an-id,,Search\n"
     )
-    result = _mentorbot(
+    result = in_process(
         "roster", "import", str(roster), cwd=tmp_path, DATABASE_URL=rig.settings.database_url
     )
     rig.emulator.clear()
