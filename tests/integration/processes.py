@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from bot.cli import main
 from bot.emulator import SlackEmulator
@@ -55,11 +56,15 @@ def start(
     )
 
 
-def wait_healthy(process: subprocess.Popen[str], base_url: str, timeout: float = 30) -> None:
+def wait_healthy(
+    process: subprocess.Popen[Any], base_url: str, timeout: float = 30, log: Path | None = None
+) -> None:
+    """Until /healthz answers; `log`: where the process writes, if not to its stdout pipe."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"mentorbot exited early: {process.stdout.read()}")  # type: ignore[union-attr]
+            output = log.read_text() if log else process.stdout.read()  # type: ignore[union-attr]
+            raise AssertionError(f"mentorbot exited early: {output}")
         try:
             urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
             return

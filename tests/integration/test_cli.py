@@ -1,4 +1,10 @@
-"""The `mentorbot` command as an operator runs it: a real process, real HTTP."""
+"""The `mentorbot` command as an operator runs it: a real process, real HTTP.
+
+What only a process shows (it stops at start-up, it serves, it logs as it starts) runs
+`mentorbot` as its own process. What a command does with its arguments, settings and
+database runs its `main` in this process (`processes.in_process`: the same environment,
+working directory, output and exit status, without a second of interpreter start-up).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,8 +24,10 @@ from sqlalchemy.engine import make_url
 
 from bot.db.migrate import current_revision, head_revision
 from bot.emulator import SlackDriver, SlackEmulator
+from tests.conftest import ModuleDatabases
 from tests.integration import processes
 from tests.integration.conftest import BOT_TOKEN, COORDINATOR, SIGNING_SECRET, TEAM
+from tests.integration.processes import in_process
 
 MENTORBOT = shutil.which("mentorbot") or str(Path(sys.executable).with_name("mentorbot"))
 
@@ -64,7 +73,7 @@ def test_run_without_a_bot_token_stops_with_one_line_naming_it(tmp_path: Path) -
 def test_a_malformed_setting_stops_start_up_naming_the_variable(
     tmp_path: Path, variable: str, value: str
 ) -> None:
-    result = _mentorbot(
+    result = in_process(
         "run",
         cwd=tmp_path,
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -80,14 +89,14 @@ def test_a_malformed_setting_stops_start_up_naming_the_variable(
 def test_settings_come_from_a_dot_env_file_too(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("MENTORBOT_ADMINS=nobody\n")
 
-    result = _mentorbot("db", "upgrade", cwd=tmp_path)
+    result = in_process("db", "upgrade", cwd=tmp_path)
 
     assert result.returncode == 2
     assert "MENTORBOT_ADMINS" in result.stderr
 
 
 def test_db_upgrade_builds_the_schema(tmp_path: Path, db_url: str) -> None:
-    result = _mentorbot("db", "upgrade", cwd=tmp_path, DATABASE_URL=db_url)
+    result = in_process("db", "upgrade", cwd=tmp_path, DATABASE_URL=db_url)
 
     assert result.returncode == 0, result.stderr
     assert current_revision(db_url) == head_revision()
@@ -100,7 +109,7 @@ def test_db_upgrade_never_prints_the_database_password(tmp_path: Path, db_url: s
     # Trust auth ignores the password, so the URL still connects.
     with_password = make_url(db_url).set(password="hunter2")
 
-    result = _mentorbot(
+    result = in_process(
         "db",
         "upgrade",
         cwd=tmp_path,
@@ -114,58 +123,67 @@ def test_db_upgrade_never_prints_the_database_password(tmp_path: Path, db_url: s
 
 def test_every_command_explains_itself(tmp_path: Path) -> None:
     for args in (["--help"], ["run", "--help"], ["run-due", "--help"], ["db", "upgrade", "--help"]):
-        assert _mentorbot(*args, cwd=tmp_path).returncode == 0
-    same = subprocess.run(
+        assert in_process(*args, cwd=tmp_path).returncode == 0
+    same = subprocess.run(  # the module's entry point, as its own process
         [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=tmp_path
     )
     assert same.returncode == 0 and "run-due" in same.stdout
 
 
 def test_run_due_rejects_a_malformed_instant(tmp_path: Path) -> None:
-    result = _mentorbot("run-due", "--as-of", "next tuesday", cwd=tmp_path)
+    result = in_process("run-due", "--as-of", "next tuesday", cwd=tmp_path)
 
     assert result.returncode == 2
     assert "ISO-8601" in result.stderr
 
 
-@pytest.fixture
-def served(tmp_path: Path, db_url: str) -> Iterator[tuple[str, SlackEmulator]]:
-    """`mentorbot run` in HTTP mode as its own process, talking to the emulator."""
+@dataclass
+class Served:
+    """`mentorbot run` in HTTP mode as its own process, talking to the emulator; its log."""
+
+    base: str
+    emulator: SlackEmulator
+    log: Path
+    start: str  # what it had logged when it first answered /healthz, before any request
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def served(
+    module_databases: ModuleDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """One process per backend for the tests below: each looks at a different side of
+    the same start (it serves, it delivers, what it logged, the matcher warmed after)."""
+    cwd = tmp_path_factory.mktemp("served")
     with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
         port = _free_port()
-        process = subprocess.Popen(
-            [MENTORBOT, "run"],
-            cwd=tmp_path,
-            env=_env(
-                SLACK_BOT_TOKEN=BOT_TOKEN,
-                SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                SLACK_API_URL=emulator.api_url,
-                DATABASE_URL=db_url,
-                PORT=str(port),
-            ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"mentorbot run exited: {process.stdout.read()}")
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
+        log = cwd / "run.log"
+        with log.open("w") as out:  # a file, not a pipe nobody reads: it never fills up
+            process = subprocess.Popen(
+                [MENTORBOT, "run"],
+                cwd=cwd,
+                env=_env(
+                    SLACK_BOT_TOKEN=BOT_TOKEN,
+                    SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=emulator.api_url,
+                    DATABASE_URL=module_databases.new(),
+                    PORT=str(port),
+                ),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            yield base, emulator
+            processes.wait_healthy(process, f"http://127.0.0.1:{port}", log=log)
+            yield Served(f"http://127.0.0.1:{port}", emulator, log, log.read_text())
         finally:
             process.terminate()
-            process.wait(10)
+            process.wait(20)
 
 
-def test_mentorbot_run_serves_slack_over_http(served: tuple[str, SlackEmulator]) -> None:
-    base, emulator = served
+def test_mentorbot_run_serves_slack_over_http(served: Served) -> None:
+    base, emulator = served.base, served.emulator
     slack = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator=emulator)
 
     help_response = slack.slash_command("U0MEMBER1", "help")
@@ -179,16 +197,31 @@ def test_mentorbot_run_serves_slack_over_http(served: tuple[str, SlackEmulator])
     assert emulator.calls("auth.test")  # the token was checked at start
 
 
-def test_the_in_process_scheduler_delivers_what_the_bot_queued(
-    served: tuple[str, SlackEmulator],
-) -> None:
-    base, emulator = served
-    slack = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator=emulator)
+def test_the_in_process_scheduler_delivers_what_the_bot_queued(served: Served) -> None:
+    slack = SlackDriver(f"{served.base}/slack/events", SIGNING_SECRET, emulator=served.emulator)
 
-    slack.app_home_opened("U0MEMBER1")
+    slack.app_home_opened("U0MEMBER2")
 
-    [publish] = emulator.wait_for("views.publish", timeout=10)
-    assert publish.args["user_id"] == "U0MEMBER1"
+    [publish] = served.emulator.wait_for(
+        "views.publish", timeout=10, predicate=lambda c: c.args.get("user_id") == "U0MEMBER2"
+    )
+    assert publish.ok
+
+
+def test_a_start_logs_no_warning_about_the_bot_token(served: Served) -> None:
+    assert "serving Slack over HTTP" in served.start
+    assert "WARNING" not in served.start  # (the forged request above is warned about)
+
+
+def test_mentorbot_run_serves_first_and_warms_the_matcher_afterwards(served: Served) -> None:
+    deadline = time.monotonic() + 60
+    while "matcher warmed" not in served.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    lines = served.output().splitlines()
+    serving = next(i for i, line in enumerate(lines) if "serving Slack over HTTP" in line)
+    warmed = next(i for i, line in enumerate(lines) if "matcher warmed" in line)
+    assert serving < warmed
 
 
 def test_run_due_delivers_what_is_due_and_exits(tmp_path: Path, db_url: str) -> None:
@@ -218,9 +251,9 @@ def test_run_due_delivers_what_is_due_and_exits(tmp_path: Path, db_url: str) -> 
             "DATABASE_URL": db_url,
         }
 
-        early = _mentorbot("run-due", "--as-of", "2026-12-01T08:59:00Z", cwd=tmp_path, **env)
-        due = _mentorbot("run-due", "--as-of", "2026-12-01T09:00:00Z", cwd=tmp_path, **env)
-        again = _mentorbot("run-due", "--as-of", "2026-12-01T09:00:00Z", cwd=tmp_path, **env)
+        early = in_process("run-due", "--as-of", "2026-12-01T08:59:00Z", cwd=tmp_path, **env)
+        due = in_process("run-due", "--as-of", "2026-12-01T09:00:00Z", cwd=tmp_path, **env)
+        again = in_process("run-due", "--as-of", "2026-12-01T09:00:00Z", cwd=tmp_path, **env)
 
     assert (early.returncode, due.returncode, again.returncode) == (0, 0, 0), due.stderr
     assert "sent 0 message(s)" in early.stdout
@@ -246,20 +279,6 @@ def test_run_with_an_unreachable_slack_api_stops_with_one_line(tmp_path: Path) -
     assert [line for line in result.stderr.splitlines() if "Slack" in line] == [
         f"mentorbot: could not reach Slack at {nowhere}: Connection refused"
     ]
-
-
-def test_a_start_logs_no_warning_about_the_bot_token(tmp_path: Path, db_url: str) -> None:
-    with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
-        port = processes.free_port()
-        run = processes.start("run", cwd=tmp_path, emulator=emulator, db_url=db_url, PORT=str(port))
-        try:
-            processes.wait_healthy(run, f"http://127.0.0.1:{port}")
-        finally:
-            run.terminate()
-            output, _ = run.communicate(timeout=30)
-
-    assert "serving Slack over HTTP" in output
-    assert "WARNING" not in output
 
 
 def _cohorts(db_url: str, *names: str, team: str = TEAM) -> None:
@@ -292,7 +311,7 @@ def test_match_dry_run_previews_the_only_cohort_without_naming_it(
 ) -> None:
     _cohorts(db_url)
 
-    result = _mentorbot("match", "--dry-run", cwd=tmp_path, DATABASE_URL=db_url)
+    result = in_process("match", "--dry-run", cwd=tmp_path, DATABASE_URL=db_url)
 
     assert result.returncode == 0, result.stderr
     assert "Mentorship program" in result.stdout
@@ -303,13 +322,13 @@ def test_match_dry_run_finds_a_cohort_in_any_case_and_lists_them_when_unsure(
 ) -> None:
     _cohorts(db_url, "Spring 2027")
 
-    any_case = _mentorbot(
+    any_case = in_process(
         "match", "--dry-run", "--cohort", "spring 2027", cwd=tmp_path, DATABASE_URL=db_url
     )
-    unknown = _mentorbot(
+    unknown = in_process(
         "match", "--dry-run", "--cohort", "Autumn", cwd=tmp_path, DATABASE_URL=db_url
     )
-    unnamed = _mentorbot("match", "--dry-run", cwd=tmp_path, DATABASE_URL=db_url)
+    unnamed = in_process("match", "--dry-run", cwd=tmp_path, DATABASE_URL=db_url)
 
     assert any_case.returncode == 0, any_case.stderr
     assert "Spring 2027" in any_case.stdout
@@ -328,7 +347,7 @@ def test_roster_import_before_anyone_used_the_bot_asks_slack_which_workspace(
     roster = tmp_path / "roster.csv"
     roster.write_text("slack_user_id,manager_slack_id,team\nU0ANA,U0BOSS,Platform\n")
     with SlackEmulator(tokens=[BOT_TOKEN], team_id="T0NEWTEAM") as emulator:
-        result = _mentorbot(
+        result = in_process(
             "roster",
             "import",
             str(roster),
@@ -342,37 +361,3 @@ def test_roster_import_before_anyone_used_the_bot_asks_slack_which_workspace(
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("roster for T0NEWTEAM: 0 updated, 1 added")
     assert len(asked) == 1
-
-
-def test_mentorbot_run_serves_first_and_warms_the_matcher_afterwards(
-    tmp_path: Path, db_url: str
-) -> None:
-    with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
-        port = _free_port()
-        log_path = tmp_path / "run.log"
-        with log_path.open("w") as log_file:
-            process = subprocess.Popen(
-                [MENTORBOT, "run"],
-                cwd=tmp_path,
-                env=_env(
-                    SLACK_BOT_TOKEN=BOT_TOKEN,
-                    SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                    SLACK_API_URL=emulator.api_url,
-                    DATABASE_URL=db_url,
-                    PORT=str(port),
-                ),
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            deadline = time.monotonic() + 60
-            while "matcher warmed" not in log_path.read_text() and time.monotonic() < deadline:
-                assert process.poll() is None, log_path.read_text()
-                time.sleep(0.1)
-        finally:
-            process.terminate()
-            process.wait(20)
-    lines = log_path.read_text().splitlines()
-    serving = next(i for i, line in enumerate(lines) if "serving Slack over HTTP" in line)
-    warmed = next(i for i, line in enumerate(lines) if "matcher warmed" in line)
-    assert serving < warmed
