@@ -7,21 +7,24 @@ import subprocess
 import sys
 
 
-def _loaded_after(code: str, module: str = "sklearn") -> str:
-    probe = f"import sys; {code}; print({module!r} in sys.modules)"
-    return subprocess.run(
+def _loaded_after(code: str, *modules: str) -> dict[str, bool]:
+    """Which of `modules` a fresh interpreter has loaded after running `code`."""
+    probe = f"import sys; {code}; print(*(m in sys.modules for m in {modules!r}))"
+    printed = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    ).stdout.split()
+    return dict(zip(modules, (word == "True" for word in printed), strict=True))
 
 
 def test_loading_the_bot_and_its_listeners_imports_no_numeric_library() -> None:
     start = "import bot.app, bot.cli, handlers, scheduling.scheduler"
-    for module in ("sklearn", "scipy", "numpy", "matplotlib"):
-        assert _loaded_after(start, module) == "False", module
+    numeric = ("sklearn", "scipy", "numpy", "matplotlib")
+
+    assert _loaded_after(start, *numeric) == dict.fromkeys(numeric, False)
 
 
 def test_warming_the_matcher_imports_what_the_first_search_needs() -> None:
-    assert _loaded_after("import bot.matching; bot.matching.warm()") == "True"
+    assert _loaded_after("import bot.matching; bot.matching.warm()", "sklearn") == {"sklearn": True}
 
 
 def test_after_warming_every_exported_name_is_what_it_names_not_a_module() -> None:
