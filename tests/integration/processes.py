@@ -92,6 +92,10 @@ def in_process(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess
         os.environ.clear()
         os.environ.update(clean_env(**env))
         os.chdir(cwd)
+        # Logging as a fresh interpreter has it until the command configures its own:
+        # warnings and worse to standard error (logging.lastResort), here the captured one.
+        root.handlers[:] = []
+        root.setLevel(logging.WARNING)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 status = main(list(args))

@@ -1,5 +1,6 @@
-"""`mentorbot doctor` as an operator runs it: a real process against the emulator and a
-real database, one line per check, a fix for each failure, non-zero when one failed."""
+"""`mentorbot doctor` as an operator runs it: against the emulator and a real database,
+one line per check, a fix for each failure, non-zero when one failed. A real process when
+every check passes; the failures run its main() in this process (processes.in_process)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ from bot.doctor import DEFAULT_MANIFEST, manifest_scopes
 from bot.emulator import SlackEmulator
 from bot.emulator.workspace import DEFAULT_SCOPES
 from tests.integration.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.integration.processes import in_process
 from tests.integration.test_cli import _mentorbot
 
 
-def doctor(emulator: SlackEmulator, db_url: str, cwd: Path, **env: str):
+def doctor(emulator: SlackEmulator, db_url: str, cwd: Path, *, process: bool = False, **env: str):
+    """`mentorbot doctor`: its main() in this process, or (`process`) as its own process."""
     values = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": emulator.api_url,
         "DATABASE_URL": db_url,
     } | env
-    return _mentorbot("doctor", cwd=cwd, **values)
+    return (_mentorbot if process else in_process)("doctor", cwd=cwd, **values)
 
 
 def lines(result) -> dict[str, str]:
@@ -42,7 +45,7 @@ def test_the_emulators_token_has_the_scopes_of_an_app_made_from_the_manifest() -
 def test_all_checks_pass_for_a_good_token_and_a_migrated_database(
     emulator: SlackEmulator, db_url: str, tmp_path: Path
 ) -> None:
-    result = doctor(emulator, db_url, tmp_path)
+    result = doctor(emulator, db_url, tmp_path, process=True)
 
     assert result.returncode == 0, result.stdout + result.stderr
     checks = lines(result)
