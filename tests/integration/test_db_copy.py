@@ -23,6 +23,7 @@ from bot.server import build_asgi, serving_in_thread
 from scheduling.due import run_due
 from tests.conftest import PostgresServer
 from tests.integration.conftest import SIGNING_SECRET, TEAM, Rig, rig_settings
+from tests.integration.processes import in_process
 from tests.integration.test_cli import _mentorbot
 from tests.integration.whole_program import ANA, BEN, MovableClock, run_the_program
 
@@ -55,8 +56,10 @@ def counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def copy_to(rig: Rig, target: str, cwd: Path):
-    return _mentorbot("db", "copy", "--to", target, cwd=cwd, DATABASE_URL=rig.settings.database_url)
+def copy_to(rig: Rig, target: str, cwd: Path, *, process: bool = False):
+    """`mentorbot db copy`: its main() in this process, or (`process`) its own process."""
+    run = _mentorbot if process else in_process
+    return run("db", "copy", "--to", target, cwd=cwd, DATABASE_URL=rig.settings.database_url)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -71,7 +74,7 @@ def test_a_running_program_copied_from_sqlite_to_postgresql_is_served_from_the_c
     rig.settle()
     source = counts(rig.settings.database_url)
 
-    result = copy_to(rig, target, tmp_path)
+    result = copy_to(rig, target, tmp_path, process=True)
 
     assert result.returncode == 0, result.stderr
     assert "every table's count matches" in result.stdout
