@@ -121,14 +121,16 @@ def mentorships(rig: Rig) -> list[Mentorship]:
 def test_the_terminal_dry_run_prints_the_same_proposal_and_changes_nothing(
     rig: Rig, tmp_path
 ) -> None:
+    from tests.integration.processes import in_process
     from tests.integration.test_cli import _mentorbot
 
     env = {"DATABASE_URL": rig.settings.database_url}
-    printed = _mentorbot(
+    printed = _mentorbot(  # the operator's own process
         "match", "--cohort", "Mentorship program", "--dry-run", cwd=tmp_path, **env
     )
-    refused = _mentorbot("match", "--cohort", "Mentorship program", cwd=tmp_path, **env)
-    missing = _mentorbot("match", "--cohort", "No such cohort", "--dry-run", cwd=tmp_path, **env)
+    # The refusals: the command's main() in this process.
+    refused = in_process("match", "--cohort", "Mentorship program", cwd=tmp_path, **env)
+    missing = in_process("match", "--cohort", "No such cohort", "--dry-run", cwd=tmp_path, **env)
 
     assert printed.returncode == 0, printed.stderr
     assert "2 pair(s), 2 unmatched" in printed.stdout
