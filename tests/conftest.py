@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import make_engine, make_session_factory, normalize_url
 from bot.db.migrate import upgrade
+
+
+def _share_compiled_modules() -> None:
+    """Where PYTHONDONTWRITEBYTECODE keeps bytecode out of the source tree, keep it in one
+    cache outside it instead (PYTHONPYCACHEPREFIX), for this process and those it starts:
+    the xdist workers and every `mentorbot` a test runs. Otherwise each of them compiles
+    the whole bot (and pytest rewrites every test module) anew, a few tenths of a second
+    of CPU per process. Python checks each cached file against its source."""
+    if not sys.dont_write_bytecode or sys.pycache_prefix:
+        return
+    prefix = str(Path(tempfile.gettempdir()) / f"mentorbot-pycache-{os.getuid()}")
+    sys.pycache_prefix, sys.dont_write_bytecode = prefix, False
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+_share_compiled_modules()
 
 POSTGRES_URL_ENV = "MENTORBOT_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "MENTORBOT_REQUIRE_POSTGRES"
