@@ -75,9 +75,18 @@ def warm() -> None:
     # `suggest`, not the module of the same name).
     for name in _HOME:
         __getattr__(name)
+    from bot.matching.assign import solve_round
+    from bot.matching.candidates import Candidate
+    from bot.matching.pool import Pool
     from bot.matching.text import stop_words
 
     stop_words()
+    # A first tiny round loads the compiled kernel from numba's cache (or compiles it).
+    people = [
+        Candidate(key, f"W{key}", "", frozenset({"warm"}), "warm", 3, capacity_left=1)
+        for key in (1, 2)
+    ]
+    solve_round(people[:1], Pool(people[1:]))
 
 
 __all__ = [

@@ -34,10 +34,14 @@ import scipy.sparse as sp
 from bot.matching.pool import MenteeBatch, Pool
 from bot.matching.scoring import (
     POINTS,
+    TEXT_FULL,
     Block,
     Mentors,
     TextT,
+    _inverse_root,
+    capacity_part,
     dense_text_t,
+    profile_table,
     score_and_related,
     to_points,
 )
@@ -195,13 +199,160 @@ def build_graph(
     history: sp.csr_matrix | None,
     allow_repeats: bool,
     timer: Timer | None = None,
+    compiled: bool | None = None,
 ) -> CandidateGraph:
     """The candidate graph, the reserve and the bounds, in one scoring pass over all pairs.
 
-    `timer`, if given, is credited with the thread-seconds spent scoring and selecting.
+    The pass is the compiled kernel (kernel.py) when the text vectors are sparse (the
+    TF-IDF model) and numba is installed, numpy blocks otherwise: the same points, the
+    same graph. `timer`, if given, is credited with the time spent scoring (and, in the
+    kernel, keeping the best pairs as it goes) and building the graph. `compiled`
+    forces one pass or the other (None: the kernel whenever it can run).
     """
     n, m = len(batch), len(pool)
     deep = RESERVE_FACTOR * k
+    if compiled is None:
+        compiled = compiled_scoring(batch, pool)
+    scope = Scope(batch, pool, weights, history, allow_repeats)
+    by_row, dropped_row, merged = (_kernel_pass if m and n and compiled else _numpy_pass)(
+        scope, deep, timer
+    )
+    started = time.perf_counter()
+    by_col, rank_in_col, dropped_col = _column_edges(merged, n, m, deep)
+    rank_in_row = _rank_within(by_row.rows)
+    chosen = union(
+        Edges.concat([by_row.select(rank_in_row < k), by_col.select(rank_in_col < k)]), m
+    )
+    everything = union(Edges.concat([by_row, by_col]), m)
+    in_graph = np.isin(everything.rows * m + everything.cols, chosen.rows * m + chosen.cols)
+    graph = CandidateGraph(
+        edges=chosen,
+        reserve=everything.select(~in_graph),
+        dropped_row=dropped_row,
+        dropped_col=dropped_col,
+        k=min(k, m),
+    )
+    if timer is not None:
+        timer.add("candidates", time.perf_counter() - started)
+    return graph
+
+
+def compiled_scoring(batch: MenteeBatch, pool: Mentors) -> bool:
+    """Whether the round can use the compiled kernel: numba is installed and both sides'
+    text is sparse (a dense text model's products are BLAS sums, in another order)."""
+    if not (sp.issparse(batch.text) and sp.issparse(pool.text_t)):
+        return False
+    try:
+        import bot.matching.kernel  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+Pass = tuple[Edges, np.ndarray, np.ndarray]  # row edges, dropped per row, column keys
+
+
+@dataclass(frozen=True, eq=False)
+class Scope:
+    """What a scoring pass scores: these mentees against this pool, under these rules."""
+
+    batch: MenteeBatch
+    pool: Pool
+    weights: Weights
+    history: sp.csr_matrix | None
+    allow_repeats: bool
+
+
+def _kernel_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
+    from bot.matching.kernel import SLACK, select_rows
+
+    started = time.perf_counter()
+    batch, pool = scope.batch, scope.pool
+    n, m = len(batch), len(pool)
+    args = kernel_arguments(batch, pool, scope.weights, scope.history, scope.allow_repeats)
+    row_cols = np.zeros((n, deep), dtype=np.int64)
+    row_points = np.zeros((n, deep), dtype=np.int64)
+    row_count = np.zeros(n, dtype=np.int64)
+    dropped = np.zeros(n, dtype=np.int64)
+    keep_col = deep + 1
+
+    def work(rows: slice) -> np.ndarray:
+        keys = np.full((m, SLACK * keep_col), -1, dtype=np.int64)
+        count = np.zeros(m, dtype=np.int64)
+        floor = np.full(m, -1, dtype=np.int64)
+        rows_out = (row_cols, row_points, row_count, dropped)
+        select_rows(rows.start, rows.stop, n, *args, deep, keep_col, rows_out, (keys, count, floor))
+        keys[np.arange(keys.shape[1])[None, :] >= count[:, None]] = -1
+        return keys
+
+    # One range of rows per thread, each with its own column buffers (merged exactly).
+    size = -(-n // THREADS)
+    columns = np.concatenate(list(map_blocks(work, n, size)), axis=1)
+    merged = -np.sort(-columns, axis=1)[:, :keep_col]
+    kept = np.arange(deep)[None, :] < row_count[:, None]
+    rows = np.nonzero(kept)[0]
+    by_row = Edges(rows, row_cols[kept], row_points[kept])
+    if timer is not None:
+        timer.add("scoring", time.perf_counter() - started)
+    return by_row, dropped, merged
+
+
+def kernel_arguments(
+    batch: MenteeBatch,
+    pool: Pool,
+    weights: Weights,
+    history: sp.csr_matrix | None,
+    allow_repeats: bool,
+) -> tuple[object, ...]:
+    """select_rows' inputs from the batch and pool: CSR arrays, tables and factors."""
+    text = sp.csr_matrix(batch.text, dtype=np.float32)
+    inverted = sp.csr_matrix(pool.text_t, dtype=np.float32)
+    topics = sp.csr_matrix(batch.topics)
+    by_topic = sp.csr_matrix(pool.topics.T)
+    table, profile_mentee = profile_table(batch, slice(None), pool, weights)
+    banned = batch.same_person + batch.reporting_line
+    if not allow_repeats and history is not None:
+        banned = banned + history
+    banned = sp.csr_matrix(banned, dtype=bool)
+    banned.sort_indices()
+    share = np.float32
+    bonus = capacity_part(pool.capacity_left) * share(weights.capacity / weights.total)
+    factors = np.array(
+        [
+            share(weights.topics / weights.total),
+            share(weights.text / weights.total),
+            TEXT_FULL,
+            weights.min_text_similarity,
+            weights.min_score,
+            1,
+        ],
+        dtype=np.float32,
+    )
+    use = np.array([bool(weights.topics), bool(weights.text), bool(weights.capacity)])
+    wide, narrow = np.int64, np.int32  # offsets, and indices (half the bytes to stream)
+
+    def csr(matrix: sp.csr_matrix, values: bool = True) -> tuple[np.ndarray, ...]:
+        arrays = (matrix.indptr.astype(wide), matrix.indices.astype(narrow))
+        return (*arrays, matrix.data) if values else arrays
+
+    scoring = (
+        _inverse_root(batch.topic_count), _inverse_root(pool.topic_count),
+        profile_mentee.astype(narrow), pool.profile_of.astype(narrow),
+        np.ascontiguousarray(table, dtype=np.float32), bonus.astype(np.float32),
+        batch.team.astype(narrow), pool.team.astype(narrow), pool.available.astype(bool),
+        factors, use,
+    )  # fmt: skip
+    return (
+        csr(text), csr(inverted), csr(topics, False), csr(by_topic, False), scoring,
+        csr(banned, False),
+    )  # fmt: skip
+
+
+def _numpy_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
+    """Blocks of rows scored in numpy; each row's and column's best pairs kept."""
+    batch, pool, weights, history = scope.batch, scope.pool, scope.weights, scope.history
+    allow_repeats = scope.allow_repeats
+    n, m = len(batch), len(pool)
     key_type = _key_type(n, m)
     text_t = dense_text_t(pool)
 
@@ -234,26 +385,9 @@ def build_graph(
             merged = _merge_columns(merged, pending, n)
             floor[0] = _column_floor(merged, n)
             pending, waiting = [], 0
-    started = time.perf_counter()
     merged = _merge_columns(merged, pending, n)
-    by_row = Edges.concat(row_best)
-    by_col, rank_in_col, dropped_col = _column_edges(merged, n, m, deep)
-    rank_in_row = _rank_within(by_row.rows)
-    chosen = union(
-        Edges.concat([by_row.select(rank_in_row < k), by_col.select(rank_in_col < k)]), m
-    )
-    everything = union(Edges.concat([by_row, by_col]), m)
-    in_graph = np.isin(everything.rows * m + everything.cols, chosen.rows * m + chosen.cols)
-    graph = CandidateGraph(
-        edges=chosen,
-        reserve=everything.select(~in_graph),
-        dropped_row=np.concatenate(dropped_row) if dropped_row else np.zeros(n, np.int64),
-        dropped_col=dropped_col,
-        k=min(k, m),
-    )
-    if timer is not None:
-        timer.add("candidates", time.perf_counter() - started)
-    return graph
+    dropped_all = np.concatenate(dropped_row) if dropped_row else np.zeros(n, np.int64)
+    return Edges.concat(row_best), dropped_all, merged
 
 
 def _key_type(n: int, m: int) -> type[np.integer]:
@@ -365,7 +499,9 @@ def _column_edges(
     """Each column's `keep` best pairs, their rank in the column, and the best left out."""
     keys = -np.sort(-keys.astype(np.int64), axis=1)  # best first for every mentor
     kept, rest = keys[:, :keep], keys[:, keep:]
-    dropped = np.maximum(rest.max(axis=1) // n, 0) if rest.shape[1] else np.zeros(m, np.int64)
+    dropped = (
+        np.maximum(rest.max(axis=1) // max(n, 1), 0) if rest.shape[1] else np.zeros(m, np.int64)
+    )
     cols, rank = np.nonzero(kept >= 0)
     key = kept[cols, rank]
     points, rows = key // n, n - 1 - key % n

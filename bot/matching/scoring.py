@@ -148,6 +148,15 @@ def _profile_score(batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weigh
     These depend only on a few small codes, so they are computed once per distinct
     (mentee profile, mentor profile) and gathered: far cheaper than per pair.
     """
+    table, inverse = profile_table(batch, rows, pool, weights)
+    return table[inverse][:, pool.profile_of]
+
+
+def profile_table(
+    batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weights
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted profile parts per (distinct mentee profile, mentor profile), float32,
+    and each row's mentee profile: `table[inverse[i], pool.profile_of[j]]` is pair (i, j)'s."""
     mentee = np.stack(
         [batch.rank[rows], batch.offset[rows], batch.format[rows], batch.cadence[rows]], axis=1
     ).astype(np.int32)
@@ -164,7 +173,7 @@ def _profile_score(batch: MenteeBatch, rows: Rows, pool: Mentors, weights: Weigh
         weight = getattr(weights, name)
         if weight:
             table += part() * np.float32(weight / weights.total)
-    return table[inverse.ravel()][:, pool.profile_of]
+    return table, inverse.ravel()
 
 
 def score_and_related(

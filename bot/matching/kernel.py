@@ -1,0 +1,209 @@
+"""The round's scoring pass as one compiled loop: every pair scored, only the best kept.
+
+numpy scores a block of pairs in some twenty whole-array passes (each part, each rule,
+then a partition per row and per column), ~100 ns of CPU per pair: 10 s for a
+20,000 x 5,000 round, minutes at 100,000 x 25,000. This kernel (numba, compiled once and
+cached on disk) walks one mentee at a time and, for that mentee:
+
+1. adds up its text cosines and shared topics against every mentor through inverted
+   lists (feature -> mentors having it; topic -> mentors listing it), so the work is
+   proportional to the features the two sides share, not features x mentors;
+2. scores every mentor with scoring.py's float32 operations in scoring.py's order
+   (profile table + topics + text + capacity), applies the rules, and turns the score
+   into integer points (`to_points`): the very points numpy gives, bit for bit
+   (tests/unit/matching/test_kernel.py holds it to that);
+3. keeps the mentee's `keep_row + 1` best pairs and offers each pair to its mentor's
+   running best `keep_col` (a threshold per mentor turns most pairs away at once).
+
+Keys make every choice exact and order-free: a row key is points * m + (m - 1 - col), a
+column key points * n + (n - 1 - row), so ties on points go to the lower index, and the
+threads (each a range of rows, with its own column buffers) merge to the same result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# A buffer holds this many times what it keeps before it is sorted and cut.
+SLACK = 2
+POINTS = 10_000  # scoring.POINTS (a score of 1), the largest points a pair can have
+BIN_SHIFT = 4  # a row's histogram bins are 16 points wide
+
+
+@njit(cache=True, nogil=True)
+def _cut(buffer: np.ndarray, count: int, keep: int) -> tuple[int, int]:
+    """Keep the `keep` largest of buffer[:count] at its front (ascending); return the new
+    count and the smallest kept key (what a newcomer has to beat)."""
+    ordered = np.sort(buffer[:count])
+    start = count - keep
+    buffer[:keep] = ordered[start:]
+    return keep, ordered[start]
+
+
+@njit(cache=True, nogil=True)
+def _gather(
+    ptr: np.ndarray,
+    idx: np.ndarray,
+    val: np.ndarray,
+    inv_ptr: np.ndarray,
+    inv_idx: np.ndarray,
+    inv_val: np.ndarray,
+    i: int,
+    out: np.ndarray,
+) -> None:
+    """out[j] = sum over row i's entries (f, a), in stored order, of a * inv[f, j]: the
+    very float32 sums of scipy's csr x csr and csr x dense products (no zeros added)."""
+    out[:] = 0
+    for p in range(ptr[i], ptr[i + 1]):
+        a = val[p]
+        f = idx[p]
+        for q in range(inv_ptr[f], inv_ptr[f + 1]):
+            out[inv_idx[q]] += a * inv_val[q]
+
+
+@njit(cache=True, nogil=True)
+def _score_row(
+    i: int, cosine: np.ndarray, shared: np.ndarray, scoring: tuple, points: np.ndarray
+) -> None:
+    """Row i's points against every mentor, 0 where a rule or floor rules the pair out.
+
+    scoring.score_and_related's float32 operations in its order: profile table, then
+    + topics, + text, + capacity. No branch on the pair (their outcomes are coin flips to
+    a CPU); factors (float32): topic weight, text weight, TEXT_FULL, min text similarity,
+    min score, 1; use (bool): topics, text, capacity weighted at all. `scoring` holds
+    the per-person arrays and tables (graph.kernel_arguments lists them).
+    """
+    (root_mentee, root_mentor, profile_mentee, profile_mentor, table, bonus) = scoring[:6]
+    team_mentee, team_mentor, available, factors, use = scoring[6:]
+    w_topics, w_text, text_full = factors[0], factors[1], factors[2]
+    min_text, min_score, one = factors[3], factors[4], factors[5]
+    use_topics, use_text, use_bonus = use[0], use[1], use[2]
+    own_profile = table[profile_mentee[i]]
+    own_root = root_mentee[i]
+    own_team = team_mentee[i]
+    for j in range(len(points)):
+        cos = cosine[j]
+        score = own_profile[profile_mentor[j]]
+        if use_topics:
+            score += shared[j] * own_root * root_mentor[j] * w_topics
+        if use_text:
+            score += min(cos / text_full, one) * w_text
+        if use_bonus:
+            score += bonus[j]
+        ok = (shared[j] > 0) | (cos >= min_text)
+        ok &= score >= min_score
+        ok &= available[j]
+        ok &= (own_team < 0) | (own_team != team_mentor[j])
+        value = np.int64(np.rint(np.float64(score) * 10000.0))
+        points[j] = value if ok else 0
+
+
+@njit(cache=True, nogil=True)
+def _offer_columns(
+    i: int,
+    n: int,
+    points: np.ndarray,
+    keep_col: int,
+    col_keys: np.ndarray,
+    col_count: np.ndarray,
+    col_floor: np.ndarray,
+) -> None:
+    """Offer row i's pairs to their mentors' running best keep_col keys."""
+    cap_col = col_keys.shape[1]
+    for j in range(len(points)):
+        value = points[j]
+        if value > 0:
+            key = value * n + (n - 1 - i)
+            if key > col_floor[j]:
+                at = col_count[j]
+                col_keys[j, at] = key
+                at += 1
+                if at == cap_col:
+                    at, col_floor[j] = _cut(col_keys[j], at, keep_col)
+                col_count[j] = at
+
+
+@njit(cache=True, nogil=True)
+def _keep_row(
+    i: int,
+    points: np.ndarray,
+    counts: np.ndarray,
+    buffer: np.ndarray,
+    keep_row: int,
+    row_cols: np.ndarray,
+    row_points: np.ndarray,
+    row_count: np.ndarray,
+    dropped: np.ndarray,
+) -> None:
+    """Row i's keep_row best pairs (best first, ties to the lower column) and the points
+    of the best one after them: a histogram of points finds the bin the keep_row + 1 best
+    start in, and only the pairs from that bin up are sorted."""
+    m = len(points)
+    counts[:] = 0
+    for j in range(m):
+        counts[points[j] >> BIN_SHIFT] += 1
+    lowest, seen = len(counts) - 1, 0
+    while lowest > 0 and seen + counts[lowest] <= keep_row:
+        seen += counts[lowest]
+        lowest -= 1
+    start = max(lowest << BIN_SHIFT, 1)
+    count = 0
+    for j in range(m):
+        if points[j] >= start:
+            buffer[count] = points[j] * m + (m - 1 - j)
+            count += 1
+    ordered = np.sort(buffer[:count])[::-1]
+    kept = min(count, keep_row)
+    for r in range(kept):
+        row_cols[i, r] = m - 1 - ordered[r] % m
+        row_points[i, r] = ordered[r] // m
+    row_count[i] = kept
+    dropped[i] = ordered[keep_row] // m if count > keep_row else 0
+
+
+@njit(cache=True, nogil=True)
+def select_rows(
+    first: int,
+    last: int,
+    n: int,
+    text: tuple,
+    inverted: tuple,
+    topics: tuple,
+    by_topic: tuple,
+    scoring: tuple,
+    banned: tuple,
+    keep_row: int,
+    keep_col: int,
+    rows_out: tuple,
+    cols_out: tuple,
+) -> None:
+    """Score mentee rows first..last-1 against every mentor; fill the row outputs (at
+    the rows' own positions) and this caller's column buffers (keys, count, floor).
+
+    text, inverted: CSR (offsets, indices, values) of the mentees' text and of the
+    mentors' text by feature; topics, by_topic: (offsets, indices) of the same for topics.
+    rows_out: (columns, points, count, dropped); cols_out: (keys, count, floor)."""
+    text_ptr, text_idx, text_val = text
+    inv_ptr, inv_idx, inv_val = inverted
+    topic_ptr, topic_idx = topics
+    by_topic_ptr, by_topic_idx = by_topic
+    banned_ptr, banned_idx = banned
+    row_cols, row_points, row_count, dropped = rows_out
+    col_keys, col_count, col_floor = cols_out
+    m = len(scoring[5])
+    cosine = np.zeros(m, dtype=np.float32)
+    shared = np.zeros(m, dtype=np.float32)
+    ones = np.ones(len(by_topic_idx), dtype=np.float32)  # shared topics: exact counts
+    points = np.zeros(m, dtype=np.int64)
+    counts = np.zeros((POINTS >> BIN_SHIFT) + 2, dtype=np.int64)
+    buffer = np.empty(m, dtype=np.int64)
+    topic_val = np.ones(len(topic_idx), dtype=np.float32)
+    for i in range(first, last):
+        _gather(text_ptr, text_idx, text_val, inv_ptr, inv_idx, inv_val, i, cosine)
+        _gather(topic_ptr, topic_idx, topic_val, by_topic_ptr, by_topic_idx, ones, i, shared)
+        _score_row(i, cosine, shared, scoring, points)
+        for p in range(banned_ptr[i], banned_ptr[i + 1]):
+            points[banned_idx[p]] = 0
+        _keep_row(i, points, counts, buffer, keep_row, row_cols, row_points, row_count, dropped)
+        _offer_columns(i, n, points, keep_col, col_keys, col_count, col_floor)
