@@ -220,13 +220,19 @@ def build_graph(
     started = time.perf_counter()
     by_col, rank_in_col, dropped_col = _column_edges(merged, n, m, deep)
     rank_in_row = _rank_within(by_row.rows)
-    chosen = union(
-        Edges.concat([by_row.select(rank_in_row < k), by_col.select(rank_in_col < k)]), m
-    )
-    everything = union(Edges.concat([by_row, by_col]), m)
-    in_graph = np.isin(everything.rows * m + everything.cols, chosen.rows * m + chosen.cols)
+    # One sort of every kept pair: a pair is in the graph when its row or its column
+    # ranks it among the k best, in the reserve otherwise.
+    everything = Edges.concat([by_row, by_col])
+    ids = everything.rows * m + everything.cols
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    first = np.r_[True, ids[1:] != ids[:-1]] if len(ids) else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    in_graph = np.concatenate([rank_in_row < k, rank_in_col < k])[order]
+    in_graph = np.logical_or.reduceat(in_graph, starts) if len(ids) else in_graph
+    everything = everything.select(order[starts])
     graph = CandidateGraph(
-        edges=chosen,
+        edges=everything.select(in_graph),
         reserve=everything.select(~in_graph),
         dropped_row=dropped_row,
         dropped_col=dropped_col,
