@@ -56,11 +56,17 @@ def explain(
     parts, cosine = pair_parts(batch, rows, pool, cols)
     floor = weights.min_text_similarity
     quotes = _quotes(batch, rows, pool, cols, cosine >= floor, floor)
+    # Per part, every pair's weighted share at once; per pair only the words are Python.
+    shares = {
+        name: (v.astype(np.float64) * weights_share(weights, name)).tolist()
+        for name, v in parts.items()
+    }
+    overlaps = overlap_minutes(batch.offset[rows], pool.offset[cols]).tolist()
     out = []
-    for p in range(len(rows)):
-        share = {name: weights_share(weights, name) * float(v[p]) for name, v in parts.items()}
-        mentee, mentor = batch.people[int(rows[p])], pool.mentors[int(cols[p])]
-        out.append(_reasons(mentee, mentor, share, *quotes[p]))
+    for p, (row, col) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        share = {name: values[p] for name, values in shares.items()}
+        mentee, mentor = batch.people[row], pool.mentors[col]
+        out.append(_reasons(mentee, mentor, share, *quotes[p], overlaps[p]))
     return out
 
 
@@ -113,7 +119,12 @@ def _quotes(
 
 
 def _reasons(
-    mentee: Candidate, mentor: Candidate, share: dict[str, float], quote: str, similarity: float
+    mentee: Candidate,
+    mentor: Candidate,
+    share: dict[str, float],
+    quote: str,
+    similarity: float,
+    overlap: int,
 ) -> tuple[str, ...]:
     found: list[tuple[float, str]] = []
 
@@ -133,7 +144,6 @@ def _reasons(
     elif gap == 0 and share["experience"] > 0:
         found.append((share["experience"], f"They are at your level ({level}): a peer's view"))
 
-    overlap = int(overlap_minutes(mentee.utc_offset_minutes, mentor.utc_offset_minutes))
     if overlap > 0:
         apart = 8 * 60 - overlap
         if apart == 0:
