@@ -299,6 +299,8 @@ def bench_round(n: int, m: int, seed: int, compare_solvers: bool, with_greedy: b
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     # CPU seconds too: on a shared machine the wall time also counts other people's work.
     print(f"  end to end (pool + round): {wall:.2f} s wall, {cpu:.2f} s CPU (all threads)")
+    # The machine's load while it ran: on a shared machine wall times stretch with it.
+    print("  load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     s = best.stats
     print("  where the round's time goes: " + ", ".join(f"{k} {v:.2f} s" for k, v in s.steps))
     print(

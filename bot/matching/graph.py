@@ -282,12 +282,19 @@ def _kernel_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
     dropped = np.zeros(n, dtype=np.int64)
     keep_col = deep + 1
 
+    # Mentees with the same goals have the same text vector: scored next to each other,
+    # their cosines are added up once (templates and empty goals repeat).
+    _, text_id = np.unique(np.asarray(batch.goals, dtype=object), return_inverse=True)
+    text_id = text_id.ravel().astype(np.int64)
+    order = np.argsort(text_id, kind="stable")
+
     def work(rows: slice) -> np.ndarray:
         keys = np.full((m, SLACK * keep_col), -1, dtype=np.int64)
         count = np.zeros(m, dtype=np.int64)
         floor = np.full(m, -1, dtype=np.int64)
         rows_out = (row_cols, row_points, row_count, dropped)
-        select_rows(rows.start, rows.stop, n, *args, deep, keep_col, rows_out, (keys, count, floor))
+        cols_out = (keys, count, floor)
+        select_rows(order[rows], text_id, n, *args, deep, keep_col, rows_out, cols_out)
         keys[np.arange(keys.shape[1])[None, :] >= count[:, None]] = -1
         return keys
 

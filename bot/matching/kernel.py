@@ -164,8 +164,8 @@ def _keep_row(
 
 @njit(cache=True, nogil=True)
 def select_rows(
-    first: int,
-    last: int,
+    order: np.ndarray,
+    text_id: np.ndarray,
     n: int,
     text: tuple,
     inverted: tuple,
@@ -178,8 +178,10 @@ def select_rows(
     rows_out: tuple,
     cols_out: tuple,
 ) -> None:
-    """Score mentee rows first..last-1 against every mentor; fill the row outputs (at
-    the rows' own positions) and this caller's column buffers (keys, count, floor).
+    """Score the mentee rows listed in `order` against every mentor; fill the row
+    outputs (at the rows' own positions) and this caller's column buffers (keys, count,
+    floor). Rows with the same text_id have the same text vector (the same goals): in a
+    run of them the cosines are added up once (the order of rows changes no result).
 
     text, inverted: CSR (offsets, indices, values) of the mentees' text and of the
     mentors' text by feature; topics, by_topic: (offsets, indices) of the same for topics.
@@ -199,8 +201,10 @@ def select_rows(
     counts = np.zeros((POINTS >> BIN_SHIFT) + 2, dtype=np.int64)
     buffer = np.empty(m, dtype=np.int64)
     topic_val = np.ones(len(topic_idx), dtype=np.float32)
-    for i in range(first, last):
-        _gather(text_ptr, text_idx, text_val, inv_ptr, inv_idx, inv_val, i, cosine)
+    for at in range(len(order)):
+        i = order[at]
+        if at == 0 or text_id[i] != text_id[order[at - 1]]:
+            _gather(text_ptr, text_idx, text_val, inv_ptr, inv_idx, inv_val, i, cosine)
         _gather(topic_ptr, topic_idx, topic_val, by_topic_ptr, by_topic_idx, ones, i, shared)
         _score_row(i, cosine, shared, scoring, points)
         for p in range(banned_ptr[i], banned_ptr[i + 1]):
