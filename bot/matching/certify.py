@@ -38,6 +38,38 @@ class Duals:
         return bool(np.all(self.mentee[edges.rows] + self.mentor[edges.cols] >= edges.points))
 
 
+def _relax_numpy(
+    dist_mentee: np.ndarray, dist_mentor: np.ndarray, arcs: tuple, passes: int
+) -> bool:
+    """Bellman-Ford from the sink, one numpy sweep over the arcs per pass, in place;
+    False if it has not settled after `passes` (a negative cycle: not an optimum)."""
+    matched, mentor_of, own_points, free_rows, free_cols, free_points = arcs
+    for _ in range(passes):
+        via_mentor = dist_mentor[mentor_of] + own_points[matched]
+        new_mentee = dist_mentee.copy()
+        new_mentee[matched] = np.minimum(dist_mentee[matched], via_mentor)
+        reach = new_mentee[free_rows] < _INF
+        new_mentor = dist_mentor.copy()
+        np.minimum.at(
+            new_mentor, free_cols[reach], new_mentee[free_rows[reach]] - free_points[reach]
+        )
+        if np.array_equal(new_mentee, dist_mentee) and np.array_equal(new_mentor, dist_mentor):
+            return True
+        dist_mentee[:], dist_mentor[:] = new_mentee, new_mentor
+    return False
+
+
+def _shortest_distances(
+    dist_mentee: np.ndarray, dist_mentor: np.ndarray, arcs: tuple, passes: int
+) -> bool:
+    """Compiled when numba is there: the same distances (they are unique), far sooner."""
+    try:
+        from bot.matching.kernel import relax
+    except ImportError:  # numba is a dependency; the numpy sweeps serve a bare install
+        return _relax_numpy(dist_mentee, dist_mentor, arcs, passes)
+    return relax(dist_mentee, dist_mentor, arcs, passes)
+
+
 def round_duals(edges: Edges, assigned: np.ndarray, capacity: np.ndarray) -> Duals | None:
     """Optimal duals for an optimal assignment on `edges`; None if the check fails.
 
@@ -60,20 +92,9 @@ def round_duals(edges: Edges, assigned: np.ndarray, capacity: np.ndarray) -> Dua
 
     dist_mentor = np.where(load > 0, 0, _INF).astype(np.int64)
     dist_mentee = np.where(assigned < 0, 0, _INF).astype(np.int64)
-    # Each pass relaxes every arc; at most n + m passes without a negative cycle.
-    for _ in range(n + m + 1):
-        via_mentor = dist_mentor[mentor_of] + own_points[matched]
-        new_mentee = dist_mentee.copy()
-        new_mentee[matched] = np.minimum(dist_mentee[matched], via_mentor)
-        reach = new_mentee[free_rows] < _INF
-        new_mentor = dist_mentor.copy()
-        np.minimum.at(
-            new_mentor, free_cols[reach], new_mentee[free_rows[reach]] - free_points[reach]
-        )
-        if np.array_equal(new_mentee, dist_mentee) and np.array_equal(new_mentor, dist_mentor):
-            break
-        dist_mentee, dist_mentor = new_mentee, new_mentor
-    else:
+    arcs = (matched, mentor_of, own_points, free_rows, free_cols, free_points)
+    # At most n + m + 1 passes over every arc without a negative cycle.
+    if not _shortest_distances(dist_mentee, dist_mentor, arcs, n + m + 1):
         return None
     if np.any(dist_mentee >= _INF) or np.any(dist_mentee < 0):
         return None

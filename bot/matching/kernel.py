@@ -211,3 +211,28 @@ def select_rows(
             points[banned_idx[p]] = 0
         _keep_row(i, points, counts, buffer, keep_row, row_cols, row_points, row_count, dropped)
         _offer_columns(i, n, points, keep_col, col_keys, col_count, col_floor)
+
+
+@njit(cache=True, nogil=True)
+def relax(dist_mentee: np.ndarray, dist_mentor: np.ndarray, arcs: tuple, passes: int) -> bool:
+    """certify.py's Bellman-Ford from the sink, in place, each pass updating as it goes
+    (the same shortest distances as its numpy sweeps, in fewer passes); False if it has
+    not settled after `passes` (a negative cycle: the assignment is not optimal)."""
+    matched, mentor_of, own_points, free_rows, free_cols, free_points = arcs
+    infinity = np.int64(2**60)
+    for _ in range(passes):
+        changed = False
+        for t in range(len(matched)):
+            i = matched[t]
+            d = dist_mentor[mentor_of[t]]
+            if d < infinity and d + own_points[i] < dist_mentee[i]:
+                dist_mentee[i] = d + own_points[i]
+                changed = True
+        for e in range(len(free_rows)):
+            d = dist_mentee[free_rows[e]]
+            if d < infinity and d - free_points[e] < dist_mentor[free_cols[e]]:
+                dist_mentor[free_cols[e]] = d - free_points[e]
+                changed = True
+        if not changed:
+            return True
+    return False

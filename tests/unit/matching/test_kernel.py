@@ -72,3 +72,38 @@ def test_a_tfidf_pool_uses_the_kernel() -> None:
     mentees, mentors = random_people(1, 5, 5)
     pool = Pool(mentors)
     assert compiled_scoring(pool.encode(mentees), pool)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_certificate_finds_the_duals_numpy_finds(seed: int) -> None:
+    from bot.matching.certify import _relax_numpy, round_duals
+    from bot.matching.kernel import relax
+    from bot.matching.solver import max_weight_assignment
+
+    mentees, mentors = random_people(seed, 120, 30)
+    pool = Pool(mentors)
+    batch = pool.encode(mentees)
+    graph = build_graph(batch, pool, Weights(), k=3, history=None, allow_repeats=False)
+    capacity = np.where(pool.available, pool.capacity_left, 0)
+    assigned = max_weight_assignment(graph.edges, capacity, len(batch))
+    assert round_duals(graph.edges, assigned, capacity) is not None
+    edges = graph.edges
+    used = assigned[edges.rows] == edges.cols
+    matched = np.flatnonzero(assigned >= 0)
+    own = np.zeros(len(batch), dtype=np.int64)
+    own[edges.rows[used]] = edges.points[used]
+    arcs = (
+        matched,
+        assigned[matched],
+        own,
+        *(a[~used] for a in (edges.rows, edges.cols, edges.points)),
+    )
+    found = []
+    for relaxation in (relax, _relax_numpy):
+        mentee = np.where(assigned < 0, 0, 2**60).astype(np.int64)
+        load = np.bincount(assigned[matched], minlength=len(pool))
+        mentor = np.where(load > 0, 0, 2**60).astype(np.int64)
+        assert relaxation(mentee, mentor, arcs, len(batch) + len(pool) + 1)
+        found.append((mentee, mentor))
+    assert np.array_equal(found[0][0], found[1][0])
+    assert np.array_equal(found[0][1], found[1][1])
