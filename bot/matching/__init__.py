@@ -75,18 +75,29 @@ def warm() -> None:
     # `suggest`, not the module of the same name).
     for name in _HOME:
         __getattr__(name)
-    from bot.matching.assign import solve_round
+    import numpy as np
+
     from bot.matching.candidates import Candidate
+    from bot.matching.graph import build_graph, compiled_scoring
     from bot.matching.pool import Pool
     from bot.matching.text import stop_words
+    from bot.matching.weights import Weights
 
     stop_words()
-    # A first tiny round loads the compiled kernel from numba's cache (or compiles it).
+    # A tiny graph through the kernel loads it from numba's cache (or compiles it), so
+    # the first big round does not wait for that.
     people = [
         Candidate(key, f"W{key}", "", frozenset({"warm"}), "warm", 3, capacity_left=1)
         for key in (1, 2)
     ]
-    solve_round(people[:1], Pool(people[1:]))
+    pool = Pool(people[1:])
+    batch = pool.encode(people[:1])
+    if compiled_scoring(batch, pool):
+        build_graph(batch, pool, Weights(), k=1, history=None, allow_repeats=False, compiled=True)
+        from bot.matching.kernel import relax
+
+        none = np.zeros(0, dtype=np.int64)
+        relax(none, none, (none,) * 6, 1)
 
 
 __all__ = [

@@ -24,6 +24,7 @@ import numpy as np
 from bot.matching.graph import Edges
 
 _INF = np.int64(2**60)
+COMPILED_MIN_EDGES = 50_000  # graphs this big relax in compiled code (kernel.relax)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +63,10 @@ def _relax_numpy(
 def _shortest_distances(
     dist_mentee: np.ndarray, dist_mentor: np.ndarray, arcs: tuple, passes: int
 ) -> bool:
-    """Compiled when numba is there: the same distances (they are unique), far sooner."""
+    """Compiled when numba is there: the same distances (they are unique), far sooner.
+    A small round keeps to numpy rather than load numba for it (graph.COMPILED_MIN_PAIRS)."""
+    if len(arcs[3]) < COMPILED_MIN_EDGES:
+        return _relax_numpy(dist_mentee, dist_mentor, arcs, passes)
     try:
         from bot.matching.kernel import relax
     except ImportError:  # numba is a dependency; the numpy sweeps serve a bare install

@@ -54,6 +54,9 @@ BLOCK_CELLS = 6_000_000
 MIN_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 4096
 THREADS = min(2, os.cpu_count() or 1)
 RESERVE_FACTOR = 4
+# Rounds of at least this many pairs use the compiled kernel: below it numpy takes well
+# under a second, less than loading numba into a process that has not yet (~1-3 s).
+COMPILED_MIN_PAIRS = 2_000_000
 
 T = TypeVar("T")
 
@@ -207,12 +210,12 @@ def build_graph(
     TF-IDF model) and numba is installed, numpy blocks otherwise: the same points, the
     same graph. `timer`, if given, is credited with the time spent scoring (and, in the
     kernel, keeping the best pairs as it goes) and building the graph. `compiled`
-    forces one pass or the other (None: the kernel whenever it can run).
+    forces one pass or the other (None: the kernel for COMPILED_MIN_PAIRS or more).
     """
     n, m = len(batch), len(pool)
     deep = RESERVE_FACTOR * k
     if compiled is None:
-        compiled = compiled_scoring(batch, pool)
+        compiled = n * m >= COMPILED_MIN_PAIRS and compiled_scoring(batch, pool)
     scope = Scope(batch, pool, weights, history, allow_repeats)
     by_row, dropped_row, merged = (_kernel_pass if m and n and compiled else _numpy_pass)(
         scope, deep, timer
