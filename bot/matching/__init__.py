@@ -75,29 +75,11 @@ def warm() -> None:
     # `suggest`, not the module of the same name).
     for name in _HOME:
         __getattr__(name)
-    import numpy as np
-
-    from bot.matching.candidates import Candidate
-    from bot.matching.graph import build_graph, compiled_scoring
-    from bot.matching.pool import Pool
     from bot.matching.text import stop_words
-    from bot.matching.weights import Weights
 
     stop_words()
-    # A tiny graph through the kernel loads it from numba's cache (or compiles it), so
-    # the first big round does not wait for that.
-    people = [
-        Candidate(key, f"W{key}", "", frozenset({"warm"}), "warm", 3, capacity_left=1)
-        for key in (1, 2)
-    ]
-    pool = Pool(people[1:])
-    batch = pool.encode(people[:1])
-    if compiled_scoring(batch, pool):
-        build_graph(batch, pool, Weights(), k=1, history=None, allow_repeats=False, compiled=True)
-        from bot.matching.kernel import relax
-
-        none = np.zeros(0, dtype=np.int64)
-        relax(none, none, (none,) * 6, 1)
+    # Not the compiled kernel: loading numba costs a web process ~100 MiB and a second of
+    # CPU at every start, for rounds of 2,000,000 pairs or more, which load it themselves.
 
 
 __all__ = [
