@@ -29,9 +29,6 @@ from tests.integration import processes
 from tests.integration.conftest import BOT_TOKEN, COORDINATOR, SIGNING_SECRET, TEAM
 from tests.integration.processes import in_process
 
-# One worker runs this file: its module-scoped world is then built once, not per worker.
-pytestmark = pytest.mark.xdist_group("cli")
-
 MENTORBOT = shutil.which("mentorbot") or str(Path(sys.executable).with_name("mentorbot"))
 
 

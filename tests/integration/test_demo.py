@@ -19,9 +19,6 @@ import pytest
 
 from tests.integration.test_cli import MENTORBOT, _env
 
-# One worker runs this file: its module-scoped world is then built once, not per worker.
-pytestmark = pytest.mark.xdist_group("demo")
-
 SEED = 7
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 # A loaded machine can stretch the demo's minute; this only stops a hung one.

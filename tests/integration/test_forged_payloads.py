@@ -33,9 +33,6 @@ from tests.integration.forgeries import (
 )
 from tests.integration.standing import Standing
 
-# One worker runs this file: its module-scoped world is then built once, not per worker.
-pytestmark = pytest.mark.xdist_group("forged_payloads")
-
 
 @pytest.fixture
 def world(rig: Rig) -> World:
