@@ -502,7 +502,7 @@ def _run(settings: Settings, *, port: int | None, host: str, with_scheduler: boo
     try:
         app = _build_app(runtime)
         server = _server(app, runtime, host, port if port is not None else settings.port)
-        _warm_matcher_once_serving(server)
+        _warm_once_serving(server, runtime)
         scheduler = clock.start_in_background(runtime) if with_scheduler else None
         # SIGTERM / Ctrl+C: stop taking requests, finish those in flight, then clean up.
         with stop_signals(server.handle_exit):
@@ -542,9 +542,13 @@ def _serve(server: Server, settings: Settings) -> None:
         ) from exc
 
 
-def _warm_matcher_once_serving(server: Server) -> None:
-    """Serve first: the matcher's heavy imports (~0.7 s) load in the background once
-    requests are answered, so neither start-up nor the first `/mentor find` waits for them."""
+def _warm_once_serving(server: Server, runtime: Runtime) -> None:
+    """Serve first: once requests are answered, a background thread loads the matcher's
+    heavy imports (~0.7 s), then builds the pools of the open programs (seconds at tens of
+    thousands of mentors), so neither start-up nor the first `/mentor find` waits for
+    them; a search that comes meanwhile waits for that build (bot/matchmaking.PoolCache).
+    A failure is logged, and that program's next search builds its pool."""
+    deps = runtime.deps
 
     def warm() -> None:
         while not server.started:
@@ -552,8 +556,12 @@ def _warm_matcher_once_serving(server: Server) -> None:
         from bot.matching import warm
 
         began = time.perf_counter()
-        warm()
-        log.info("matcher warmed in the background in %.2f s", time.perf_counter() - began)
+        try:
+            warm()
+            log.info("matcher warmed in the background in %.2f s", time.perf_counter() - began)
+        except Exception:
+            log.exception("warming the matcher failed; the first search loads it")
+        deps.pools.build_open_programs(runtime.engine, deps.clock)
 
     threading.Thread(target=warm, name="warm-matcher", daemon=True).start()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.background import Background
@@ -52,6 +53,13 @@ class Deps:
     # Installs in several workspaces (OAuth): where each one's bot token is kept; None
     # with one workspace and SLACK_BOT_TOKEN (bot/installs.py).
     installs: SQLAlchemyInstallationStore | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The database the sessions are bound to (for work on a session of its own)."""
+        bind = self.sessions.kw["bind"]
+        assert isinstance(bind, Engine)
+        return bind
 
     def uow(self) -> UnitOfWork:
         """A unit of work: one transaction that commits on success and wakes the sender."""

@@ -9,21 +9,24 @@ reads those people again and updates their rows only.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot import matching
 from bot.db import pool_changes
+from bot.db.engine import read_only
 from bot.db.enums import (
     Cadence,
     EndReason,
@@ -414,16 +417,55 @@ class _Cached:
     manager_of: dict[str, str]  # the org chart the people were read with
 
 
+@dataclass(frozen=True)
+class BuildTimes:
+    """What a full build of a program's pool took, in seconds: reading the people from
+    the database, and making the Pool (fitting the text model, the arrays)."""
+
+    read: float
+    pool: float
+    mentors: int
+
+
+class PoolNotReady(Exception):
+    """The program's first pool is still being built; it is there when asked again later."""
+
+
+class PoolBuildFailed(Exception):
+    """The build a caller waited for failed (logged where it ran); the next one tries again."""
+
+
+# The bound of `PoolCache.waiting_at_most` in the thread (context) that set it.
+_WAIT_AT_MOST: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "pool_wait_at_most", default=None
+)
+
+
+@dataclass
+class _Build:
+    """A first build of a program's pool under way: who waits for it, and how it ended."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    waiting: int = 0  # listeners waiting for it with a bound (`PoolCache.wait_ready`)
+    failed: BaseException | None = None
+
+
 class PoolCache:
     """One Pool per program, kept current by deltas (bot/db/pool_changes.py).
 
-    Built lazily, by the first search of a program (start-up builds nothing). Then, at
-    most every `check_every` seconds (0: on every use), the program's pool version is
-    read (a primary-key lookup); when another commit (here or in another process) moved
-    it, only the people logged since are read again and their rows updated. When the
-    whole program changed (a topic removed, the org chart, a long log gap) or more than
-    `delta_limit` people did, the pool is rebuilt: in the background when it has at least
-    `background_from` mentors, serving the previous pool meanwhile; in line when smaller.
+    A process that serves Slack builds the pools of the open programs in a background
+    thread once it answers requests (`build_open_programs`, from bot/cli.py); any other
+    program's pool is built by its first search. A program's first pool is built once:
+    whoever needs it while it is being built waits for that build (a listener with a
+    bound: `wait_ready`); if that build fails, it is logged and the next use builds it.
+
+    Then, at most every `check_every` seconds (0: on every use), the program's pool
+    version is read (a primary-key lookup); when another commit (here or in another
+    process) moved it, only the people logged since are read again and their rows
+    updated. When the whole program changed (a topic removed, the org chart, a long log
+    gap) or more than `delta_limit` people did, the pool is rebuilt: in the background
+    when it has at least `background_from` mentors, serving the previous pool meanwhile;
+    in line when smaller.
     """
 
     def __init__(
@@ -432,16 +474,22 @@ class PoolCache:
         check_every: float = 0.0,
         delta_limit: int = 500,
         background_from: int = 2_000,
+        max_waiting: int = 8,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.check_every = check_every
         self.delta_limit = delta_limit
         self.background_from = background_from
+        # Listeners that may wait for one build at once: Bolt has 32 threads (bot/app.py),
+        # and those must stay free to acknowledge everyone else within Slack's 3 s.
+        self.max_waiting = max_waiting
         self._clock = clock
         self._lock = threading.Lock()
         self._pools: dict[int, _Cached] = {}
+        self._building: dict[int, _Build] = {}  # first builds under way
         self._rebuilding: dict[int, threading.Thread] = {}
         self._looked: dict[tuple[str, int], int] = {}
+        self._times: dict[int, BuildTimes] = {}
 
     def changed_since_last_look(self, session: Session, program: Program, watcher: str) -> bool:
         """True the first time `watcher` looks after the program's people changed."""
@@ -452,20 +500,29 @@ class PoolCache:
         return seen != stamp
 
     def get(self, session: Session, program: Program, now: datetime) -> tuple[ProgramPeople, Pool]:
+        """The program's people and pool, current as of the last check. The first use
+        waits for the build under way, or builds the pool here (in `session`)."""
         with self._lock:
             cached = self._pools.get(program.id)
-        if cached is not None and self._clock() - cached.checked < self.check_every:
+        if cached is None:
+            bound, bind = _WAIT_AT_MOST.get(), session.get_bind()
+            if bound is not None and isinstance(bind, Engine):
+                self.wait_ready(bind, program.id, now, timeout=bound)
+                with self._lock:
+                    cached = self._pools[program.id]
+            else:
+                cached = self._first(session, program, now)
+        if self._clock() - cached.checked < self.check_every:
             return cached.people, cached.pool
         version = pool_changes.version(session, program.id)
-        if cached is None:
-            return self._build(session, program, version, now)
         if cached.version == version:
             self._store(program.id, replace(cached, checked=self._clock()))
             return cached.people, cached.pool
         delta = pool_changes.changes(session, program.id, cached.version, version)
         if delta.everyone or len(delta.people) > self.delta_limit:
             if len(cached.pool) < self.background_from:
-                return self._build(session, program, version, now)
+                fresh = self._fitted(program.id, *self._read(session, program, now))
+                return fresh.people, fresh.pool
             self._rebuild_in_background(session, program, now)
             return cached.people, cached.pool
         people, pool, chart = reload_people(
@@ -474,20 +531,186 @@ class PoolCache:
         self._store(program.id, _Cached(version, people, pool, self._clock(), chart))
         return people, pool
 
+    @contextlib.contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Within it, in this thread, a `get` that finds no pool waits for its build at
+        most `seconds` (`wait_ready`: PoolNotReady after that), instead of building it or
+        waiting for as long as a build takes: for a listener inside Slack's 3 s."""
+        token = _WAIT_AT_MOST.set(seconds)
+        try:
+            yield
+        finally:
+            _WAIT_AT_MOST.reset(token)
+
+    def ready(self, program_id: int) -> bool:
+        """Whether the program has a pool (perhaps not yet brought up to date)."""
+        with self._lock:
+            return program_id in self._pools
+
+    def wait_ready(self, bind: Engine, program_id: int, now: datetime, *, timeout: float) -> None:
+        """Return once the program has a pool, waiting at most `timeout` seconds for the
+        build under way, which is started in the background (on `bind`) if none is.
+
+        PoolNotReady when it is not done by then, or at once when `max_waiting` callers
+        already wait for it; PoolBuildFailed when it failed. The build goes on either way.
+        For listeners: they must not hold Slack's answer, nor many of Bolt's threads."""
+        with self._lock:
+            if program_id in self._pools:
+                return
+            build = self._building.get(program_id)
+            if build is None:
+                build = self._start(bind, program_id, now)
+            if timeout > 0 and build.waiting >= self.max_waiting:
+                raise PoolNotReady(f"{build.waiting} already wait for the pool of {program_id}")
+            build.waiting += 1
+        try:
+            finished = build.done.wait(timeout) if timeout > 0 else build.done.is_set()
+        finally:
+            with self._lock:
+                build.waiting -= 1
+        if not finished:
+            raise PoolNotReady(f"the pool of program {program_id} is still being built")
+        if build.failed is not None:
+            raise PoolBuildFailed(f"building the pool of program {program_id} failed")
+
+    def build_open_programs(self, bind: Engine, clock: Callable[[], datetime]) -> int:
+        """Build the pools of the open programs that have none, one after another, here
+        (a serving process calls it in a background thread once it answers requests).
+        A failure is logged and left to that program's next search. How many were built."""
+        from bot.programs import OPEN_STATUSES
+
+        began = time.perf_counter()
+        try:
+            with Session(read_only(bind)) as session:
+                ids = session.scalars(
+                    select(Program.id).where(Program.status.in_(OPEN_STATUSES)).order_by(Program.id)
+                ).all()
+        except Exception:
+            log.exception("could not list the open programs: each first search builds its pool")
+            return 0
+        built = 0
+        for program_id in ids:
+            with self._lock:
+                if program_id in self._pools or program_id in self._building:
+                    continue  # built already, or by a search right now
+                build = self._building[program_id] = _Build()
+            built += self._build_apart(build, bind, program_id, clock())
+        log.info(
+            "matching pools of %d open programs built in the background in %.2f s",
+            built,
+            time.perf_counter() - began,
+        )
+        return built
+
+    def build_times(self, program_id: int) -> BuildTimes | None:
+        """What the program's last full build took (for the log and bench/pool.py)."""
+        with self._lock:
+            return self._times.get(program_id)
+
     def rebuilding(self, program_id: int) -> threading.Thread | None:
         """The background rebuild of this program's pool under way, if any (for tests)."""
         with self._lock:
             return self._rebuilding.get(program_id)
 
-    def _build(
-        self, session: Session, program: Program, version: int, now: datetime
-    ) -> tuple[ProgramPeople, Pool]:
+    def _first(self, session: Session, program: Program, now: datetime) -> _Cached:
+        """The program's first pool: the build under way, waited for; else built here."""
+        while True:
+            with self._lock:
+                cached = self._pools.get(program.id)
+                if cached is not None:
+                    return cached
+                build = self._building.get(program.id)
+                mine = build is None
+                if build is None:
+                    build = self._building[program.id] = _Build()
+            if not mine:
+                # When that build failed (it logged why), the next turn builds it here.
+                build.done.wait()
+                continue
+            try:
+                return self._fitted(program.id, *self._read(session, program, now))
+            except BaseException as exc:
+                build.failed = exc
+                raise
+            finally:
+                self._finish(program.id, build)
+
+    def _read(
+        self, session: Session, program: Program, now: datetime
+    ) -> tuple[int, ProgramPeople, dict[str, str], float]:
+        """The version, then the people and the org chart, and how long reading took."""
+        began = time.perf_counter()
         # The version is read before the rows: a change committed in between is applied
         # again at the next look, which is harmless (it reads the same rows).
+        version = pool_changes.version(session, program.id)
         people, chart = _load_people(session, program, now)
+        return version, people, chart, time.perf_counter() - began
+
+    def _fitted(
+        self,
+        program_id: int,
+        version: int,
+        people: ProgramPeople,
+        chart: dict[str, str],
+        read: float,
+    ) -> _Cached:
+        """The Pool of these people (the text model's fit: CPU, no database), stored."""
+        began = time.perf_counter()
         pool = matching.Pool(people.mentors.values())
-        self._store(program.id, _Cached(version, people, pool, self._clock(), chart))
-        return people, pool
+        times = BuildTimes(read, time.perf_counter() - began, len(pool))
+        cached = _Cached(version, people, pool, self._clock(), chart)
+        self._store(program_id, cached)
+        with self._lock:
+            self._times[program_id] = times
+        return cached
+
+    def _start(self, bind: Engine, program_id: int, now: datetime) -> _Build:
+        """A first build of the program's pool in a thread of its own (lock held)."""
+        build = self._building[program_id] = _Build()
+        threading.Thread(
+            target=self._build_apart,
+            args=(build, bind, program_id, now),
+            name=f"pool-{program_id}",
+            daemon=True,
+        ).start()
+        return build
+
+    def _build_apart(self, build: _Build, bind: Engine, program_id: int, now: datetime) -> bool:
+        """Build on a session of its own that only reads (no write lock on SQLite) and
+        is closed before the text model is fitted; a failure is logged, not raised."""
+        try:
+            with Session(read_only(bind)) as own:
+                program = own.get(Program, program_id)
+                if program is None:
+                    return False
+                read = self._read(own, program, now)
+            self._fitted(program_id, *read)
+            times = self.build_times(program_id)
+            assert times is not None
+            log.info(
+                "matching pool of program %s built in the background: %d mentors, "
+                "read in %.2f s, pool made in %.2f s",
+                program_id,
+                times.mentors,
+                times.read,
+                times.pool,
+            )
+            return True
+        except Exception as exc:
+            build.failed = exc
+            log.exception(
+                "building the matching pool of program %s failed; its next search builds it",
+                program_id,
+            )
+            return False
+        finally:
+            self._finish(program_id, build)
+
+    def _finish(self, program_id: int, build: _Build) -> None:
+        with self._lock:
+            if self._building.get(program_id) is build:
+                del self._building[program_id]
+        build.done.set()
 
     def _store(self, program_id: int, cached: _Cached) -> None:
         with self._lock:
@@ -501,10 +724,12 @@ class PoolCache:
 
         def rebuild() -> None:
             try:
-                with Session(bind) as own:
+                with Session(read_only(bind) if isinstance(bind, Engine) else bind) as own:
                     fresh = own.get(Program, program_id)
-                    if fresh is not None:
-                        self._build(own, fresh, pool_changes.version(own, program_id), now)
+                    if fresh is None:
+                        return
+                    read = self._read(own, fresh, now)
+                self._fitted(program_id, *read)  # out of the transaction: CPU only
             except Exception:
                 log.exception("rebuilding the matching pool of program %s failed", program_id)
             finally:

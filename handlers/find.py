@@ -13,9 +13,12 @@ from slack_sdk.errors import SlackApiError
 from bot import find
 from bot.deps import Deps
 from bot.find import Click, Edit, FindError, PickRefused, PicksUnavailable, Search, Shown
+from bot.matchmaking import PoolBuildFailed, PoolNotReady
 from bot.requests import RequestError
 from bot.text_input import row_id
 from bot.views.find import (
+    POOL_FAILED,
+    POOL_NOT_READY,
     FindIds,
     find_failed_modal,
     finding_modal,
@@ -35,6 +38,14 @@ log = logging.getLogger(__name__)
 SLACK_BUSY = "Slack is busy right now; please try `/mentor find` again in a moment."
 
 Reply = Callable[[str], None]
+
+# How long a search waits for its program's pool while it is being built (after a
+# restart, seconds at tens of thousands of mentors): Slack has had its answer and the
+# "finding" modal is open, but the wait holds one of Bolt's listener threads.
+FILL_WAIT_S = 30.0
+# Where the answer to Slack itself waits for the pool (a submission answered with a
+# view), it waits at most this, well inside Slack's 3 s; then it says so.
+ACK_WAIT_S = 1.0
 
 
 # --- /mentor find and the Find buttons ------------------------------------------------------
@@ -116,6 +127,11 @@ def _open_suggestions(
 def _fill(deps: Deps, client: WebClient, view_id: str, spec: Search, user_id: str) -> None:
     """Replace the "finding" modal with suggestions, or with an error: never leave it."""
     try:
+        # Waited for before the unit of work begins: on SQLite it holds the write lock.
+        not_ready = _pool_not_ready(deps, spec.program_id)
+        if not_ready is not None:
+            client.views_update(view_id=view_id, view=notice_modal(not_ready))
+            return
         with deps.uow() as uow:
             shown = find.suggestions(
                 uow.session, deps.pools, spec, user_id=user_id, now=deps.clock()
@@ -133,6 +149,18 @@ def _fill(deps: Deps, client: WebClient, view_id: str, spec: Search, user_id: st
     except Exception:
         log.exception("could not show suggestions to %s", user_id)
     client.views_update(view_id=view_id, view=find_failed_modal())
+
+
+def _pool_not_ready(deps: Deps, program_id: int) -> str | None:
+    """None once the program's pool is there, after waiting for its build at most
+    FILL_WAIT_S (the build starts in the background if none runs); else what to say."""
+    try:
+        deps.pools.wait_ready(deps.engine, program_id, deps.clock(), timeout=FILL_WAIT_S)
+    except PoolNotReady:
+        return POOL_NOT_READY
+    except PoolBuildFailed:
+        return POOL_FAILED
+    return None
 
 
 # --- the suggestions modal ------------------------------------------------------------------
@@ -156,8 +184,9 @@ def on_click(
     value = action.get("value")
     query = _typed(body["view"]) if edit is Edit.SEARCH else ""
     click = Click(edit, mentor_id=row_id(value), value=value, query=query)
+    view = body["view"]
     try:
-        with deps.uow() as uow:
+        with deps.pools.waiting_at_most(ACK_WAIT_S), deps.uow() as uow:
             shown = find.clicked(
                 uow.session,
                 deps.pools,
@@ -170,7 +199,10 @@ def on_click(
     except PickRefused as exc:
         _refuse(deps, body, exc, edit.value, tell=True)
         return
-    view = body["view"]
+    except (PoolNotReady, PoolBuildFailed) as exc:
+        text = POOL_NOT_READY if isinstance(exc, PoolNotReady) else POOL_FAILED
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=notice_modal(text))
+        return
     client.views_update(view_id=view["id"], hash=view.get("hash"), view=_suggestions_view(shown))
 
 
@@ -178,7 +210,7 @@ def on_click(
 def on_next(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     deps = deps_of(context)
     try:
-        with deps.uow() as uow:
+        with deps.pools.waiting_at_most(ACK_WAIT_S), deps.uow() as uow:
             step = find.next_step(
                 uow.session,
                 deps.pools,
@@ -191,6 +223,12 @@ def on_next(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     except PickRefused as exc:
         ack(response_action="update", view=notice_modal(str(exc)))
         _refuse(deps, body, exc, "next", tell=False)
+        return
+    except PoolNotReady:  # the picks and the query stay in the modal, to press again
+        ack(response_action="errors", errors={FindIds.QUERY_BLOCK: POOL_NOT_READY[:150]})
+        return
+    except PoolBuildFailed:
+        ack(response_action="errors", errors={FindIds.QUERY_BLOCK: POOL_FAILED[:150]})
         return
     if isinstance(step, Shown):
         ack(response_action="update", view=_suggestions_view(step))
@@ -205,7 +243,7 @@ def on_send(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     field = view["state"]["values"].get(FindIds.NOTE_BLOCK, {}).get(FindIds.NOTE_ACTION)
     user_id, now = body["user"]["id"], deps.clock()
     try:
-        with deps.uow() as uow:
+        with deps.pools.waiting_at_most(ACK_WAIT_S), deps.uow() as uow:
             find.send(
                 uow.session,
                 deps.pools,
@@ -218,6 +256,12 @@ def on_send(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
     except PickRefused as exc:
         ack(response_action="update", view=notice_modal(str(exc)))
         _refuse(deps, body, exc, "send", tell=False)
+        return
+    except PoolNotReady:  # the note stays in the modal, to send again
+        ack(response_action="errors", errors={FindIds.NOTE_BLOCK: POOL_NOT_READY[:150]})
+        return
+    except PoolBuildFailed:
+        ack(response_action="errors", errors={FindIds.NOTE_BLOCK: POOL_FAILED[:150]})
         return
     except PicksUnavailable as exc:
         # Picked while they could take someone; no longer: say so, and show fresh ones.

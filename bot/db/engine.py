@@ -17,6 +17,9 @@ from bot.db import pool_changes
 # Drivers that are installed and tested; a plain "postgresql" means psycopg 3.
 _SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
+# The execution option of transactions that only read (`read_only`).
+READ_ONLY = "mentorbot_read_only"
+
 # How long a SQLite writer waits for another's lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -85,13 +88,26 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        if options.get(READ_ONLY):
+            # A reader needs no write lock: under WAL it sees one snapshot and blocks
+            # no writer, however long it reads (a 50,000-mentor pool takes seconds).
+            connection.exec_driver_sql("BEGIN")
             return
         # IMMEDIATE takes the write lock up front, so read-then-write transactions
         # queue behind each other (busy_timeout) instead of one failing at its
         # first write with "database is locked"; this is what makes SELECT ...
         # then UPDATE serialised, as FOR UPDATE would on PostgreSQL.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The engine (the same connection pool) for transactions that only read. On SQLite
+    they begin with a plain BEGIN instead of BEGIN IMMEDIATE, so they take no write lock;
+    on PostgreSQL nothing changes. Writing in one is a mistake SQLite may not catch."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def _use_wal(cursor: Any) -> None:

@@ -440,6 +440,18 @@ def find_failed_modal() -> View:
     )
 
 
+# When the program's mentors are still being read into the matcher (a restart of a big
+# program takes seconds) or that failed: said instead of suggestions, never a spinner forever.
+POOL_NOT_READY = (
+    "We're still getting the list of mentors ready (the bot has just restarted). "
+    f"Please try again in a minute (`{COMMAND} find`)."
+)
+POOL_FAILED = (
+    "Sorry, we couldn't get the list of mentors ready this time. It has been logged; "
+    f"please try again in a minute (`{COMMAND} find`)."
+)
+
+
 def finding_modal() -> View:
     """Shown at once, inside the trigger window; the suggestions replace it when ready."""
     return View(
