@@ -224,6 +224,77 @@ def test_mentorbot_run_serves_first_and_warms_the_matcher_afterwards(served: Ser
     assert serving < warmed
 
 
+def _seed_program(db_url: str) -> int:
+    """A program with two mentors and a mentee, in the database before the bot starts."""
+    from datetime import UTC, datetime
+
+    from bot.db.engine import make_engine, make_session_factory
+    from bot.db.enums import EnrollmentRole
+    from bot.db.migrate import upgrade
+    from bot.enrollment import save_profile
+    from bot.people import SlackProfile, upsert_person
+    from bot.profile import Profile
+    from bot.programs import current_program
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    try:
+        with make_session_factory(engine)() as session:
+            program = current_program(session, TEAM, now)
+            for user, role in (
+                ("U0MENTOR1", EnrollmentRole.MENTOR),
+                ("U0MENTOR2", EnrollmentRole.MENTOR),
+                ("U0MENTEE1", EnrollmentRole.MENTEE),
+            ):
+                person = upsert_person(session, TEAM, SlackProfile(user, display_name=user))
+                profile = Profile(role=role, topics=("NLP",), goals="NLP", bio="NLP", capacity=1)
+                save_profile(session, program=program, person=person, profile=profile, now=now)
+            session.commit()
+            return program.id
+    finally:
+        engine.dispose()
+
+
+def test_a_web_replica_builds_the_open_programs_pools_in_the_background_without_a_search(
+    tmp_path: Path, db_url: str
+) -> None:
+    program_id = _seed_program(db_url)
+    built = f"matching pool of program {program_id} built in the background: 2 mentors"
+    with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
+        port = _free_port()
+        log = tmp_path / "run.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [MENTORBOT, "run", "--no-scheduler"],
+                cwd=tmp_path,
+                env=_env(
+                    SLACK_BOT_TOKEN=BOT_TOKEN,
+                    SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=emulator.api_url,
+                    DATABASE_URL=db_url,
+                    PORT=str(port),
+                ),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            processes.wait_healthy(process, f"http://127.0.0.1:{port}", log=log)
+            deadline = time.monotonic() + 60
+            while built not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            process.terminate()
+            process.wait(20)
+
+    lines = log.read_text().splitlines()
+    serving = next(i for i, line in enumerate(lines) if "serving Slack over HTTP" in line)
+    pool = next(i for i, line in enumerate(lines) if built in line)
+    assert serving < pool
+    assert not emulator.calls("views.open")  # nobody searched
+    assert "Traceback" not in "\n".join(lines)
+
+
 def test_run_due_delivers_what_is_due_and_exits(tmp_path: Path, db_url: str) -> None:
     with SlackEmulator(tokens=[BOT_TOKEN]) as emulator:
         from bot import outbox

@@ -1,0 +1,142 @@
+"""After a start, the matcher's pools are built in the background, and a search waits.
+
+`mentorbot run` (every web replica: with or without the scheduler) answers /healthz at
+once and then builds the pools of the open programs in a background thread, without any
+search (tests/integration/test_cli.py starts one and reads its log). A `/mentor find`
+that comes during that build keeps its "finding" modal until the build is done and shows
+the suggestions from it (no second build); one that would wait longer than FILL_WAIT_S
+is told the mentors are still being made ready. A build that fails is logged, and the
+next `/mentor find` builds the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+import handlers.find
+from bot import matching
+from bot.db.enums import EnrollmentRole
+from bot.matching import Candidate
+from bot.views.find import POOL_NOT_READY, FindIds
+from tests.integration.cast import enroll
+from tests.integration.conftest import Rig
+from tests.integration.test_find import ANA, MANAGER, RESEARCHER, SWITCHER, cards
+
+MENTORS = {
+    SWITCHER: (("Machine learning engineering",), "Moved from web development to ML."),
+    RESEARCHER: (("Computer vision",), "Computer vision research on medical images."),
+    MANAGER: (("Leadership",), "Leading data teams and hiring."),
+}
+GOALS = "I want to move from backend work into ML engineering."
+
+
+class Gate:
+    """Stands in for bot.matching.Pool: counts the pools made, holds each until opened."""
+
+    def __init__(self, *, fail_first: bool = False) -> None:
+        self.real = matching.Pool
+        self.made = 0
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+        self.fail_first = fail_first
+
+    def __call__(self, mentors: Sequence[Candidate]) -> Any:
+        self.made += 1
+        self.entered.set()
+        assert self.opened.wait(30), "the gate was never opened"
+        if self.fail_first and self.made == 1:
+            raise RuntimeError("the text model could not be fitted")
+        return self.real(mentors)
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    gate = Gate()
+    monkeypatch.setattr(matching, "Pool", gate)
+    yield gate
+    gate.opened.set()  # no thread of a failed test stays blocked
+
+
+@pytest.fixture(autouse=True)
+def program(rig: Rig) -> None:
+    enroll(rig, ANA, EnrollmentRole.MENTEE, topics=("Machine learning engineering",), goals=GOALS)
+    for user, (topics, bio) in MENTORS.items():
+        enroll(rig, user, EnrollmentRole.MENTOR, topics=topics, goals="", bio=bio)
+
+
+def started(rig: Rig) -> threading.Thread:
+    """What a served process does once it answers requests (bot/cli.py)."""
+    deps = rig.runtime.deps
+    thread = threading.Thread(
+        target=deps.pools.build_open_programs, args=(rig.runtime.engine, deps.clock)
+    )
+    thread.start()
+    return thread
+
+
+def find(rig: Rig) -> None:
+    rig.slack.slash_command(ANA, "find")
+    [opened] = rig.emulator.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == FindIds.FINDING_CALLBACK
+
+
+def test_a_find_during_the_build_keeps_its_modal_until_the_build_is_done(
+    rig: Rig, gate: Gate
+) -> None:
+    builder = started(rig)
+    assert gate.entered.wait(30)
+
+    find(rig)
+    time.sleep(0.3)
+    assert rig.emulator.calls("views.update") == []  # still "finding", waiting for the build
+    gate.opened.set()
+    [filled] = rig.emulator.wait_for("views.update", timeout=30)
+    builder.join(30)
+
+    assert filled.args["view"]["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
+    assert cards(filled.args["view"])[0] == SWITCHER
+    assert gate.made == 1  # the search built nothing of its own
+
+
+def test_a_find_that_would_outwait_the_build_is_told_the_mentors_are_being_made_ready(
+    rig: Rig, gate: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handlers.find, "FILL_WAIT_S", 0.2)
+    builder = started(rig)
+    assert gate.entered.wait(30)
+
+    find(rig)
+    [told] = rig.emulator.wait_for("views.update", timeout=10)
+    gate.opened.set()
+    builder.join(30)
+    rig.emulator.clear()
+    find(rig)
+    [filled] = rig.emulator.wait_for("views.update", timeout=30)
+
+    assert POOL_NOT_READY in str(told.args["view"]["blocks"])
+    assert filled.args["view"]["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
+    assert gate.made == 1
+
+
+def test_a_failed_build_is_logged_and_the_next_find_builds_the_pool(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    gate = Gate(fail_first=True)
+    gate.opened.set()
+    monkeypatch.setattr(matching, "Pool", gate)
+
+    with caplog.at_level(logging.ERROR, logger="bot.matchmaking"):
+        started(rig).join(30)
+    find(rig)
+    [filled] = rig.emulator.wait_for("views.update", timeout=30)
+
+    assert any("matching pool of program" in r.getMessage() for r in caplog.records)
+    assert filled.args["view"]["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
+    assert cards(filled.args["view"])[0] == SWITCHER
+    assert gate.made == 2
