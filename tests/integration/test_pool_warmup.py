@@ -5,8 +5,9 @@ once and then builds the pools of the open programs in a background thread, with
 search (tests/integration/test_cli.py starts one and reads its log). A `/mentor find`
 that comes during that build keeps its "finding" modal until the build is done and shows
 the suggestions from it (no second build); one that would wait longer than FILL_WAIT_S
-is told the mentors are still being made ready. A build that fails is logged, and the
-next `/mentor find` builds the pool.
+is told the mentors are still being made ready, and a submission Slack waits on is
+answered within its 3 s, saying so. A build that fails is logged, and the next
+`/mentor find` builds the pool.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.matching import Candidate
 from bot.views.find import POOL_NOT_READY, FindIds
 from tests.integration.cast import enroll
 from tests.integration.conftest import Rig
-from tests.integration.test_find import ANA, MANAGER, RESEARCHER, SWITCHER, cards
+from tests.integration.test_find import ANA, MANAGER, RESEARCHER, SWITCHER, cards, person_id
 
 MENTORS = {
     SWITCHER: (("Machine learning engineering",), "Moved from web development to ML."),
@@ -140,3 +141,32 @@ def test_a_failed_build_is_logged_and_the_next_find_builds_the_pool(
     assert filled.args["view"]["callback_id"] == FindIds.SUGGESTIONS_CALLBACK
     assert cards(filled.args["view"])[0] == SWITCHER
     assert gate.made == 2
+
+
+def test_a_submission_during_the_build_is_answered_within_slack_s_3_s_and_keeps_the_picks(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig.slack.slash_command(ANA, "find")
+    rig.emulator.wait_for("views.update", timeout=30)
+    rig.slack.block_action(ANA, FindIds.CHOOSE, value=str(person_id(rig, SWITCHER)))
+    rig.settle()
+    rig.runtime.deps.pools._pools.clear()  # as after a restart: this process has no pool yet
+    gate = Gate()
+    monkeypatch.setattr(matching, "Pool", gate)
+    builder = started(rig)
+    assert gate.entered.wait(30)
+
+    began = time.monotonic()
+    answered = rig.slack.view_submission(ANA)  # Next, with her pick
+    took = time.monotonic() - began
+    gate.opened.set()
+    builder.join(30)
+    again = rig.slack.view_submission(ANA)
+
+    assert took < 3
+    assert answered.json == {
+        "response_action": "errors",
+        "errors": {FindIds.QUERY_BLOCK: POOL_NOT_READY[:150]},
+    }
+    assert again.json["response_action"] == "push"  # on to the note, her pick kept
+    assert gate.made == 1
