@@ -509,8 +509,8 @@ class PoolCache:
             if bound is not None and isinstance(bind, Engine):
                 self.wait_ready(bind, program.id, now, timeout=bound)
                 with self._lock:
-                    cached = self._pools[program.id]
-            else:
+                    cached = self._pools.get(program.id)
+            if cached is None:  # no bound; or a program the build's own session did not see
                 cached = self._first(session, program, now)
         if self._clock() - cached.checked < self.check_every:
             return cached.people, cached.pool
@@ -681,7 +681,7 @@ class PoolCache:
         try:
             with Session(read_only(bind)) as own:
                 program = own.get(Program, program_id)
-                if program is None:
+                if program is None:  # not committed (yet), or gone: nothing to build
                     return False
                 read = self._read(own, program, now)
             self._fitted(program_id, *read)
