@@ -158,6 +158,7 @@ def test_a_member_is_refused_stats_by_the_dispatcher_and_it_is_recorded(
         answer = shown(rig.slack.slash_command(w.ANA, text))
         assert "is for program coordinators" in answer and "mentors" not in answer
 
+    rig.settle()  # the refusal is answered at once, then recorded
     assert [a.action for a in audited(rig, "refused.%")] == ["refused.command.stats"] * 3
     assert files(rig, w.ANA) == [] and audited(rig, "stats.%") == []
 
