@@ -11,10 +11,21 @@ from hypothesis import given
 from bot.matching import Pool, Weights
 from bot.matching.graph import CandidateGraph, build_graph, compiled_scoring
 from bot.matching.scoring import history_matrix
+from tests.conftest import one_worker_at_a_time
 from tests.unit.matching.test_properties import SETTINGS, Instance, instances
 from tests.unit.matching.test_round import random_people
 
 pytest.importorskip("numba")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compiled_once(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """numba caches the compiled kernel beside its source: one worker compiles it (some ten
+    seconds of CPU) while the others wait, then load it, instead of each compiling it."""
+    with one_worker_at_a_time(tmp_path_factory, "numba-kernel"):
+        mentees, mentors = random_people(0, 40, 10)
+        both_passes(mentees, mentors, frozenset(), False, 2, Weights())
+        _duals_both_ways(0)
 
 
 def both_passes(
@@ -76,6 +87,12 @@ def test_a_tfidf_pool_uses_the_kernel() -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_compiled_certificate_finds_the_duals_numpy_finds(seed: int) -> None:
+    compiled, numpy = _duals_both_ways(seed)
+    assert np.array_equal(compiled[0], numpy[0])
+    assert np.array_equal(compiled[1], numpy[1])
+
+
+def _duals_both_ways(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     from bot.matching.certify import _relax_numpy, round_duals
     from bot.matching.kernel import relax
     from bot.matching.solver import max_weight_assignment
@@ -105,5 +122,4 @@ def test_the_compiled_certificate_finds_the_duals_numpy_finds(seed: int) -> None
         mentor = np.where(load > 0, 0, 2**60).astype(np.int64)
         assert relaxation(mentee, mentor, arcs, len(batch) + len(pool) + 1)
         found.append((mentee, mentor))
-    assert np.array_equal(found[0][0], found[1][0])
-    assert np.array_equal(found[0][1], found[1][1])
+    return found
