@@ -30,12 +30,21 @@ import scipy.sparse as sp
 
 from bot.matching.candidates import Candidate
 from bot.matching.certify import Duals, round_duals
-from bot.matching.graph import Edges, Timer, block_points, blocks, build_graph, map_blocks, union
+from bot.matching.graph import (
+    COMPILED_MIN_PAIRS,
+    Edges,
+    Timer,
+    block_points,
+    blocks,
+    build_graph,
+    map_blocks,
+    union,
+)
 from bot.matching.pool import Columns, MenteeBatch, Pool
 from bot.matching.reasons import explain
 from bot.matching.results import Pair, Round, RoundStats, Unmatched
 from bot.matching.scoring import POINTS, history_matrix
-from bot.matching.solver import max_weight_assignment
+from bot.matching.solver import Solution, compiled_solver, solve
 from bot.matching.unmatched import TAKEN, unmatched_reasons
 from bot.matching.weights import Weights
 
@@ -79,14 +88,19 @@ def solve_round(
     _share_wall(timer, ("scoring", "candidates"), time.perf_counter() - building)
     capacity = np.where(pool.available, pool.capacity_left, 0)
     edges = graph.edges
+    # Rounds big enough to load numba for get its solver (and its duals, and warm starts);
+    # small ones keep scipy's.
+    compiled = len(batch) * len(pool) >= COMPILED_MIN_PAIRS and compiled_solver()
     certified, added, iterations = False, 0, 0
+    solution: Solution | None = None
     while iterations < MAX_ITERATIONS:
         iterations += 1
         step = time.perf_counter()
-        assigned = max_weight_assignment(edges, capacity, len(batch))
+        solution = solve(edges, capacity, len(batch), compiled=compiled, warm=solution)
+        assigned = solution.assigned
         timer.add("solve", time.perf_counter() - step)
         step = time.perf_counter()
-        duals = round_duals(edges, assigned, capacity)
+        duals = round_duals(edges, assigned, capacity, solution.duals)
         if duals is None:
             timer.add("certificate", time.perf_counter() - step)
             break
@@ -105,6 +119,8 @@ def solve_round(
         if not len(more):
             certified = True
             break
+        # The next solve starts from this optimum and its duals (the compiled solver).
+        solution = Solution(assigned, duals)
         # Reserve pairs within NEAR_POINTS of improving come along: the next solve moves
         # the duals, and those are the pairs that would fail its certificate.
         more = Edges.concat([more, reserve.select((slack <= 0) & (slack > -NEAR_POINTS))])

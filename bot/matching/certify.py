@@ -74,7 +74,30 @@ def _shortest_distances(
     return relax(dist_mentee, dist_mentor, arcs, passes)
 
 
-def round_duals(edges: Edges, assigned: np.ndarray, capacity: np.ndarray) -> Duals | None:
+def _potentials(duals: Duals, edges: Edges, assigned: np.ndarray, used: np.ndarray) -> bool:
+    """Whether `duals` make every reduced cost of the sink's network >= 0: u, v >= 0,
+    u_i + v_j >= points on every pair and = on the assigned ones, u = 0 if unmatched."""
+    u, v = duals.mentee, duals.mentor
+    if len(u) != len(assigned) or np.any(u < 0) or np.any(v < 0) or np.any(u[assigned < 0]):
+        return False
+    slack = u[edges.rows] + v[edges.cols] - edges.points
+    return bool(np.all(slack >= 0) and not np.any(slack[used]))
+
+
+def _dijkstra(edges: Edges, assigned: np.ndarray, duals: Duals) -> tuple[np.ndarray, np.ndarray]:
+    from bot.matching.flow import sink_distances  # the compiled solver gave the duals
+
+    by_row = np.argsort(edges.rows, kind="stable")
+    cols, points = edges.cols[by_row].astype(np.int64), edges.points[by_row].astype(np.int64)
+    counts = np.bincount(edges.rows, minlength=len(assigned))
+    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    u, v = (a.astype(np.int64) for a in (duals.mentee, duals.mentor))
+    return sink_distances((ptr, cols, points), assigned.astype(np.int64), u, v)
+
+
+def round_duals(
+    edges: Edges, assigned: np.ndarray, capacity: np.ndarray, start: Duals | None = None
+) -> Duals | None:
     """Optimal duals for an optimal assignment on `edges`; None if the check fails.
 
     Residual network of the flow source -> mentee -> mentor -> sink (plus mentee -> sink
@@ -82,6 +105,9 @@ def round_duals(edges: Edges, assigned: np.ndarray, capacity: np.ndarray) -> Dua
     sink -> mentor with mentees (0), sink -> unmatched mentee (0), mentor -> its mentee
     (+points), mentee -> mentor on an unused pair (-points). Then u = E(mentee) and
     v = -E(mentor), clipped at 0 for mentors the sink does not reach.
+
+    `start`: optimal duals already known (the compiled solver's); then the distances
+    come from one Dijkstra on their reduced costs, not Bellman-Ford.
     """
     n, m = len(assigned), len(capacity)
     matched = np.flatnonzero(assigned >= 0)
@@ -97,8 +123,10 @@ def round_duals(edges: Edges, assigned: np.ndarray, capacity: np.ndarray) -> Dua
     dist_mentor = np.where(load > 0, 0, _INF).astype(np.int64)
     dist_mentee = np.where(assigned < 0, 0, _INF).astype(np.int64)
     arcs = (matched, mentor_of, own_points, free_rows, free_cols, free_points)
+    if start is not None and _potentials(start, edges, assigned, used):
+        dist_mentee, dist_mentor = _dijkstra(edges, assigned, start)
     # At most n + m + 1 passes over every arc without a negative cycle.
-    if not _shortest_distances(dist_mentee, dist_mentor, arcs, n + m + 1):
+    elif not _shortest_distances(dist_mentee, dist_mentor, arcs, n + m + 1):
         return None
     if np.any(dist_mentee >= _INF) or np.any(dist_mentee < 0):
         return None
