@@ -328,10 +328,12 @@ def bench_round(n: int, m: int, seed: int, compare_solvers: bool, with_greedy: b
 def compare_solver_backends(
     mentees: list[Candidate], pool: Pool, past: set[tuple[int, int]]
 ) -> None:
-    """The solver choice: scipy LAPJVsp (used) vs OR-Tools min-cost flow, one graph."""
+    """The solver choice on one graph: the compiled solver (used for rounds this big),
+    scipy LAPJVsp (small rounds) and OR-Tools min-cost flow."""
+    from bot.matching.certify import round_duals
     from bot.matching.graph import build_graph
     from bot.matching.scoring import history_matrix
-    from bot.matching.solver import max_weight_assignment
+    from bot.matching.solver import max_weight_assignment, solve
     from bot.matching.weights import Weights
 
     batch = pool.encode(mentees)
@@ -349,6 +351,21 @@ def compare_solver_backends(
     total = sum(points[(i, int(c))] for i, c in enumerate(assigned) if c >= 0)
     print(f"\n== solver on one candidate graph ({len(edges):,} edges) ==")
     print(f"  scipy min_weight_full_bipartite_matching: {took:.2f} s, total {total:,}")
+    solve(edges, capacity, n, compiled=True)  # numba loads its compiled code once
+    for by_mentee, side in ((False, "mentors' places"), (True, "mentees")):
+        started, cpu = time.perf_counter(), time.process_time()
+        solution = solve(edges, capacity, n, compiled=True, by_mentee=by_mentee)
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+        total = sum(points[(i, int(c))] for i, c in enumerate(solution.assigned) if c >= 0)
+        print(f"  compiled, routing {side}: {took:.2f} s ({cpu:.2f} s CPU), total {total:,}")
+    started = time.perf_counter()
+    duals = round_duals(edges, solution.assigned, capacity, solution.duals)
+    took = time.perf_counter() - started
+    print(f"  certificate duals from the compiled solver's: {took:.2f} s, {duals is not None}")
+    started = time.perf_counter()
+    duals = round_duals(edges, solution.assigned, capacity)
+    took = time.perf_counter() - started
+    print(f"  certificate duals by Bellman-Ford: {took:.2f} s, {duals is not None}")
     try:
         from ortools.graph.python import min_cost_flow
     except ImportError:

@@ -7,7 +7,7 @@ yardsticks). Weights and floors: `Weights`. Each module's docstring says why it 
 
     candidates  the input type          scoring    parts, weights applied, rule masks
     weights     weights and floors      graph      the sparse candidate graph
-    text        goal/expertise text     solver     exact assignment (scipy LAPJVsp)
+    text        goal/expertise text     solver     exact assignment (LAPJVsp; flow)
     pool        people as arrays        certify    LP-duality proof of optimality
     reasons     readable reasons        assign     solve_round
     suggest     self-serve top-k        unmatched  why someone stays unmatched

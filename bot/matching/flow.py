@@ -83,14 +83,14 @@ def _key(dist: int, ends: bool, node: int, base: int) -> int:
     return ((dist << 1) | (0 if ends else 1)) * base + node
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _touch(side: tuple, node: int, count: np.ndarray, which: int) -> None:
     if side[0][node] == INF:
         side[3][count[which]] = node
         count[which] += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _offer_right(k: int, nd: int, pred: int, state: tuple, search: tuple, size: int) -> int:
     """A path to right node k of length nd (pred: its pair, or FROM_SINK), queued if it
     is the shortest so far; a right node its flow left short ends a path."""
@@ -105,7 +105,7 @@ def _offer_right(k: int, nd: int, pred: int, state: tuple, search: tuple, size: 
     return _push(heap, size, _key(nd, f[k] > load[k], k, base))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _offer_sink(nd: int, pred: int, ends: bool, search: tuple, size: int) -> int:
     sink = search[3]
     if nd >= sink[0]:
@@ -115,7 +115,7 @@ def _offer_sink(nd: int, pred: int, ends: bool, search: tuple, size: int) -> int
     return _push(search[4], size, _key(nd, ends, m, m + 1 + len(search[1][0])))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _offer_left(a: int, nd: int, pred: int, search: tuple, size: int) -> int:
     """A path to left node a of length nd (pred: the pair of the reverse arc, or
     FROM_SINK), queued if it is the shortest so far."""
@@ -129,7 +129,7 @@ def _offer_left(a: int, nd: int, pred: int, search: tuple, size: int) -> int:
     return _push(heap, size, _key(nd, False, m + 1 + a, m + 1 + len(dist)))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _settle_left(a: int, d: int, pred: int, net: tuple, state: tuple, pt: int, ends: bool,
                  search: tuple, size: int) -> int:  # fmt: skip
     """Settle left node a at distance d and relax its arcs: its unused pairs and, unless
@@ -140,10 +140,23 @@ def _settle_left(a: int, d: int, pred: int, net: tuple, state: tuple, pt: int, e
     _touch(left, a, search[2], 1)
     left[0][a], left[1][a], left[2][a] = d, True, pred
     reach = d + pl[a]
+    # _offer_right, inline: a call per pair passes (and counts references to) every
+    # array of the state and the search, which made the hottest loop ~3x slower.
+    f, load = state[4], state[5]
+    dist, done, preds, touched = search[0]
+    count, heap = search[2], search[4]
+    base = len(dist) + 1 + len(left[0])
     for e in range(ptr[a], ptr[a + 1]):
-        if not flow[e]:
-            k = col[e]
-            size = _offer_right(k, reach - pr[k] - pts[e], e, state, search, size)
+        k = col[e]
+        if flow[e] or done[k]:
+            continue
+        nd = reach - pr[k] - pts[e]
+        if nd < dist[k]:
+            if dist[k] == INF:
+                touched[count[0]] = k
+                count[0] += 1
+            dist[k], preds[k] = nd, e
+            size = _push(heap, size, _key(nd, f[k] > load[k], k, base))
     if bypass[a] < supply[a]:
         size = _offer_sink(reach - pt, a, ends, search, size)
     return size
@@ -164,7 +177,7 @@ def _settle_sink(d: int, state: tuple, pt: int, search: tuple, size: int) -> int
     return size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _settle_right(k: int, d: int, net: tuple, slots: tuple, state: tuple, pt: int,
                   ends: bool, search: tuple, size: int) -> int:  # fmt: skip
     """Settle right node k: on to the sink if it has a free place, and back to the left

@@ -1,7 +1,27 @@
 """The exact solver: the best assignment on a candidate graph under mentor capacities.
 
-Max-weight b-matching, solved as a min-weight *full* bipartite matching with scipy's
-sparse Jonker-Volgenant (LAPJVsp, `scipy.sparse.csgraph.min_weight_full_bipartite_matching`):
+Two solvers, the same optimum (points are integers, score x 10,000: exact, not up to
+float noise):
+
+**Compiled (flow.py), for rounds of graph.COMPILED_MIN_PAIRS pairs or more**, which load
+numba for their scoring pass anyway: successive shortest augmenting paths on the
+capacitated graph itself (no slot copies), Dijkstra on integer reduced costs.
+
+- Units are routed from the scarcer side: mentees when there are at least as many
+  places, else mentors' places (one unit per place). Routing the side that overflows
+  makes the last searches cross the whole graph for the last free places: at 20,000
+  mentees x 5,000 mentors (12,657 places), by mentee 4.2 s CPU, by mentor 0.33 s.
+- Its final potentials are optimal LP duals (u, v >= 0, objective = the total): the
+  certificate gets the extreme duals from them by one Dijkstra (certify.py).
+- Warm start: solve_round's later passes only add pairs, so the last optimum and the
+  certificate's duals are kept and only mentees whose duals miss a new pair are routed
+  again (0.47 s CPU where a cold solve by mentee takes 4.2 s at 20,000 x 5,000). By
+  mentor, a freed mentor frees every mentee it had and each search has to go through
+  the sink (2.0 s, against 0.33 s cold): those passes are solved cold.
+
+**scipy's sparse Jonker-Volgenant for smaller rounds** (LAPJVsp,
+`scipy.sparse.csgraph.min_weight_full_bipartite_matching`), so a small round or a test
+never loads numba (~1-3 s): a min-weight *full* bipartite matching where
 
 - each mentor becomes as many "slots" as they have free places (never more than the
   mentees who could pick them), every slot carrying the mentor's edges;
@@ -13,12 +33,10 @@ sparse Jonker-Volgenant (LAPJVsp, `scipy.sparse.csgraph.min_weight_full_bipartit
 The smaller side is the one matched in full (rows): with 20,000 mentees and 13,000 slots,
 slots as rows solve in ~0.8 s where mentees as rows take ~4.5 s.
 
-Points are integers (score x 10,000), so the optimum is exact, not up to float noise.
-Why not OR-Tools' min-cost flow (SimpleMinCostFlow: source -> mentee -> mentor -> sink,
-plus a mentee -> sink bypass)? It is faster on the same graph (0.33 s vs 0.89 s for the
-505,000 edges of the 20,000 x 5,000 bench) and just as exact, but ortools pulls pandas,
-protobuf and absl (~170 MB installed) into the default install for a step that is ~6% of
-a round; the scoring pass dominates. bench/matching.py times both when ortools is found.
+Why not OR-Tools' min-cost flow (SimpleMinCostFlow)? Just as exact, 0.33 s on the
+20,000 x 5,000 bench graph, but ortools pulls pandas, protobuf and absl (~170 MB
+installed) into the default install; the compiled solver is as fast with numba, already
+a dependency. bench/matching.py times them all on one graph.
 """
 
 from __future__ import annotations
@@ -56,15 +74,20 @@ def solve(
     *,
     compiled: bool = False,
     warm: Solution | None = None,
+    by_mentee: bool | None = None,
 ) -> Solution:
     """The best assignment on `edges`: scipy's LAPJVsp, or the compiled solver (which
-    also gives optimal duals and starts from `warm`, an optimum on a subset of `edges`)."""
+    also gives optimal duals and starts from `warm`, an optimum on a subset of `edges`
+    with optimal duals). `by_mentee`: route mentees (True) or places (False); None: the
+    scarcer side."""
     if not compiled:
         return Solution(max_weight_assignment(edges, capacity, n))
-    return _solve_compiled(edges, capacity, n, warm)
+    return _solve_compiled(edges, capacity, n, warm, by_mentee)
 
 
-def _solve_compiled(edges: Edges, capacity: np.ndarray, n: int, warm: Solution | None) -> Solution:
+def _solve_compiled(
+    edges: Edges, capacity: np.ndarray, n: int, warm: Solution | None, by_mentee: bool | None
+) -> Solution:
     from bot.matching.flow import route
 
     m = len(capacity)
@@ -74,7 +97,8 @@ def _solve_compiled(edges: Edges, capacity: np.ndarray, n: int, warm: Solution |
     places = int(np.minimum(capacity, np.bincount(cols, minlength=m)).sum())
     # Units are routed from the scarcer side (mentees, or mentors' places): the other
     # side then has room near every search, and searches stay short (see the docstring).
-    by_mentee = n <= places
+    if by_mentee is None:
+        by_mentee = n <= places
     if by_mentee:
         left, right, supply, cap = rows, cols, np.ones(n, np.int64), capacity
     else:
@@ -86,7 +110,7 @@ def _solve_compiled(edges: Edges, capacity: np.ndarray, n: int, warm: Solution |
     # A warm start pays off routing by mentee: the few mentees whose duals miss a new
     # pair are routed again. By mentor, each freed mentor frees all its mentees, the
     # sink owes nothing and every search goes through it: a cold solve is faster there
-    # (bench/matching.py at 20,000 x 5,000: 0.27 s cold, 1.7 s warm).
+    # (20,000 x 5,000 bench graphs: 0.33 s CPU cold, 2.0 s warm).
     flow, bypass, pl, pr, f = _start(warm if by_mentee else None, net, by_mentee)
     sink = route(net, np.arange(len(supply), dtype=np.int64), flow, bypass, pl, pr, f, 0)
     # Potentials relative to the sink's are the LP duals. Below 0 only where nothing is
