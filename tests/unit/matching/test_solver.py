@@ -161,3 +161,22 @@ def test_a_round_solved_by_the_compiled_solver_is_the_certified_optimum(
         result = solve_round(mentees, pool, k=k)
         assert result.stats.certified
         assert result.total_points == exact_round(mentees, pool).total_points
+
+
+def test_the_round_scores_again_behind_the_duals_that_leave_fewest_suspects_if_proven() -> None:
+    from bot.matching.assign import _fewest_suspects
+
+    edges = Edges(np.array([0, 1]), np.array([0, 0]), np.array([5, 3]))
+    capacity = np.array([1])
+    proven = round_duals(edges, np.array([0, -1]), capacity)
+    assert proven is not None
+    # Left-out pairs may be worth up to 4 for mentee 1 and mentor 0.
+    dropped_row, dropped_col = np.array([0, 4]), np.array([4])
+    # Higher price, lower surplus: the same total, and mentor 0's column clears.
+    pricier = Duals(np.array([0, 0]), np.array([5]))
+    free = Duals(np.array([0, 0]), np.array([0]))  # clears everything, proves nothing
+    for candidates in ([proven, pricier], [proven, free, pricier]):
+        duals, rows, cols = _fewest_suspects(candidates, edges, capacity, dropped_row, dropped_col)
+        assert duals is pricier and not len(rows) and not len(cols)
+    duals, rows, cols = _fewest_suspects([proven, free], edges, capacity, dropped_row, dropped_col)
+    assert duals is proven and list(rows) == [1] and list(cols) == [0]
