@@ -66,8 +66,15 @@ def test_the_compiled_solver_finds_scipys_optimum_with_duals_that_prove_it(seed:
         assert_optimal(edges, capacity, n, solve(edges, capacity, n, compiled=True))
         places = np.minimum(capacity, np.bincount(edges.cols, minlength=len(capacity))).sum()
         by_mentor += n > places
-    # Both ways of routing were exercised.
+    # Both ways of routing were chosen.
     assert 0 < by_mentor < len(cases)
+
+
+@pytest.mark.parametrize("by_mentee", [True, False])
+def test_either_way_of_routing_finds_the_optimum_on_any_graph(by_mentee: bool) -> None:
+    for edges, capacity, n in instances(7, 200):
+        solution = solve(edges, capacity, n, compiled=True, by_mentee=by_mentee)
+        assert_optimal(edges, capacity, n, solution)
 
 
 def test_awkward_graphs_mentors_without_places_mentees_without_pairs_ties() -> None:
@@ -102,8 +109,12 @@ def test_the_same_graph_gives_the_same_assignment() -> None:
         assert np.array_equal(first.assigned, again.assigned)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_a_warm_start_on_more_pairs_reaches_the_optimum_of_the_larger_graph(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "by_mentee"), [(0, None), (1, None), (2, True), (3, True)])
+def test_a_warm_start_on_more_pairs_reaches_the_optimum_of_the_larger_graph(
+    seed: int, by_mentee: bool | None
+) -> None:
+    # Routed by mentee even where mentors are scarce: mentors left short by the freed
+    # mentees are refilled or released through the sink.
     rng = np.random.default_rng(100 + seed)
     for _ in range(120):
         n, m = int(rng.integers(1, 14)), int(rng.integers(1, 7))
@@ -119,7 +130,8 @@ def test_a_warm_start_on_more_pairs_reaches_the_optimum_of_the_larger_graph(seed
         rows, cols = np.nonzero(kept)
         larger = Edges(rows.astype(np.int64), cols.astype(np.int64), kept[rows, cols])
         warm = Solution(first.assigned, duals)
-        assert_optimal(larger, capacity, n, solve(larger, capacity, n, compiled=True, warm=warm))
+        again = solve(larger, capacity, n, compiled=True, warm=warm, by_mentee=by_mentee)
+        assert_optimal(larger, capacity, n, again)
 
 
 @pytest.mark.parametrize("seed", range(3))
