@@ -236,3 +236,99 @@ def relax(dist_mentee: np.ndarray, dist_mentor: np.ndarray, arcs: tuple, passes:
         if not changed:
             return True
     return False
+
+
+@njit(cache=True, nogil=True)
+def _score_cols(
+    i: int, cols: np.ndarray, cosine: np.ndarray, shared: np.ndarray, scoring: tuple,
+    points: np.ndarray,
+) -> None:  # fmt: skip
+    """_score_row for the mentors in `cols` only (points[t] for cols[t]): the same
+    float32 operations in the same order, so the same points."""
+    (root_mentee, root_mentor, profile_mentee, profile_mentor, table, bonus) = scoring[:6]
+    team_mentee, team_mentor, available, factors, use = scoring[6:]
+    w_topics, w_text, text_full = factors[0], factors[1], factors[2]
+    min_text, min_score, one = factors[3], factors[4], factors[5]
+    use_topics, use_text, use_bonus = use[0], use[1], use[2]
+    own_profile = table[profile_mentee[i]]
+    own_root = root_mentee[i]
+    own_team = team_mentee[i]
+    for t in range(len(cols)):
+        j = cols[t]
+        cos = cosine[j]
+        score = own_profile[profile_mentor[j]]
+        if use_topics:
+            score += shared[j] * own_root * root_mentor[j] * w_topics
+        if use_text:
+            score += min(cos / text_full, one) * w_text
+        if use_bonus:
+            score += bonus[j]
+        ok = (shared[j] > 0) | (cos >= min_text)
+        ok &= score >= min_score
+        ok &= available[j]
+        ok &= (own_team < 0) | (own_team != team_mentor[j])
+        value = np.int64(np.rint(np.float64(score) * 10000.0))
+        points[t] = value if ok else 0
+
+
+@njit(cache=True, nogil=True)
+def improving_rows(
+    rows: np.ndarray, cols: np.ndarray, text: tuple, inverted: tuple, topics: tuple,
+    by_topic: tuple, scoring: tuple, banned: tuple, kept: tuple, duals: tuple, add: int,
+    out: tuple,
+) -> None:  # fmt: skip
+    """assign._improving_pairs in one pass: each of `rows` scored against the mentors
+    in `cols` only, and its `add` pairs of largest gain = points - u_i - v_j > 0 (ties:
+    the earlier column), leaving out pairs already kept (CSR by row) and banned ones.
+
+    duals = (u per row, v per column); out = (columns, points, count), per position in
+    `rows`, `add` wide (columns as positions in `cols`)."""
+    text_ptr, text_idx, text_val = text
+    inv_ptr, inv_idx, inv_val = inverted
+    topic_ptr, topic_idx = topics
+    by_topic_ptr, by_topic_idx = by_topic
+    banned_ptr, banned_idx = banned
+    kept_ptr, kept_idx = kept
+    u, v = duals
+    out_cols, out_points, out_count = out
+    m = len(scoring[5])
+    cosine = np.zeros(m, dtype=np.float32)
+    shared = np.zeros(m, dtype=np.float32)
+    ones = np.ones(len(by_topic_idx), dtype=np.float32)
+    topic_val = np.ones(len(topic_idx), dtype=np.float32)
+    points = np.zeros(len(cols), dtype=np.int64)
+    at = np.full(m, -1, dtype=np.int64)  # a mentor's position in cols
+    for t in range(len(cols)):
+        at[cols[t]] = t
+    best_gain = np.zeros(add, dtype=np.int64)
+    for r in range(len(rows)):
+        i = rows[r]
+        _gather(text_ptr, text_idx, text_val, inv_ptr, inv_idx, inv_val, i, cosine)
+        _gather(topic_ptr, topic_idx, topic_val, by_topic_ptr, by_topic_idx, ones, i, shared)
+        _score_cols(i, cols, cosine, shared, scoring, points)
+        for p in range(banned_ptr[i], banned_ptr[i + 1]):
+            if at[banned_idx[p]] >= 0:
+                points[at[banned_idx[p]]] = 0
+        for p in range(kept_ptr[i], kept_ptr[i + 1]):
+            if at[kept_idx[p]] >= 0:
+                points[at[kept_idx[p]]] = 0
+        count = 0
+        for t in range(len(cols)):
+            if points[t] <= 0:
+                continue
+            gain = points[t] - u[r] - v[t]
+            if gain <= 0 or (count == add and gain <= best_gain[add - 1]):
+                continue
+            # Insert after every kept gain >= this one: ties keep the earlier column.
+            place = min(count, add - 1)
+            while place > 0 and best_gain[place - 1] < gain:
+                if place < add:
+                    best_gain[place] = best_gain[place - 1]
+                    out_cols[r, place] = out_cols[r, place - 1]
+                    out_points[r, place] = out_points[r, place - 1]
+                place -= 1
+            best_gain[place] = gain
+            out_cols[r, place] = t
+            out_points[r, place] = points[t]
+            count = min(count + 1, add)
+        out_count[r] = count

@@ -123,3 +123,41 @@ def _duals_both_ways(seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         assert relaxation(mentee, mentor, arcs, len(batch) + len(pool) + 1)
         found.append((mentee, mentor))
     return found
+
+
+@pytest.mark.parametrize(("seed", "allow_repeats"), [(0, False), (1, True), (2, False)])
+def test_the_compiled_certificate_brings_back_the_pairs_numpy_brings_back(
+    seed: int, allow_repeats: bool
+) -> None:
+    from bot.matching.assign import ADD_PER_ROW, _compiled_improving_pairs, _improving_pairs
+    from bot.matching.certify import Duals, round_duals
+    from bot.matching.graph import kernel_arguments
+    from bot.matching.solver import max_weight_assignment
+
+    mentees, mentors = random_people(seed, 150, 40)
+    history = {(m.key, b.key) for m, b in zip(mentees[::5], mentors * 4, strict=False)}
+    pool = Pool(mentors)
+    batch = pool.encode(mentees)
+    past = history_matrix(history, batch, pool)
+    weights = Weights()
+    graph = build_graph(batch, pool, weights, k=1, history=past, allow_repeats=allow_repeats)
+    capacity = np.where(pool.available, pool.capacity_left, 0)
+    assigned = max_weight_assignment(graph.edges, capacity, len(batch))
+    duals = round_duals(graph.edges, assigned, capacity)
+    assert duals is not None
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(batch), 100, replace=False))
+    cols = np.sort(rng.choice(len(pool), 25, replace=False))
+    args = kernel_arguments(batch, pool, weights, past, allow_repeats)
+    # The round's duals, then none at all: every acceptable pair improves, and only each
+    # row's ADD_PER_ROW best (ties to the earlier column) come back.
+    nothing = Duals(np.zeros(len(batch), np.int64), np.zeros(len(pool), np.int64))
+    for against in (duals, nothing):
+        numpy_pairs = _improving_pairs(
+            batch, rows, pool.columns(cols), weights, past, allow_repeats, against, graph.edges
+        )
+        kernel_pairs = _compiled_improving_pairs(args, rows, cols, against, graph.edges)
+        assert len(numpy_pairs) > 0
+        for part in ("rows", "cols", "points"):
+            assert np.array_equal(getattr(numpy_pairs, part), getattr(kernel_pairs, part))
+    assert np.bincount(numpy_pairs.rows).max() == ADD_PER_ROW
