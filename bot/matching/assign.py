@@ -120,7 +120,7 @@ def solve_round(
         if len(rows) and compiled_scoring_here:
             if kernel_args is None:
                 kernel_args = kernel_arguments(batch, pool, weights, past, allow_repeats)
-            found = _compiled_improving_pairs(kernel_args, rows, cols, duals, edges)
+            found = _compiled_improving_pairs(kernel_args, pool, rows, cols, duals, edges)
             more = Edges.concat([more, found])
         elif len(rows):
             found = _improving_pairs(
@@ -253,6 +253,7 @@ def _improving_pairs(
 
 def _compiled_improving_pairs(
     args: tuple[object, ...],
+    pool: Pool,
     rows: np.ndarray,
     cols: np.ndarray,
     duals: Duals,
@@ -263,7 +264,18 @@ def _compiled_improving_pairs(
     300-400 million suspect pairs per pass in ~45 s."""
     from bot.matching.kernel import improving_rows
 
-    text, inverted, topics, by_topic, scoring, banned = args
+    # Not every mentor's inverted lists but the suspect mentors' own (positions in
+    # cols): a row's cosines then cost what it shares with them.
+    text, _, topics, _, scoring, banned = args
+    narrow = np.int32
+    inverted = sp.csr_matrix(pool.text_t[:, cols], dtype=np.float32)
+    by_topic = sp.csr_matrix(pool.topics[cols].T)
+    inverted_arrays = (
+        inverted.indptr.astype(np.int64),
+        inverted.indices.astype(narrow),
+        inverted.data,
+    )
+    by_topic_arrays = (by_topic.indptr.astype(np.int64), by_topic.indices.astype(narrow))
     n = len(duals.mentee)
     by_row = np.argsort(edges.rows, kind="stable")
     kept_ptr = np.concatenate([[0], np.cumsum(np.bincount(edges.rows, minlength=n))])
@@ -279,8 +291,8 @@ def _compiled_improving_pairs(
             np.zeros(len(r), np.int64),
         )
         improving_rows(
-            r, cols, text, inverted, topics, by_topic, scoring, banned, kept, (u[part], v),
-            ADD_PER_ROW, out,
+            r, cols, text, inverted_arrays, topics, by_topic_arrays, scoring, banned, kept,
+            (u[part], v), ADD_PER_ROW, out,
         )  # fmt: skip
         local, slot = np.nonzero(np.arange(ADD_PER_ROW)[None, :] < out[2][:, None])
         return Edges(r[local], cols[out[0][local, slot]], out[1][local, slot])

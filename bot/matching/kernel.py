@@ -243,8 +243,8 @@ def _score_cols(
     i: int, cols: np.ndarray, cosine: np.ndarray, shared: np.ndarray, scoring: tuple,
     points: np.ndarray,
 ) -> None:  # fmt: skip
-    """_score_row for the mentors in `cols` only (points[t] for cols[t]): the same
-    float32 operations in the same order, so the same points."""
+    """_score_row for the mentors in `cols` only (cosine, shared and points[t] for
+    cols[t]): the same float32 operations in the same order, so the same points."""
     (root_mentee, root_mentor, profile_mentee, profile_mentor, table, bonus) = scoring[:6]
     team_mentee, team_mentor, available, factors, use = scoring[6:]
     w_topics, w_text, text_full = factors[0], factors[1], factors[2]
@@ -255,15 +255,15 @@ def _score_cols(
     own_team = team_mentee[i]
     for t in range(len(cols)):
         j = cols[t]
-        cos = cosine[j]
+        cos = cosine[t]
         score = own_profile[profile_mentor[j]]
         if use_topics:
-            score += shared[j] * own_root * root_mentor[j] * w_topics
+            score += shared[t] * own_root * root_mentor[j] * w_topics
         if use_text:
             score += min(cos / text_full, one) * w_text
         if use_bonus:
             score += bonus[j]
-        ok = (shared[j] > 0) | (cos >= min_text)
+        ok = (shared[t] > 0) | (cos >= min_text)
         ok &= score >= min_score
         ok &= available[j]
         ok &= (own_team < 0) | (own_team != team_mentor[j])
@@ -281,6 +281,8 @@ def improving_rows(
     in `cols` only, and its `add` pairs of largest gain = points - u_i - v_j > 0 (ties:
     the earlier column), leaving out pairs already kept (CSR by row) and banned ones.
 
+    inverted, by_topic: those of the mentors in `cols` only (indices: positions in
+    cols), so a row's cosines cost what it shares with them, not with every mentor.
     duals = (u per row, v per column); out = (columns, points, count), per position in
     `rows`, `add` wide (columns as positions in `cols`)."""
     text_ptr, text_idx, text_val = text
@@ -292,8 +294,8 @@ def improving_rows(
     u, v = duals
     out_cols, out_points, out_count = out
     m = len(scoring[5])
-    cosine = np.zeros(m, dtype=np.float32)
-    shared = np.zeros(m, dtype=np.float32)
+    cosine = np.zeros(len(cols), dtype=np.float32)
+    shared = np.zeros(len(cols), dtype=np.float32)
     ones = np.ones(len(by_topic_idx), dtype=np.float32)
     topic_val = np.ones(len(topic_idx), dtype=np.float32)
     points = np.zeros(len(cols), dtype=np.int64)
@@ -312,23 +314,32 @@ def improving_rows(
         for p in range(kept_ptr[i], kept_ptr[i + 1]):
             if at[kept_idx[p]] >= 0:
                 points[at[kept_idx[p]]] = 0
-        count = 0
-        for t in range(len(cols)):
-            if points[t] <= 0:
-                continue
-            gain = points[t] - u[r] - v[t]
-            if gain <= 0 or (count == add and gain <= best_gain[add - 1]):
-                continue
-            # Insert after every kept gain >= this one: ties keep the earlier column.
-            place = min(count, add - 1)
-            while place > 0 and best_gain[place - 1] < gain:
-                if place < add:
-                    best_gain[place] = best_gain[place - 1]
-                    out_cols[r, place] = out_cols[r, place - 1]
-                    out_points[r, place] = out_points[r, place - 1]
-                place -= 1
-            best_gain[place] = gain
-            out_cols[r, place] = t
-            out_points[r, place] = points[t]
-            count = min(count + 1, add)
-        out_count[r] = count
+        out_count[r] = _best_gains(points, u[r], v, add, best_gain, out_cols[r], out_points[r])
+
+
+@njit(cache=True, nogil=True)
+def _best_gains(
+    points: np.ndarray, u: int, v: np.ndarray, add: int, best_gain: np.ndarray,
+    out_cols: np.ndarray, out_points: np.ndarray,
+) -> int:  # fmt: skip
+    """The `add` positions of largest gain points - u - v > 0, best first, ties to the
+    earlier position; returns how many."""
+    count = 0
+    for t in range(len(points)):
+        if points[t] <= 0:
+            continue
+        gain = points[t] - u - v[t]
+        if gain <= 0 or (count == add and gain <= best_gain[add - 1]):
+            continue
+        # Insert after every kept gain >= this one: ties keep the earlier column.
+        place = min(count, add - 1)
+        while place > 0 and best_gain[place - 1] < gain:
+            best_gain[place] = best_gain[place - 1]
+            out_cols[place] = out_cols[place - 1]
+            out_points[place] = out_points[place - 1]
+            place -= 1
+        best_gain[place] = gain
+        out_cols[place] = t
+        out_points[place] = points[t]
+        count = min(count + 1, add)
+    return count

@@ -156,7 +156,7 @@ def test_the_compiled_certificate_brings_back_the_pairs_numpy_brings_back(
         numpy_pairs = _improving_pairs(
             batch, rows, pool.columns(cols), weights, past, allow_repeats, against, graph.edges
         )
-        kernel_pairs = _compiled_improving_pairs(args, rows, cols, against, graph.edges)
+        kernel_pairs = _compiled_improving_pairs(args, pool, rows, cols, against, graph.edges)
         assert len(numpy_pairs) > 0
         for part in ("rows", "cols", "points"):
             assert np.array_equal(getattr(numpy_pairs, part), getattr(kernel_pairs, part))
