@@ -15,6 +15,10 @@ cached on disk) walks one mentee at a time and, for that mentee:
 3. keeps the mentee's `keep_row + 1` best pairs and offers each pair to its mentor's
    running best `keep_col` (a threshold per mentor turns most pairs away at once).
 
+The certificate's rescoring (assign._compiled_improving_pairs) uses the same arithmetic
+on the few mentors it suspects (`improving_rows`): their own inverted lists, the same
+float32 sums per pair, so the same points as numpy's blocks at ~1/10 of the CPU.
+
 Keys make every choice exact and order-free: a row key is points * m + (m - 1 - col), a
 column key points * n + (n - 1 - row), so ties on points go to the lower index, and the
 threads (each a range of rows, with its own column buffers) merge to the same result.
