@@ -12,10 +12,10 @@ yardsticks). Weights and floors: `Weights`. Each module's docstring says why it 
     reasons     readable reasons        assign     solve_round
     suggest     self-serve top-k        unmatched  why someone stays unmatched
 
-Importing this package loads numpy and scipy.sparse; scikit-learn and scipy's graph
-solver (~0.7 s more) load on first use, or ahead of it with `warm()`, which a server
-calls in the background once it listens, so start-up does not wait for them and the
-first search does not pay for them.
+Importing this package loads numpy and scipy.sparse; scipy's graph solver loads on first
+use, or ahead of it with `warm()`, which a server calls in the background once it
+listens, so start-up does not wait for it and the first search does not pay for it.
+Nothing here imports scikit-learn (text.py computes its TF-IDF without it).
 """
 
 import importlib
@@ -75,9 +75,6 @@ def warm() -> None:
     # `suggest`, not the module of the same name).
     for name in _HOME:
         __getattr__(name)
-    from bot.matching.text import stop_words
-
-    stop_words()
     # Not the compiled kernel: loading numba costs a web process ~100 MiB and a second of
     # CPU at every start, for rounds of 2,000,000 pairs or more, which load it themselves.
 

@@ -2,7 +2,7 @@
 
 People describe the same move in different words ("backend work into ML engineering" /
 "moved from web development to ML"), so plain word TF-IDF misses most good pairs. Three
-small, explainable steps close the gap, all in the default install (scikit-learn):
+small, explainable steps close the gap, in numpy and scipy alone:
 
 1. Light normalisation: lower case, punctuation out, English stop words out, and a
    crude suffix stemmer so "moved"/"moving"/"move" and "engineering"/"engineer" agree.
@@ -14,7 +14,10 @@ small, explainable steps close the gap, all in the default install (scikit-learn
    apart): words (stemmed unigrams + bigrams) and character n-grams (char_wb 3-5, which
    catch spelling variants the stemmer misses; n-grams in over 20% of mentor texts are
    dropped as the stop words they are). The similarity is 0.6 x the word cosine + 0.4 x
-   the character cosine, computed as one sparse dot product.
+   the character cosine, computed as one sparse dot product. The spaces are
+   scikit-learn's `TfidfVectorizer(sublinear_tf=True, dtype=float32)`, value for value,
+   computed here over every text at once (`_Analysed`): fitting and encoding thousands of
+   texts cut each distinct word once, not each text, and import no scikit-learn (~1 s).
 
 A heavier semantic model can replace all of this behind `TextModel` (an optional extra;
 nothing here downloads one): it only has to turn texts into L2-normalised rows.
@@ -25,9 +28,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,21 +70,46 @@ EXPANSIONS: tuple[tuple[str, str], ...] = (
 )
 _COMPILED = tuple((re.compile(p), words) for p, words in EXPANSIONS)
 
-# Words that say nothing about what a person knows or wants, on top of sklearn's list.
+# scikit-learn's ENGLISH_STOP_WORDS (1.5 to 1.9), copied so that reading text does not
+# import scikit-learn (~1 s); tests/unit/matching/test_text.py checks the copy.
+_ENGLISH = """
+a about above across after afterwards again against all almost alone along already also
+although always am among amongst amoungst amount an and another any anyhow anyone anything
+anyway anywhere are around as at back be became because become becomes becoming been before
+beforehand behind being below beside besides between beyond bill both bottom but by call can
+cannot cant co con could couldnt cry de describe detail do done down due during each eg
+eight either eleven else elsewhere empty enough etc even ever every everyone everything
+everywhere except few fifteen fifty fill find fire first five for former formerly forty
+found four from front full further get give go had has hasnt have he hence her here
+hereafter hereby herein hereupon hers herself him himself his how however hundred i ie if in
+inc indeed interest into is it its itself keep last latter latterly least less ltd made many
+may me meanwhile might mill mine more moreover most mostly move much must my myself name
+namely neither never nevertheless next nine no nobody none noone nor not nothing now nowhere
+of off often on once one only onto or other others otherwise our ours ourselves out over own
+part per perhaps please put rather re same see seem seemed seeming seems serious several she
+should show side since sincere six sixty so some somehow someone something sometime
+sometimes somewhere still such system take ten than that the their them themselves then
+thence there thereafter thereby therefore therein thereupon these they thick thin third this
+those though three through throughout thru thus to together too top toward towards twelve
+twenty two un under until up upon us very via was we well were what whatever when whence
+whenever where whereafter whereas whereby wherein whereupon wherever whether which while
+whither who whoever whole whom whose why will with within without would yet you your yours
+yourself yourselves
+"""
+ENGLISH_STOP_WORDS: frozenset[str] = frozenset(_ENGLISH.split())
+
+# Words that say nothing about what a person knows or wants, on top of the list above.
 _OWN_STOP_WORDS: frozenset[str] = frozenset({
     "want", "wants", "help", "helping", "happy", "like", "looking", "love", "really",
     "learn", "get", "getting", "would", "others", "people", "things", "thing", "work",
     "working", "good", "better", "way", "ways", "also", "able", "year", "years", "just",
     "hope", "interested", "glad", "share",
 })  # fmt: skip
+_STOP_WORDS = ENGLISH_STOP_WORDS | _OWN_STOP_WORDS
 
 
-@functools.cache
 def stop_words() -> frozenset[str]:
-    # scikit-learn costs ~0.6 s to import: loaded when text is first read, not at start-up.
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | _OWN_STOP_WORDS
+    return _STOP_WORDS
 
 
 _NON_WORD = re.compile(r"[^a-z0-9+#]+")
@@ -97,6 +125,91 @@ def normalise(text: str) -> str:
     text = _NON_WORD.sub(" ", text.replace("-", " ")).strip()
     extra = [words for pattern, words in _COMPILED if pattern.search(text)]
     return " ".join([text, *extra]) if extra else text
+
+
+# What `normalise` keeps: [a-z0-9+#]; every other byte of the ASCII-encoded text is a
+# space (a non-ASCII character encodes as "?", which is one too). Byte 0 separates texts.
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+#")
+_TO_SPACE = bytes(ord("\n") if b == 0 else b if b in _WORD_BYTES else ord(" ") for b in range(256))
+_SPACES = re.compile(rb" +")
+_SEPARATOR_SPACES = re.compile(rb" ?\n ?")
+
+
+def normalise_all(texts: Sequence[str]) -> list[str]:
+    """`normalise` of each text, a few passes over all of them rather than a dozen
+    regular-expression scans per text: the expansions only search the texts that hold
+    one of the words their pattern cannot match without (`_needles`)."""
+    folded = [unicodedata.normalize("NFKC", t).casefold() for t in texts]
+    joined = "\0".join(folded)
+    if len(texts) < 2 or joined.count("\0") != len(texts) - 1:  # a text holds a NUL
+        return [normalise(t) for t in texts]
+    cleaned = _SPACES.sub(b" ", joined.encode("ascii", "replace").translate(_TO_SPACE))
+    corpus = _SEPARATOR_SPACES.sub(b"\n", cleaned).strip(b" ").decode("ascii")
+    docs = corpus.split("\n")
+    starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
+    extra: dict[int, list[str]] = {}
+    for (pattern, words), needles in zip(_COMPILED, _NEEDLES, strict=True):
+        if needles is None:
+            candidates: Iterable[int] = range(len(docs))
+        else:
+            at = [m.start() for needle in needles for m in needle.finditer(corpus)]
+            candidates = np.unique(np.searchsorted(starts, at, side="right") - 1).tolist()
+        for d in candidates:
+            if pattern.search(docs[d]):
+                extra.setdefault(d, []).append(words)
+    for d, words in extra.items():
+        docs[d] = " ".join([docs[d], *words])
+    return docs
+
+
+def _needles(pattern: str) -> tuple[re.Pattern[str], ...] | None:
+    """Literal strings one of which every match of `pattern` contains, as patterns to
+    find them with (None when the pattern's parse shows none)."""
+    try:
+        # Private modules: without them, every text is searched.
+        from re import _constants as c
+        from re import _parser
+    except ImportError:  # pragma: no cover
+        return None
+
+    def required(items: Iterable[tuple[Any, Any]]) -> set[str] | None:
+        options: list[set[str]] = []
+        run = ""
+        for op, av in items:
+            if op is c.LITERAL:
+                run += chr(av)
+                continue
+            if op is c.AT:  # zero width: the literals either side are adjacent
+                continue
+            if run:
+                options.append({run})
+            run = ""
+            inner: set[str] | None = None
+            if op is c.SUBPATTERN and not av[1]:
+                inner = required(av[3])
+            elif op is c.BRANCH:
+                alternatives = [required(alt) for alt in av[1]]
+                if all(alternatives):
+                    inner = set().union(*alternatives)  # type: ignore[arg-type]
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                inner = required(av[2])
+            if inner:
+                options.append(inner)
+        if run:
+            options.append({run})
+        return max(options, key=lambda o: min(map(len, o)), default=None)
+
+    try:
+        parsed = _parser.parse(pattern)
+        found = None if parsed.state.flags & re.IGNORECASE else required(parsed)
+    except Exception:  # pragma: no cover - an unexpected parse: search every text
+        return None
+    if not found or not all(found):
+        return None
+    return tuple(re.compile(re.escape(n)) for n in sorted(found))
+
+
+_NEEDLES = tuple(_needles(p) for p, _ in EXPANSIONS)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # words repeat: thousands of texts, a few thousand words
@@ -121,7 +234,7 @@ def _strip(word: str, suffixes: tuple[str, ...]) -> str:
 
 def content_words(text: str) -> list[str]:
     """The normalised words that carry meaning (stop words and 1-letter tokens out)."""
-    return [w for w in normalise(text).split() if len(w) > 1 and w not in stop_words()]
+    return [w for w in normalise(text).split() if len(w) > 1 and w not in _STOP_WORDS]
 
 
 Matrix = sp.csr_matrix | np.ndarray
@@ -155,47 +268,31 @@ class TfidfTextModel:
         if not 0 <= word_share <= 1:
             raise ValueError("word_share must be in 0..1")
         self.word_share = word_share
-        from sklearn.feature_extraction.text import TfidfVectorizer  # see stop_words()
-
-        # Both analyzers read the same normalised words, computed once per text in encode().
-        self._words = TfidfVectorizer(
-            analyzer=_word_features_of, sublinear_tf=True, dtype=np.float32
-        )
-        # scikit-learn's "char_wb" 3-5 n-grams, made per distinct word and cached (see
-        # `_char_features_of`): the same features, without re-cutting common words.
-        self._chars = TfidfVectorizer(
-            analyzer=_char_features_of,
-            sublinear_tf=True,
-            max_df=_max_df(len(corpus), self.CHAR_MAX_DF),
-            dtype=np.float32,
-        )
         self._scale = (np.float32(np.sqrt(word_share)), np.float32(np.sqrt(1 - word_share)))
-        # An empty or stop-word-only corpus leaves no vocabulary: fit on a placeholder so
-        # encode() still works and simply finds nothing in common.
         texts = list(corpus)
-        all_docs = [content_words(t) for t in texts]
-        kept = [i for i, words in enumerate(all_docs) if words]
-        docs = [all_docs[i] for i in kept] or [["placeholder"]]
-        words = self._words.fit_transform(docs)
+        seen = _Analysed(texts)
+        # Texts without a content word are left out of the fit (they would count in the
+        # IDF's document total); an empty or stop-word-only corpus leaves no vocabulary:
+        # fit on a placeholder so encode() still works and simply finds nothing in common.
+        fitted = int(np.count_nonzero(seen.lengths))
+        fit_on = seen if fitted else _Analysed(["placeholder"])
+        n_fit = max(fitted, 1)
+        self._words, words = _Space.fit(fit_on.word_features(), n_fit, high=float(n_fit))
+        grams = fit_on.char_features()
         try:
-            chars = self._chars.fit_transform(docs)
+            high = _max_df(len(texts), self.CHAR_MAX_DF)
+            self._chars, chars = _Space.fit(grams, n_fit, high=high)
         except ValueError:  # every n-gram is ubiquitous (near-identical texts): keep them
-            chars = self._chars.set_params(max_df=1.0).fit_transform(docs)
+            self._chars, chars = _Space.fit(grams, n_fit, high=float(n_fit))
         # The corpus is usually encoded right after the fit (a Pool's mentors): keep its
         # rows from the fit rather than cutting every text into features twice.
         self._corpus: tuple[list[str], sp.csr_matrix] | None = None
-        if kept:
-            place = sp.csr_matrix(
-                (np.ones(len(kept), np.float32), (kept, np.arange(len(kept)))),
-                shape=(len(texts), len(kept)),
-            )
-            rows = place @ self._mix(words, chars)
-            rows.sort_indices()  # as encode() gives them: sums run in feature order
-            self._corpus = (texts, rows)
+        if fitted:
+            self._corpus = (texts, self._mix(words, chars))
 
     def encode(self, texts: Sequence[str]) -> sp.csr_matrix:
-        if not texts:  # sklearn refuses zero documents
-            width = len(self._words.vocabulary_) + len(self._chars.vocabulary_)
+        if not texts:
+            width = len(self._words.vocabulary) + len(self._chars.vocabulary)
             return sp.csr_matrix((0, width), dtype=np.float32)
         if self._corpus is not None:
             corpus, rows = self._corpus
@@ -203,10 +300,16 @@ class TfidfTextModel:
             if len(texts) == len(corpus) and list(texts) == corpus:
                 return rows
         # Each distinct text once: empty goals, copied bios and templates repeat.
-        distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-        docs = [content_words(t) for t in distinct]
-        rows = self._mix(self._words.transform(docs), self._chars.transform(docs))
-        return rows[inverse.ravel()]  # back in the callers' order
+        first: dict[str, int] = {}
+        inverse = np.fromiter(
+            (first.setdefault(t, len(first)) for t in texts), dtype=np.int64, count=len(texts)
+        )
+        seen = _Analysed(list(first))
+        rows = self._mix(
+            self._words.transform(seen.word_features()),
+            self._chars.transform(seen.char_features()),
+        )
+        return rows[inverse]  # back in the callers' order
 
     def _mix(self, words: sp.csr_matrix, chars: sp.csr_matrix) -> sp.csr_matrix:
         # Side by side, each block unit-norm and scaled: a dot product is the mixed cosine.
@@ -215,16 +318,199 @@ class TfidfTextModel:
         )
 
 
-def _word_features_of(words: list[str]) -> list[str]:
-    """Stemmed unigrams plus adjacent bigrams (bigrams keep "machine learning" specific)."""
-    stems = [stem(w) for w in words]
-    return stems + [f"{a} {b}" for a, b in pairwise(stems)]
+class _Counts:
+    """How often each of one space's features occurs in each text: `counts` (texts x
+    `terms`, canonical CSR), local feature ids numbered in the order scikit-learn's
+    analyzer first emits them over the texts (so a fit can sum norms in its order)."""
+
+    def __init__(self, terms: list[str], counts: sp.csr_matrix) -> None:
+        self.terms, self.counts = terms, counts
+
+
+def _count(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A canonical float32 CSR counting each (row, col) pair (counts are exact)."""
+    out = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+    out.sum_duplicates()
+    return out
+
+
+class _Space:
+    """One fitted TF-IDF space, as scikit-learn's TfidfVectorizer(sublinear_tf=True,
+    dtype=float32) fits and applies it: columns in alphabetical order of the terms,
+    smooth IDF, 1 + log(count), rows L2-normalised with the same float32/float64 steps
+    (sklearn's `normalize` adds a row's squares in float64, in stored order)."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray) -> None:
+        self.vocabulary = vocabulary
+        self.idf = idf
+
+    @classmethod
+    def fit(cls, found: _Counts, n_docs: int, *, high: float) -> tuple[_Space, sp.csr_matrix]:
+        """The space of these texts' features, dropping those in more than `high` texts
+        (ValueError when none is left), and the texts' own rows in it."""
+        n_terms = len(found.terms)
+        df = np.bincount(found.counts.indices, minlength=n_terms)
+        kept = np.flatnonzero(df <= high)
+        if not len(kept):
+            raise ValueError("After pruning, no terms remain.")
+        names = [found.terms[i] for i in kept.tolist()]
+        alphabetical = sorted(range(len(names)), key=names.__getitem__)
+        local = kept[alphabetical]  # column c holds local feature local[c]
+        column = np.full(n_terms, -1, dtype=np.int64)
+        column[local] = np.arange(len(local))
+        idf = df[local].astype(np.float32)
+        idf += 1.0  # smooth_idf: one more document holding every term
+        smooth = np.full_like(idf, fill_value=n_docs + 1, dtype=np.float32)
+        smooth /= idf
+        np.log(smooth, out=smooth)
+        smooth += 1.0
+        space = cls({names[i]: c for c, i in enumerate(alphabetical)}, smooth)
+        # A fitted row's entries sit in the order its features were first seen in the
+        # corpus (sklearn numbers them so before sorting the vocabulary): its norm is
+        # summed in that order, not in column order as for texts encoded later.
+        return space, space._rows(found.counts, column, local)
+
+    def transform(self, found: _Counts) -> sp.csr_matrix:
+        lookup = self.vocabulary.get
+        column = np.array([lookup(t, -1) for t in found.terms], dtype=np.int64)
+        return self._rows(found.counts, column, None)
+
+    def _rows(
+        self, counts: sp.csr_matrix, column: np.ndarray, sum_order: np.ndarray | None
+    ) -> sp.csr_matrix:
+        """`counts` (local features) as TF-IDF rows of this space; `column` maps a local
+        feature to its column (-1: not in the space)."""
+        cols = column[counts.indices] if len(column) else counts.indices
+        known = cols >= 0
+        n_rows = counts.shape[0]
+        row = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row[known], minlength=n_rows), out=indptr[1:])
+        rows = sp.csr_matrix(
+            (counts.data[known], cols[known].astype(np.int32), indptr),
+            shape=(n_rows, len(self.idf)),
+        )
+        rows.sort_indices()
+        data = rows.data
+        np.log(data, out=data)
+        data += 1.0
+        data *= self.idf[rows.indices]
+        if sum_order is None:
+            ordered = data
+        else:  # the same entries, each row in first-seen order of its features
+            local = sp.csr_matrix(
+                (data.copy(), sum_order[rows.indices], rows.indptr.copy()), shape=counts.shape
+            )
+            local.has_sorted_indices = False
+            local.sort_indices()
+            ordered = local.data
+        _normalise_rows(data, ordered, rows.indptr)
+        return rows
+
+
+def _normalise_rows(data: np.ndarray, ordered: np.ndarray, indptr: np.ndarray) -> None:
+    """Each row's float32 `data` divided by its L2 norm, in place, as sklearn does it:
+    float32 squares added one by one in float64 (in the order of `ordered`, the same
+    values per row), then a float64 division rounded to float32."""
+    squares = np.square(ordered).astype(np.float64)
+    lengths = np.diff(indptr)
+    # numpy's sum adds pairwise; this adds a row's k-th square to its total at step k,
+    # over the rows that long (longest first, so they are a prefix).
+    longest = np.argsort(-lengths, kind="stable")
+    starts, shorter = indptr[:-1][longest], -lengths[longest]
+    total = np.zeros(len(lengths))
+    for k in range(int(-shorter[0]) if len(shorter) else 0):
+        live = int(np.searchsorted(shorter, -k, side="left"))
+        total[:live] += squares[starts[:live] + k]
+    norm = np.empty_like(total)
+    norm[longest] = np.sqrt(total)
+    scale = np.repeat(norm, lengths)
+    nonzero = scale != 0
+    data[nonzero] = (data[nonzero].astype(np.float64) / scale[nonzero]).astype(np.float32)
+
+
+class _Analysed:
+    """Texts cut into their content words (`content_words`) all at once: token t is
+    distinct word `word[t]` of text `doc[t]`, words numbered in order of first use.
+    Each distinct word is stemmed and cut into character n-grams once, however many
+    texts use it."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        split = [text.split() for text in normalise_all(texts)]
+        self.n_docs = len(split)
+        lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        index: dict[str, int] = {}
+        ids = np.fromiter(
+            (index.setdefault(w, len(index)) for words in split for w in words),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        stop = _STOP_WORDS
+        keep = np.fromiter((len(w) > 1 and w not in stop for w in index), bool, len(index))
+        self.words = [w for w, k in zip(index, keep.tolist(), strict=True) if k]
+        content = keep[ids] if len(ids) else np.zeros(0, dtype=bool)
+        self.word = (np.cumsum(keep) - 1)[ids[content]] if len(ids) else ids
+        self.doc = np.repeat(np.arange(self.n_docs, dtype=np.int64), lengths)[content]
+        self.lengths = np.bincount(self.doc, minlength=self.n_docs)  # content words per text
+
+    def word_features(self) -> _Counts:
+        """Stemmed unigrams, then the text's adjacent bigrams (`_word_features_of`)."""
+        stems: dict[str, int] = {}
+        stem_of = np.array(
+            [stems.setdefault(stem(w), len(stems)) for w in self.words], dtype=np.int64
+        )
+        unigram = stem_of[self.word]
+        after = np.flatnonzero(self.doc[1:] == self.doc[:-1])  # token t and t + 1 pair up
+        n_stems = len(stems)
+        pair = unigram[after] * n_stems + unigram[after + 1]
+        # Every occurrence in stream order: a text's unigrams, then its bigrams.
+        start = np.concatenate([[0], np.cumsum(self.lengths)])[self.doc]
+        t = np.arange(len(self.word), dtype=np.int64)
+        stream = np.concatenate([start + t, start[after] + self.lengths[self.doc[after]] + after])
+        key = np.concatenate([unigram, n_stems + pair])  # unigram s, or n_stems + a*S + b
+        order = np.argsort(stream, kind="stable")
+        distinct, first, local = np.unique(key[order], return_index=True, return_inverse=True)
+        # Local ids in first-seen order.
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(distinct))
+        names = list(stems)
+        terms: list[str] = [""] * len(distinct)
+        for k, r in zip(distinct.tolist(), rank.tolist(), strict=True):
+            if k < n_stems:
+                terms[r] = names[k]
+            else:
+                a, b = divmod(k - n_stems, n_stems)
+                terms[r] = f"{names[a]} {names[b]}"
+        doc = np.concatenate([self.doc, self.doc[after]])[order]
+        return _Counts(terms, _count(doc, rank[local.ravel()], (self.n_docs, len(terms))))
+
+    def char_features(self) -> _Counts:
+        """Each word's character 3-5-grams, words in order (`_char_features_of`): the
+        texts' word counts times each word's gram counts, one sparse product."""
+        grams: dict[str, int] = {}
+        cut = [_char_grams(w) for w in self.words]
+        # Numbered over the words in order of first use: the grams' first-seen order.
+        flat = np.array(
+            [grams.setdefault(g, len(grams)) for parts in cut for g in parts], dtype=np.int64
+        )
+        per_word = np.fromiter(map(len, cut), dtype=np.int64, count=len(cut))
+        of_word = _count(np.repeat(np.arange(len(cut)), per_word), flat, (len(cut), len(grams)))
+        words = _count(self.doc, self.word, (self.n_docs, len(cut)))
+        counts = (words @ of_word).tocsr()
+        counts.sum_duplicates()
+        return _Counts(list(grams), counts)
 
 
 def _char_features_of(words: list[str]) -> list[str]:
     """Character 3-5-grams of each word padded with spaces: scikit-learn's "char_wb"
     analyzer on the joined words, feature for feature."""
     return [gram for word in words for gram in _char_grams(word)]
+
+
+def _word_features_of(words: list[str]) -> list[str]:
+    """Stemmed unigrams plus adjacent bigrams (bigrams keep "machine learning" specific)."""
+    stems = [stem(w) for w in words]
+    return stems + [f"{a} {b}" for a, b in pairwise(stems)]
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from bot.matching import Pool, TfidfTextModel, solve_round, suggest
-from bot.matching.text import normalise, sentences, shorten, stem
+from bot.matching.text import (
+    ENGLISH_STOP_WORDS,
+    _char_features_of,
+    _word_features_of,
+    content_words,
+    normalise,
+    normalise_all,
+    sentences,
+    shorten,
+    stem,
+    stop_words,
+)
 from tests.unit.matching import mentor, person
 
 GOAL = "I want to move from backend work into ML engineering"
@@ -116,3 +130,98 @@ def test_encoding_many_texts_gives_each_the_rows_it_gets_alone() -> None:
     assert np.array_equal(together, alone)
     distinct = ["publish research papers", GOAL, "ML hiring"]  # not in sorted order
     assert np.array_equal(model.encode(distinct).toarray(), alone[[0, 1, 4]])
+
+
+# --- the TF-IDF spaces are scikit-learn's, computed without it ---------------------------
+
+WORDS = (
+    "ml", "ai", "nlp", "llms", "backend", "back end", "web dev", "moving", "into", "to",
+    "engineers", "managing", "c++", "c#", "the", "and", "a", "career", "changing", "careers",
+    "bandits", "pipelines", "GenAI", "Ünïcödé", "ﬁne-tuning", "Ｆｕｌｌ stack", "x",
+)  # fmt: skip
+SEPARATORS = (" ", "  ", ". ", ", ", "-", "\n", "\t", "!? ", " — ", "\0")
+
+
+def odd_texts(n: int, seed: int) -> list[str]:
+    """Texts made to trip a tokeniser: repeats, stop words only, odd spacing and
+    characters, expansions spanning words, empty ones."""
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(WORDS) + rng.choice(SEPARATORS) for _ in range(rng.randint(0, 25)))
+        for _ in range(n)
+    ]
+
+
+def sklearn_rows(corpus: list[str], texts: list[str] | None) -> sp.csr_matrix:
+    """What the model's rows were when scikit-learn's TfidfVectorizer computed them: the
+    corpus's own rows from the fit, or `texts` encoded after it."""
+    text_module = pytest.importorskip("sklearn.feature_extraction.text")
+    share = np.float32(np.sqrt(0.6)), np.float32(np.sqrt(0.4))
+    docs = [content_words(t) for t in corpus]
+    kept = [d for d in docs if d] or [["placeholder"]]
+    words = text_module.TfidfVectorizer(
+        analyzer=_word_features_of, sublinear_tf=True, dtype=np.float32
+    )
+    chars = text_module.TfidfVectorizer(
+        analyzer=_char_features_of,
+        sublinear_tf=True,
+        max_df=max(20, int(0.2 * len(corpus))),
+        dtype=np.float32,
+    )
+    fitted_words = words.fit_transform(kept)
+    try:
+        fitted_chars = chars.fit_transform(kept)
+    except ValueError:
+        fitted_chars = chars.set_params(max_df=1.0).fit_transform(kept)
+    if texts is None:
+        rows = sp.hstack([fitted_words * share[0], fitted_chars * share[1]], format="csr")
+        place = [i for i, d in enumerate(docs) if d]
+        out = sp.lil_matrix((len(corpus), rows.shape[1]), dtype=np.float32)
+        out[place] = rows
+        return sp.csr_matrix(out)
+    encoded = [content_words(t) for t in texts]
+    return sp.hstack(
+        [words.transform(encoded) * share[0], chars.transform(encoded) * share[1]], format="csr"
+    )
+
+
+def same_bits(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    a, b = sp.csr_matrix(a), sp.csr_matrix(b)
+    a.sort_indices()
+    b.sort_indices()
+    return (
+        a.shape == b.shape
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and a.data.dtype == b.data.dtype
+        and a.data.tobytes() == b.data.tobytes()
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("size", [3, 40, 300])
+def test_fitted_and_encoded_rows_are_scikit_learns_to_the_bit(seed: int, size: int) -> None:
+    corpus = odd_texts(size, seed)
+    later = odd_texts(50, seed + 100) + corpus[:5]
+    model = TfidfTextModel(corpus)
+    assert same_bits(model.encode(corpus), sklearn_rows(corpus, None))
+    assert same_bits(model.encode(later), sklearn_rows(corpus, later))
+
+
+def test_near_identical_texts_keep_their_ubiquitous_n_grams_as_scikit_learn_did() -> None:
+    corpus = ["NLP."] * 60 + ["NLP!"]
+    model = TfidfTextModel(corpus)
+    assert same_bits(model.encode(corpus), sklearn_rows(corpus, None))
+    assert same_bits(model.encode(["nlp", "x"]), sklearn_rows(corpus, ["nlp", "x"]))
+
+
+def test_the_stop_words_are_scikit_learns_plus_our_own() -> None:
+    text_module = pytest.importorskip("sklearn.feature_extraction.text")
+    assert ENGLISH_STOP_WORDS == text_module.ENGLISH_STOP_WORDS
+    assert stop_words() > ENGLISH_STOP_WORDS
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_normalising_many_texts_at_once_gives_each_what_it_gets_alone(seed: int) -> None:
+    texts = [*odd_texts(400, seed), "", "\0", "moved from a\0b to ML", "back\0end"]
+    assert normalise_all(texts) == [normalise(t) for t in texts]
