@@ -9,7 +9,6 @@ space). Building a Pool fits the text model, so build it once per program and re
 from __future__ import annotations
 
 import copy
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -23,6 +22,8 @@ from bot.matching.text import Matrix, TextModel, TextModelFactory, sentences, tf
 
 CADENCES: tuple[Cadence, ...] = tuple(Cadence)
 FORMATS: tuple[MeetingFormat, ...] = tuple(MeetingFormat)
+_CADENCE_CODE = {c: i for i, c in enumerate(CADENCES)}
+_FORMAT_CODE = {f: i for i, f in enumerate(FORMATS)}
 NONE_CODE = -1  # the field is empty (no team, no manager)
 UNKNOWN_CODE = -2  # a mentee's value no mentor has: can never equal a mentor's code
 
@@ -60,7 +61,6 @@ class Pool:
         self.mentors: tuple[Candidate, ...] = tuple(people)
         self.keys = np.array([p.key for p in people], dtype=np.int64)
         self.index: dict[int, int] = {p.key: j for j, p in enumerate(people)}
-        m = len(people)
 
         # One code space for every user id a mentor row mentions (own id and managers'),
         # so "is this mentee my manager" is an integer comparison.
@@ -69,11 +69,7 @@ class Pool:
             for uid in (p.user_id, *p.reporting_line):
                 self.user_codes.setdefault(uid, len(self.user_codes))
         self.user = np.array([self.user_codes[p.user_id] for p in people], dtype=np.int32)
-        depth = max((len(p.reporting_line) for p in people), default=0)
-        self.chain = np.full((m, max(depth, 1)), NONE_CODE, dtype=np.int32)
-        for j, p in enumerate(people):
-            for d, uid in enumerate(p.reporting_line):
-                self.chain[j, d] = self.user_codes[uid]
+        self.chain = _chains([p.reporting_line for p in people], self.user_codes)
         self._index_users()
 
         self.team_codes: dict[str, int] = {}
@@ -85,16 +81,14 @@ class Pool:
             dtype=np.int32,
         )
 
-        self.rank = np.array([p.experience for p in people], dtype=np.int8)
-        self.offset = np.array([p.utc_offset_minutes for p in people], dtype=np.int16)
-        self.cadence = np.array([CADENCES.index(p.cadence) for p in people], dtype=np.int8)
-        self.format = np.array([FORMATS.index(p.meeting_format) for p in people], dtype=np.int8)
+        self.rank, self.offset, self.cadence, self.format = _profile_codes(people)
         self.capacity_left = np.array([p.capacity_left for p in people], dtype=np.int64)
         self.paused = np.array([p.paused or p.left for p in people], dtype=bool)
         self.available = ~self.paused & (self.capacity_left > 0)
         self._index_profiles()
 
-        labels = sorted({topic_label(t) for p in people for t in p.topics})
+        sets = {p.topics for p in people}  # few distinct sets: label each once
+        labels = sorted({topic_label(t) for topics in sets for t in topics})
         self.topic_columns: dict[str, int] = {t: c for c, t in enumerate(labels)}
         self.topics, self.topic_count = self._topic_matrix(people)
 
@@ -214,8 +208,8 @@ class Pool:
             changed.cadence, changed.format = self.cadence.copy(), self.format.copy()
             changed.rank[js] = [p.experience for p in after]
             changed.offset[js] = [p.utc_offset_minutes for p in after]
-            changed.cadence[js] = [CADENCES.index(p.cadence) for p in after]
-            changed.format[js] = [FORMATS.index(p.meeting_format) for p in after]
+            changed.cadence[js] = [_CADENCE_CODE[p.cadence] for p in after]
+            changed.format[js] = [_FORMAT_CODE[p.meeting_format] for p in after]
             changed._index_profiles()
         changed.capacity_left = self.capacity_left.copy()
         changed.capacity_left[js] = [p.capacity_left for p in after]
@@ -353,16 +347,23 @@ class Pool:
 
     def _topic_matrix(self, people: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
         """0/1 rows over this pool's topic columns, and each person's own topic count."""
-        matrix = np.zeros((len(people), max(len(self.topic_columns), 1)), dtype=np.float32)
-        count = np.zeros(len(people), dtype=np.float32)
-        for i, p in enumerate(people):
-            labels = {topic_label(t) for t in p.topics}
+        # People share a few topic sets: each distinct set is labelled once, then gathered.
+        distinct: dict[frozenset[str], int] = {}
+        which = np.fromiter(
+            (distinct.setdefault(p.topics, len(distinct)) for p in people),
+            dtype=np.int64,
+            count=len(people),
+        )
+        matrix = np.zeros((len(distinct), max(len(self.topic_columns), 1)), dtype=np.float32)
+        count = np.zeros(len(distinct), dtype=np.float32)
+        for i, topics in enumerate(distinct):
+            labels = {topic_label(t) for t in topics}
             count[i] = len(labels)  # topics no mentor lists still count against the overlap
             for label in labels:
                 column = self.topic_columns.get(label)
                 if column is not None:
                     matrix[i, column] = 1.0
-        return matrix, count
+        return matrix[which], count[which]
 
     def encode(
         self, mentees: Iterable[Candidate], *, texts: Sequence[str] | None = None
@@ -371,14 +372,14 @@ class Pool:
         people = list(mentees)
         if texts is not None and len(texts) != len(people):
             raise ValueError("texts must match mentees one to one")
-        order = sorted(range(len(people)), key=lambda i: people[i].key)
+        keys = np.fromiter((p.key for p in people), dtype=np.int64, count=len(people))
+        order = np.argsort(keys, kind="stable").tolist()
         people = [people[i] for i in order]
         keys_unique(people)
         goals = [p.text for p in people] if texts is None else [texts[i] for i in order]
         n = len(people)
-        user = np.array(
-            [self.user_codes.get(p.user_id, UNKNOWN_CODE) for p in people], dtype=np.int32
-        )
+        codes = self.user_codes
+        user = np.array([codes.get(p.user_id, UNKNOWN_CODE) for p in people], dtype=np.int32)
         team = np.array(
             [
                 NONE_CODE if p.team is None else self.team_codes.get(p.team, UNKNOWN_CODE)
@@ -388,27 +389,31 @@ class Pool:
         )
         topics, topic_count = self._topic_matrix(people)
         # Pairs that can never be proposed whatever their score, as sparse (mentee, mentor).
-        self_rows, self_cols = _pairs(user, self._rows_of_user)
-        line = [_pairs(user, self._reports_of_user)]  # the mentee manages this mentor
-        for p_index, p in enumerate(people):  # this mentor manages the mentee
-            for uid in p.reporting_line:
-                code = self.user_codes.get(uid)
-                if code is not None:
-                    cols = self._rows_of_user[code]
-                    line.append((np.full(len(cols), p_index, dtype=np.int64), cols))
-        line_rows = np.concatenate([r for r, _ in line]) if line else np.zeros(0, np.int64)
-        line_cols = np.concatenate([c for _, c in line]) if line else np.zeros(0, np.int64)
+        everyone = np.arange(n, dtype=np.int64)
+        self_rows, self_cols = _pairs(everyone, user, self._rows_of_user)
+        # The mentee manages this mentor, or this mentor manages the mentee.
+        managed_rows, managed_cols = _pairs(everyone, user, self._reports_of_user)
+        above = [
+            (i, codes.get(uid, UNKNOWN_CODE))
+            for i, p in enumerate(people)
+            for uid in p.reporting_line
+        ]
+        over = np.array(above, dtype=np.int64).reshape(len(above), 2)
+        managing_rows, managing_cols = _pairs(over[:, 0], over[:, 1], self._rows_of_user)
+        line_rows = np.concatenate([managed_rows, managing_rows])
+        line_cols = np.concatenate([managed_cols, managing_cols])
+        rank, offset, cadence, format_ = _profile_codes(people)
         m = len(self)
         return MenteeBatch(
             people=tuple(people),
             goals=tuple(goals),
-            keys=np.array([p.key for p in people], dtype=np.int64),
+            keys=keys[order],
             user=user,
             team=team,
-            rank=np.array([p.experience for p in people], dtype=np.int8),
-            offset=np.array([p.utc_offset_minutes for p in people], dtype=np.int16),
-            cadence=np.array([CADENCES.index(p.cadence) for p in people], dtype=np.int8),
-            format=np.array([FORMATS.index(p.meeting_format) for p in people], dtype=np.int8),
+            rank=rank,
+            offset=offset,
+            cadence=cadence,
+            format=format_,
             topics=topics,
             topic_count=topic_count,
             text=self.text_model.encode(goals),
@@ -458,26 +463,51 @@ class MenteeBatch:
         return len(self.people)
 
 
-def _rows_by_code(codes: np.ndarray, n_codes: int) -> list[np.ndarray]:
-    """For each code, the rows of `codes` (rows x depth, -1 padded) that contain it."""
+def _rows_by_code(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each code, the rows of `codes` (rows x depth, -1 padded) that contain it: code
+    c's rows are `rows[bounds[c]:bounds[c + 1]]`, as (bounds, rows)."""
     rows, depth = np.nonzero(codes >= 0)
     # One sort of (code, row) pairs, deduplicated, then a slice per code.
     pairs = np.unique(codes[rows, depth].astype(np.int64) * max(len(codes), 1) + rows)
     values, rows = np.divmod(pairs, max(len(codes), 1))
-    bounds = np.searchsorted(values, np.arange(n_codes + 1)).tolist()
-    return [rows[a:b] for a, b in itertools.pairwise(bounds)]
+    return np.searchsorted(values, np.arange(n_codes + 1)), rows
 
 
-def _pairs(user: np.ndarray, rows_of: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(mentee row, mentor row) for every mentor listed under the mentee's user code."""
-    rows, cols = [], []
-    for i, code in enumerate(user.tolist()):
-        if code >= 0 and len(rows_of[code]):
-            cols.append(rows_of[code])
-            rows.append(np.full(len(rows_of[code]), i, dtype=np.int64))
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(rows), np.concatenate(cols)
+def _pairs(
+    items: np.ndarray, codes: np.ndarray, index: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(item, row) for every row `index` lists under the item's code (a negative code, or
+    one the index does not know, lists none)."""
+    bounds, rows = index
+    known = (codes >= 0) & (codes < len(bounds) - 1)
+    items, codes = items[known], codes[known]
+    start = bounds[codes]
+    n = bounds[codes + 1] - start
+    within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return np.repeat(items, n).astype(np.int64), rows[np.repeat(start, n) + within]
+
+
+def _chains(lines: Sequence[tuple[str, ...]], codes: Mapping[str, int]) -> np.ndarray:
+    """Reporting lines as user codes, one row per person, NONE_CODE padded."""
+    depth = max(1, max(map(len, lines), default=0))
+    flat = [codes[uid] for line in lines for uid in line]
+    chain = np.full((len(lines), depth), NONE_CODE, dtype=np.int32)
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    row = np.repeat(np.arange(len(lines)), lengths)
+    chain[row, np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = flat
+    return chain
+
+
+def _profile_codes(
+    people: Sequence[Candidate],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rank, UTC offset, cadence and format codes of each person."""
+    return (
+        np.array([p.experience for p in people], dtype=np.int8),
+        np.array([p.utc_offset_minutes for p in people], dtype=np.int16),
+        np.array([_CADENCE_CODE[p.cadence] for p in people], dtype=np.int8),
+        np.array([_FORMAT_CODE[p.meeting_format] for p in people], dtype=np.int8),
+    )
 
 
 def _mask(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:

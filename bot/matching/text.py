@@ -436,14 +436,18 @@ class _Analysed:
     texts use it."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        split = [text.split() for text in normalise_all(texts)]
-        self.n_docs = len(split)
-        lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        docs = normalise_all(texts)
+        self.n_docs = len(docs)
+        # Normalised texts are single-spaced: one split of them all, no list per text.
+        lengths = np.fromiter(
+            (d.count(" ") + 1 if d else 0 for d in docs), dtype=np.int64, count=len(docs)
+        )
+        tokens = " ".join(docs).split()
+        if len(tokens) != lengths.sum():  # pragma: no cover - normalise() spaces words once
+            raise AssertionError("normalised texts must be single-spaced")
         index: dict[str, int] = {}
         ids = np.fromiter(
-            (index.setdefault(w, len(index)) for words in split for w in words),
-            dtype=np.int64,
-            count=int(lengths.sum()),
+            (index.setdefault(w, len(index)) for w in tokens), dtype=np.int64, count=len(tokens)
         )
         stop = _STOP_WORDS
         keep = np.fromiter((len(w) > 1 and w not in stop for w in index), bool, len(index))
