@@ -94,7 +94,8 @@ class Pool:
 
         self.text_model: TextModel = model
         self._set_text(vectors)
-        self._sentences: dict[int, tuple[tuple[str, ...], Matrix | None]] = {}
+        # Mentor row -> (their sentences, the matrix encoding them, its first row of theirs).
+        self._sentences: dict[int, tuple[tuple[str, ...], Matrix | None, int]] = {}
 
     def _index_users(self) -> None:
         # user code -> mentor rows with that user id / with that user in their chain.
@@ -324,26 +325,45 @@ class Pool:
             available=self.available[cols],
         )
 
-    def sentence_vectors(
-        self, cols: Iterable[int]
-    ) -> dict[int, tuple[tuple[str, ...], Matrix | None]]:
-        """Each mentor's sentences and their text vectors (to quote the most relevant).
+    def sentence_vectors(self, cols: np.ndarray) -> tuple[np.ndarray, list[str], Matrix | None]:
+        """The listed mentors' sentences (to quote the most relevant): for each sentence,
+        the position in `cols` of the mentor it is from, its text, and its text vector
+        (rows of one matrix; None when there is no sentence).
 
         Encoded once per mentor in one call for all missing ones, then cached: a round
         explains thousands of pairs and self-serve shows the same mentors again and again.
         """
-        wanted = list(dict.fromkeys(int(c) for c in cols))
-        missing = [c for c in wanted if c not in self._sentences]
+        cols = np.asarray(cols, dtype=np.int64)
+        listed = cols.tolist()
+        missing = [c for c in dict.fromkeys(listed) if c not in self._sentences]
         if missing:
             split = [sentences(self.mentors[c].text) for c in missing]
             flat = [s for group in split for s in group]
             encoded = self.text_model.encode(flat) if flat else None
             start = 0
             for col, group in zip(missing, split, strict=True):
-                rows = encoded[start : start + len(group)] if encoded is not None else None
-                self._sentences[col] = (group, rows)
+                # A mentor's rows stay in the matrix encoded with them: (block, first row).
+                self._sentences[col] = (group, encoded, start)
                 start += len(group)
-        return {c: self._sentences[c] for c in wanted}
+        entries = [self._sentences[c] for c in listed]
+        sizes = np.fromiter((len(e[0]) for e in entries), dtype=np.int64, count=len(entries))
+        texts = [s for group, _, _ in entries for s in group]
+        if not texts:
+            return np.zeros(0, dtype=np.int64), [], None
+        # Gather every sentence's row, block by block, then put them back in order.
+        blocks: dict[int, tuple[Matrix, list[int], list[int]]] = {}
+        at = 0
+        for group, block, first in entries:
+            if group:
+                _, where, rows = blocks.setdefault(id(block), (block, [], []))
+                where.extend(range(at, at + len(group)))
+                rows.extend(range(first, first + len(group)))
+                at += len(group)
+        parts = [block[rows] for block, _, rows in blocks.values()]
+        placed = np.concatenate([np.asarray(where) for _, where, _ in blocks.values()])
+        stacked = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+        vectors = stacked[np.argsort(placed)] if len(parts) > 1 else stacked
+        return np.repeat(np.arange(len(entries)), sizes), texts, vectors
 
     def _topic_matrix(self, people: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
         """0/1 rows over this pool's topic columns, and each person's own topic count."""

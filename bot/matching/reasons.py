@@ -9,16 +9,16 @@ leaving), never with a gendered pronoun.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from bot.db.enums import Cadence, ExperienceLevel, MeetingFormat
 from bot.matching.candidates import Candidate
-from bot.matching.pool import MenteeBatch, Pool, topic_label
+from bot.matching.pool import CADENCES, FORMATS, MenteeBatch, Pool, topic_label
 from bot.matching.scoring import overlap_minutes, pair_parts
-from bot.matching.text import Matrix, shorten
+from bot.matching.text import shorten
 from bot.matching.weights import Weights
 
 MAX_REASONS = 4
@@ -49,29 +49,160 @@ def explain(
     cols: Sequence[int] | np.ndarray,
     weights: Weights,
 ) -> list[tuple[str, ...]]:
-    """Reasons for each listed (mentee row, mentor column) pair, strongest first."""
+    """Reasons for each listed (mentee row, mentor column) pair, strongest first.
+
+    Which reasons a pair gets, and their order, is worked out for every pair at once
+    (one strength per kind of reason, ranked in numpy); each text depends on a few
+    values (a level and a gap, minutes of overlap, two preference codes, two topic
+    sets), so it is written once per distinct value and looked up for the rest.
+    """
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
     if not len(rows):
         return []
     parts, cosine = pair_parts(batch, rows, pool, cols)
     floor = weights.min_text_similarity
     quotes = _quotes(batch, rows, pool, cols, cosine >= floor, floor)
-    # Per part, every pair's weighted share at once; per pair only the words are Python.
-    shares = {
-        name: (v.astype(np.float64) * weights_share(weights, name)).tolist()
-        for name, v in parts.items()
-    }
-    overlaps = overlap_minutes(batch.offset[rows], pool.offset[cols]).tolist()
+    share = {name: v.astype(np.float64) * weights_share(weights, name) for name, v in parts.items()}
+    overlap = overlap_minutes(batch.offset[rows], pool.offset[cols])
+    mentor_rank = pool.rank[cols].astype(np.int64)
+    gap = mentor_rank - batch.rank[rows].astype(np.int64)
+    same_format = batch.format[rows] == pool.format[cols]
+    same_cadence = batch.cadence[rows] == pool.cadence[cols]
+    mentors = [pool.mentors[c] for c in cols.tolist()]
+    topics = _SharedTopics()
+    shared = [topics.of(batch.people[r], m) for r, m in zip(rows.tolist(), mentors, strict=True)]
+
+    # Each kind of reason's strength, kinds in the order they keep on equal strength
+    # (the sort is stable); -inf where the reason does not apply. Shown when > 0.
+    never = -np.inf
+    level = (gap > 0) | ((gap == 0) & (share["experience"] > 0))  # ahead, or a useful peer
+    kinds = np.stack(
+        [
+            np.where([s is not None for s in shared], share["topics"], never),
+            np.where([bool(q) for q, _ in quotes], share["text"], never),
+            np.where(level, share["experience"], never),
+            np.where(overlap > 0, share["timezone"], never),
+            np.where(
+                same_format | same_cadence,
+                share["meeting_format"] * same_format + share["cadence"] * same_cadence,
+                never,
+            ),
+            np.where([m.mentees_mentored > 0 for m in mentors], TRACK_RECORD_STRENGTH, never),
+        ],
+        axis=1,
+    )
+    kinds[~(kinds > 0)] = never
+    order = np.argsort(-kinds, axis=1, kind="stable")[:, :MAX_REASONS]
+    counts = (np.take_along_axis(kinds, order, axis=1) > never).sum(axis=1)
+
+    words = _Words()
+    mentor_rank_, gap_, overlap_ = mentor_rank.tolist(), gap.tolist(), overlap.tolist()
+    formats, cadences = pool.format[cols].tolist(), pool.cadence[cols].tolist()
+    same_format_, same_cadence_ = same_format.tolist(), same_cadence.tolist()
     out = []
-    for p, (row, col) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-        share = {name: values[p] for name, values in shares.items()}
-        mentee, mentor = batch.people[row], pool.mentors[col]
-        out.append(_reasons(mentee, mentor, share, *quotes[p], overlaps[p]))
+    for p, (kept, count) in enumerate(zip(order.tolist(), counts.tolist(), strict=True)):
+        found = []
+        for kind in kept[:count]:
+            if kind == 0:
+                found.append(shared[p][0])  # type: ignore[index]
+            elif kind == 1:
+                quote, similarity = quotes[p]
+                found.append(words.quote(quote, similarity >= STRONG_TEXT))
+            elif kind == 2:
+                found.append(words.level(mentor_rank_[p], gap_[p]))
+            elif kind == 3:
+                found.append(words.hours(overlap_[p]))
+            elif kind == 4:
+                found.append(
+                    words.habits(formats[p], cadences[p], same_format_[p], same_cadence_[p])
+                )
+            else:
+                found.append(words.record(mentors[p], shared[p]))
+        out.append(tuple(found))
     return out
 
 
 def weights_share(weights: Weights, name: str) -> float:
     return getattr(weights, name) / weights.total
+
+
+Shared = tuple[str, list[str]]  # the reason's text; the topics as the mentee wrote them
+
+
+class _SharedTopics:
+    """The topics a pair shares, worked out once per pair of topic sets."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[tuple[str, ...], frozenset[str]], Shared | None] = {}
+
+    def of(self, mentee: Candidate, mentor: Candidate) -> Shared | None:
+        # The mentee's topics in their own order: it decides between two spellings of a
+        # label ("NLP", "nlp"); the mentor's only count as labels.
+        key = (tuple(mentee.topics), mentor.topics)
+        if key not in self.seen:
+            shared = _shared_topics(mentee, mentor)
+            text = shorten(f"You both care about {_join(shared)}", MAX_CHARS) if shared else ""
+            self.seen[key] = (text, shared) if shared else None
+        return self.seen[key]
+
+
+class _Words:
+    """Each reason's text, written and shortened once per distinct value it says."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[object, ...], str] = {}
+
+    def _once(self, key: tuple[object, ...], write: Callable[[], str]) -> str:
+        text = self.seen.get(key)
+        if text is None:
+            text = self.seen[key] = shorten(write(), MAX_CHARS)
+        return text
+
+    def quote(self, quote: str, strong: bool) -> str:
+        lead = "Their experience matches your goals" if strong else "Related to your goals"
+        return self._once(("quote", quote, strong), lambda: f"{lead}: “{quote}”")
+
+    def level(self, mentor_rank: int, gap: int) -> str:
+        level = LEVELS[mentor_rank - 1]
+        if gap > 0:
+            return self._once(
+                ("level", mentor_rank, gap),
+                lambda: f"They are at {level} level, {STEPS[gap]} ahead of you",
+            )
+        return self._once(
+            ("peer", mentor_rank), lambda: f"They are at your level ({level}): a peer's view"
+        )
+
+    def hours(self, overlap: int) -> str:
+        def write() -> str:
+            apart = 8 * 60 - overlap
+            if apart == 0:
+                return "Same time zone: your whole working day overlaps"
+            verb = "overlaps" if overlap == 60 else "overlap"
+            return f"{_hours(apart, 'hour')} apart: {_hours(overlap, 'working hour')} {verb}"
+
+        return self._once(("hours", overlap), write)
+
+    def habits(self, format_: int, cadence: int, same_format: bool, same_cadence: bool) -> str:
+        def write() -> str:
+            how = FORMAT_WORDS[FORMATS[format_]]
+            when = CADENCE_WORDS[CADENCES[cadence]]
+            if same_format and same_cadence:
+                return f"Both prefer {how} {when}"
+            if same_format:
+                return f"Both prefer {how}"
+            return f"Both like to meet {when}"
+
+        return self._once(("habits", format_, cadence, same_format, same_cadence), write)
+
+    def record(self, mentor: Candidate, shared: Shared | None) -> str:
+        n = mentor.mentees_mentored
+        text = f"They have mentored {n} {'person' if n == 1 else 'people'} before"
+        if mentor.topic_history:  # rare: only then does the text depend on the pair
+            on_topic = _topic_record(mentor, shared[1] if shared else [])
+            if on_topic:
+                text += f", {on_topic[1]} on {on_topic[0]}"
+        return self._once(("record", text), lambda: text)
 
 
 def _quotes(
@@ -91,92 +222,22 @@ def _quotes(
     """
     quotes: list[tuple[str, float]] = [("", 0.0)] * len(rows)
     picks = np.flatnonzero(wanted)
-    cached = pool.sentence_vectors(cols[picks])
-    owner: list[int] = []
-    vectors: list[Matrix] = []
-    texts: list[str] = []
-    for p in picks.tolist():
-        found, encoded = cached[int(cols[p])]
-        if found and encoded is not None:
-            owner += [p] * len(found)
-            vectors.append(encoded)
-            texts += found
-    if not owner:
+    of_pick, texts, vectors = pool.sentence_vectors(cols[picks])
+    if not len(texts):
         return quotes
-    goals = batch.text[rows[owner]]
-    if sp.issparse(vectors[0]):
-        sims = np.asarray(sp.vstack(vectors).multiply(goals).sum(axis=1)).ravel()
+    owners = picks[of_pick]
+    goals = batch.text[rows[owners]]
+    if sp.issparse(vectors):
+        sims = np.asarray(vectors.multiply(goals).sum(axis=1)).ravel()
     else:
-        sims = np.einsum("ij,ij->i", np.vstack(vectors), goals)
-    owners = np.asarray(owner)
+        sims = np.einsum("ij,ij->i", vectors, goals)
     # Best sentence per pair: order by (pair, -similarity, position), first of each pair.
     order = np.lexsort((np.arange(len(owners)), -sims, owners))
     first = order[np.r_[True, owners[order][1:] != owners[order][:-1]]]
     for at in first.tolist():
         if sims[at] >= floor:
-            quotes[owner[at]] = (shorten(texts[at], QUOTE_CHARS), float(sims[at]))
+            quotes[int(owners[at])] = (shorten(texts[at], QUOTE_CHARS), float(sims[at]))
     return quotes
-
-
-def _reasons(
-    mentee: Candidate,
-    mentor: Candidate,
-    share: dict[str, float],
-    quote: str,
-    similarity: float,
-    overlap: int,
-) -> tuple[str, ...]:
-    found: list[tuple[float, str]] = []
-
-    shared = _shared_topics(mentee, mentor)
-    if shared:
-        found.append((share["topics"], f"You both care about {_join(shared)}"))
-    if quote:
-        strong = similarity >= STRONG_TEXT
-        lead = "Their experience matches your goals" if strong else "Related to your goals"
-        found.append((share["text"], f"{lead}: “{quote}”"))
-
-    gap = mentor.experience - mentee.experience
-    level = LEVELS[mentor.experience - 1]
-    if gap > 0:
-        text = f"They are at {level} level, {STEPS[gap]} ahead of you"
-        found.append((share["experience"], text))
-    elif gap == 0 and share["experience"] > 0:
-        found.append((share["experience"], f"They are at your level ({level}): a peer's view"))
-
-    if overlap > 0:
-        apart = 8 * 60 - overlap
-        if apart == 0:
-            text = "Same time zone: your whole working day overlaps"
-        else:
-            verb = "overlaps" if overlap == 60 else "overlap"
-            text = f"{_hours(apart, 'hour')} apart: {_hours(overlap, 'working hour')} {verb}"
-        found.append((share["timezone"], text))
-
-    same_format = mentee.meeting_format == mentor.meeting_format
-    same_cadence = mentee.cadence == mentor.cadence
-    if same_format or same_cadence:
-        strength = share["meeting_format"] * same_format + share["cadence"] * same_cadence
-        if same_format and same_cadence:
-            text = f"Both prefer {FORMAT_WORDS[mentor.meeting_format]} {_cadence(mentor)}"
-        elif same_format:
-            text = f"Both prefer {FORMAT_WORDS[mentor.meeting_format]}"
-        else:
-            text = f"Both like to meet {_cadence(mentor)}"
-        found.append((strength, text))
-
-    if mentor.mentees_mentored > 0:
-        n = mentor.mentees_mentored
-        text = f"They have mentored {n} {'person' if n == 1 else 'people'} before"
-        on_topic = _topic_record(mentor, shared)
-        if on_topic:
-            text += f", {on_topic[1]} on {on_topic[0]}"
-        found.append((TRACK_RECORD_STRENGTH, text))
-
-    # Strongest first; on equal strength keep the order above (stable sort).
-    found.sort(key=lambda item: -item[0])
-    kept = [text for strength, text in found if strength > 0][:MAX_REASONS]
-    return tuple(shorten(text, MAX_CHARS) for text in kept)
 
 
 def _shared_topics(mentee: Candidate, mentor: Candidate) -> list[str]:
@@ -211,7 +272,3 @@ def _hours(minutes: int, unit: str) -> str:
     hours = minutes / 60
     amount = f"{hours:.0f}" if hours == int(hours) else f"{hours:.1f}".rstrip("0")
     return f"{amount} {unit}" + ("" if hours == 1 else "s")
-
-
-def _cadence(mentor: Candidate) -> str:
-    return CADENCE_WORDS[mentor.cadence]
