@@ -322,9 +322,16 @@ def finish_round(
     at = order[np.searchsorted(ids, matched * len(pool) + cols, sorter=order)]
     points = edges.points[at]
     reasons = explain(batch, matched, pool, cols, weights)
+    # Plain ints from whole arrays: indexing numpy arrays per pair costs more than the rest.
     pairs = tuple(
-        Pair(int(batch.keys[r]), int(pool.keys[c]), int(p) / POINTS, why)
-        for r, c, p, why in zip(matched, cols, points, reasons, strict=True)
+        Pair(mentee, mentor, p / POINTS, why)
+        for mentee, mentor, p, why in zip(
+            batch.keys[matched].tolist(),
+            pool.keys[cols].tolist(),
+            points.tolist(),
+            reasons,
+            strict=True,
+        )
     )
     lonely = np.flatnonzero(assigned < 0)
     # A mentee left out while holding an acceptable pair lost it to closer matches (the
@@ -340,7 +347,8 @@ def finish_round(
     ):
         why_not[at] = reason
     unmatched = tuple(
-        Unmatched(int(batch.keys[r]), reason) for r, reason in zip(lonely, why_not, strict=True)
+        Unmatched(key, reason)
+        for key, reason in zip(batch.keys[lonely].tolist(), why_not, strict=True)
     )
     if timer is not None:
         timer.add("reasons", time.perf_counter() - finishing)

@@ -17,6 +17,7 @@ ONLY_SELF = "The only mentor who fits is you"
 REPEATS = "You have already been matched with every mentor who fits"
 ALL_FULL = "All mentors who fit are full or paused right now"
 TAKEN = "All mentors who fit were filled by closer matches this round"
+REASONS = (NO_FIT, WEAK_FIT, OWN_TEAM, REPEATS, ONLY_SELF, ALL_FULL, TAKEN)  # by precedence
 
 
 def unmatched_reasons(
@@ -37,23 +38,20 @@ def unmatched_reasons(
         if not allow_repeats:
             allowed &= ~block.repeat
         open_ = allowed & pool.available[None, :]
-        out = []
-        for i in range(len(fits)):
-            if not block.related[i].any():
-                out.append(NO_FIT)
-            elif not fits[i].any():
-                out.append(WEAK_FIT)
-            elif not allowed[i].any():
-                if (fits[i] & team_or_line[i]).any():
-                    out.append(OWN_TEAM)
-                elif (fits[i] & block.repeat[i] & ~block.forbidden[i]).any():
-                    out.append(REPEATS)
-                else:
-                    out.append(ONLY_SELF)
-            elif not open_[i].any():
-                out.append(ALL_FULL)
-            else:
-                out.append(TAKEN)
-        return out
+        # The first of these that holds, per row (np.select takes the first true one).
+        no_pair = ~allowed.any(axis=1)
+        which = np.select(
+            [
+                ~block.related.any(axis=1),
+                ~fits.any(axis=1),
+                no_pair & (fits & team_or_line).any(axis=1),
+                no_pair & (fits & block.repeat & ~block.forbidden).any(axis=1),
+                no_pair,
+                ~open_.any(axis=1),
+            ],
+            list(range(6)),
+            default=6,
+        )
+        return [REASONS[w] for w in which.tolist()]
 
     return [reason for part in map_blocks(work, len(rows)) for reason in part]
