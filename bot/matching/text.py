@@ -25,10 +25,12 @@ nothing here downloads one): it only has to turn texts into L2-normalised rows.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -131,8 +133,7 @@ def normalise(text: str) -> str:
 # space (a non-ASCII character encodes as "?", which is one too). Byte 0 separates texts.
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+#")
 _TO_SPACE = bytes(ord("\n") if b == 0 else b if b in _WORD_BYTES else ord(" ") for b in range(256))
-_SPACES = re.compile(rb" +")
-_SEPARATOR_SPACES = re.compile(rb" ?\n ?")
+_SPACES = re.compile(rb"  +")
 
 
 def normalise_all(texts: Sequence[str]) -> list[str]:
@@ -144,16 +145,16 @@ def normalise_all(texts: Sequence[str]) -> list[str]:
     if len(texts) < 2 or joined.count("\0") != len(texts) - 1:  # a text holds a NUL
         return [normalise(t) for t in texts]
     cleaned = _SPACES.sub(b" ", joined.encode("ascii", "replace").translate(_TO_SPACE))
-    corpus = _SEPARATOR_SPACES.sub(b"\n", cleaned).strip(b" ").decode("ascii")
+    cleaned = cleaned.replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
+    corpus = cleaned.decode("ascii")
     docs = corpus.split("\n")
-    starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
+    starts = list(itertools.accumulate((len(d) + 1 for d in docs), initial=0))
     extra: dict[int, list[str]] = {}
     for (pattern, words), needles in zip(_COMPILED, _NEEDLES, strict=True):
         if needles is None:
             candidates: Iterable[int] = range(len(docs))
         else:
-            at = [m.start() for needle in needles for m in needle.finditer(corpus)]
-            candidates = np.unique(np.searchsorted(starts, at, side="right") - 1).tolist()
+            candidates = sorted({d for n in needles for d in _holding(corpus, n, starts)})
         for d in candidates:
             if pattern.search(docs[d]):
                 extra.setdefault(d, []).append(words)
@@ -162,9 +163,19 @@ def normalise_all(texts: Sequence[str]) -> list[str]:
     return docs
 
 
-def _needles(pattern: str) -> tuple[re.Pattern[str], ...] | None:
-    """Literal strings one of which every match of `pattern` contains, as patterns to
-    find them with (None when the pattern's parse shows none)."""
+def _holding(corpus: str, needle: str, starts: list[int]) -> Iterator[int]:
+    """The texts of `corpus` (starting at `starts`) that contain `needle`: one str.find
+    per such text, skipping the rest of a text once found."""
+    at = corpus.find(needle)
+    while at >= 0:
+        doc = bisect.bisect_right(starts, at) - 1
+        yield doc
+        at = corpus.find(needle, starts[doc + 1])
+
+
+def _needles(pattern: str) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of `pattern` contains (None when the
+    pattern's parse shows none)."""
     try:
         # Private modules: without them, every text is searched.
         from re import _constants as c
@@ -206,7 +217,7 @@ def _needles(pattern: str) -> tuple[re.Pattern[str], ...] | None:
         return None
     if not found or not all(found):
         return None
-    return tuple(re.compile(re.escape(n)) for n in sorted(found))
+    return tuple(sorted(found))
 
 
 _NEEDLES = tuple(_needles(p) for p, _ in EXPANSIONS)
@@ -279,11 +290,12 @@ class TfidfTextModel:
         n_fit = max(fitted, 1)
         self._words, words = _Space.fit(fit_on.word_features(), n_fit, high=float(n_fit))
         grams = fit_on.char_features()
+        counts = grams.counts()
         try:
             high = _max_df(len(texts), self.CHAR_MAX_DF)
-            self._chars, chars = _Space.fit(grams, n_fit, high=high)
+            self._chars, chars = _Space.fit(grams, n_fit, high=high, counts=counts)
         except ValueError:  # every n-gram is ubiquitous (near-identical texts): keep them
-            self._chars, chars = _Space.fit(grams, n_fit, high=float(n_fit))
+            self._chars, chars = _Space.fit(grams, n_fit, high=float(n_fit), counts=counts)
         # The corpus is usually encoded right after the fit (a Pool's mentors): keep its
         # rows from the fit rather than cutting every text into features twice.
         self._corpus: tuple[list[str], sp.csr_matrix] | None = None
@@ -319,12 +331,40 @@ class TfidfTextModel:
 
 
 class _Counts:
-    """How often each of one space's features occurs in each text: `counts` (texts x
-    `terms`, canonical CSR), local feature ids numbered in the order scikit-learn's
-    analyzer first emits them over the texts (so a fit can sum norms in its order)."""
+    """How often each of one space's features occurs in each text. Local feature ids
+    are numbered in the order scikit-learn's analyzer first emits them over the texts
+    (a fit sums norms in that order). `counts(column)` gives the texts x features counts
+    as canonical CSR, local feature f in column `column[f]` of `width` (dropped where
+    -1)."""
 
-    def __init__(self, terms: list[str], counts: sp.csr_matrix) -> None:
-        self.terms, self.counts = terms, counts
+    def __init__(
+        self,
+        terms: list[str],
+        n_docs: int,
+        rows: np.ndarray,
+        features: np.ndarray,
+        expand: sp.csr_matrix | None = None,
+    ) -> None:
+        # Occurrences (rows[i], features[i]); with `expand`, features[i] is an item
+        # (a word) that stands for its row of `expand` (its n-grams, counted).
+        self.terms, self.n_docs = terms, n_docs
+        self.rows, self.features, self.expand = rows, features, expand
+
+    def counts(self, column: np.ndarray | None = None, width: int = 0) -> sp.csr_matrix:
+        width = len(self.terms) if column is None else width
+        if self.expand is None:
+            features, rows = self.features, self.rows
+            if column is not None:
+                features = column[features] if len(features) else features
+                rows, features = rows[features >= 0], features[features >= 0]
+            return _count(rows, features, (self.n_docs, width))
+        expand = self.expand
+        if column is not None:
+            expand = _relabel(expand, column, width)
+        items = _count(self.rows, self.features, (self.n_docs, expand.shape[0]))
+        out = sp.csr_matrix(items @ expand)
+        out.sum_duplicates()
+        return out
 
 
 def _count(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -332,6 +372,18 @@ def _count(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr
     out = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
     out.sum_duplicates()
     return out
+
+
+def _relabel(matrix: sp.csr_matrix, column: np.ndarray, width: int) -> sp.csr_matrix:
+    """`matrix` with column c moved to `column[c]`, dropped where that is -1 (rows keep
+    their entries' order; the result's indices are sorted only if `column` is monotone)."""
+    cols = column[matrix.indices] if len(matrix.indices) else matrix.indices
+    kept = cols >= 0
+    before = np.concatenate([[0], np.cumsum(kept)])
+    return sp.csr_matrix(
+        (matrix.data[kept], cols[kept].astype(np.int32), before[matrix.indptr]),
+        shape=(matrix.shape[0], width),
+    )
 
 
 class _Space:
@@ -345,20 +397,22 @@ class _Space:
         self.idf = idf
 
     @classmethod
-    def fit(cls, found: _Counts, n_docs: int, *, high: float) -> tuple[_Space, sp.csr_matrix]:
+    def fit(
+        cls, found: _Counts, n_docs: int, *, high: float, counts: sp.csr_matrix | None = None
+    ) -> tuple[_Space, sp.csr_matrix]:
         """The space of these texts' features, dropping those in more than `high` texts
         (ValueError when none is left), and the texts' own rows in it."""
+        local = found.counts() if counts is None else counts
         n_terms = len(found.terms)
-        df = np.bincount(found.counts.indices, minlength=n_terms)
+        df = np.bincount(local.indices, minlength=n_terms)
         kept = np.flatnonzero(df <= high)
         if not len(kept):
             raise ValueError("After pruning, no terms remain.")
         names = [found.terms[i] for i in kept.tolist()]
         alphabetical = sorted(range(len(names)), key=names.__getitem__)
-        local = kept[alphabetical]  # column c holds local feature local[c]
         column = np.full(n_terms, -1, dtype=np.int64)
-        column[local] = np.arange(len(local))
-        idf = df[local].astype(np.float32)
+        column[kept[alphabetical]] = np.arange(len(kept))
+        idf = df[kept[alphabetical]].astype(np.float32)
         idf += 1.0  # smooth_idf: one more document holding every term
         smooth = np.full_like(idf, fill_value=n_docs + 1, dtype=np.float32)
         smooth /= idf
@@ -367,52 +421,34 @@ class _Space:
         space = cls({names[i]: c for c, i in enumerate(alphabetical)}, smooth)
         # A fitted row's entries sit in the order its features were first seen in the
         # corpus (sklearn numbers them so before sorting the vocabulary): its norm is
-        # summed in that order, not in column order as for texts encoded later.
-        return space, space._rows(found.counts, column, local)
+        # summed in that order, then the entries are put in column order.
+        rows = _relabel(local, column, len(kept))
+        space._weigh(rows)
+        rows.has_sorted_indices = False
+        rows.sort_indices()
+        return space, rows
 
     def transform(self, found: _Counts) -> sp.csr_matrix:
         lookup = self.vocabulary.get
         column = np.array([lookup(t, -1) for t in found.terms], dtype=np.int64)
-        return self._rows(found.counts, column, None)
+        rows = found.counts(column, len(self.idf))
+        self._weigh(rows)
+        return rows
 
-    def _rows(
-        self, counts: sp.csr_matrix, column: np.ndarray, sum_order: np.ndarray | None
-    ) -> sp.csr_matrix:
-        """`counts` (local features) as TF-IDF rows of this space; `column` maps a local
-        feature to its column (-1: not in the space)."""
-        cols = column[counts.indices] if len(column) else counts.indices
-        known = cols >= 0
-        n_rows = counts.shape[0]
-        row = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row[known], minlength=n_rows), out=indptr[1:])
-        rows = sp.csr_matrix(
-            (counts.data[known], cols[known].astype(np.int32), indptr),
-            shape=(n_rows, len(self.idf)),
-        )
-        rows.sort_indices()
+    def _weigh(self, rows: sp.csr_matrix) -> None:
+        """Counts into L2-normalised TF-IDF, in place, summing norms in stored order."""
         data = rows.data
         np.log(data, out=data)
         data += 1.0
         data *= self.idf[rows.indices]
-        if sum_order is None:
-            ordered = data
-        else:  # the same entries, each row in first-seen order of its features
-            local = sp.csr_matrix(
-                (data.copy(), sum_order[rows.indices], rows.indptr.copy()), shape=counts.shape
-            )
-            local.has_sorted_indices = False
-            local.sort_indices()
-            ordered = local.data
-        _normalise_rows(data, ordered, rows.indptr)
-        return rows
+        _normalise_rows(data, rows.indptr)
 
 
-def _normalise_rows(data: np.ndarray, ordered: np.ndarray, indptr: np.ndarray) -> None:
+def _normalise_rows(data: np.ndarray, indptr: np.ndarray) -> None:
     """Each row's float32 `data` divided by its L2 norm, in place, as sklearn does it:
-    float32 squares added one by one in float64 (in the order of `ordered`, the same
-    values per row), then a float64 division rounded to float32."""
-    squares = np.square(ordered).astype(np.float64)
+    float32 squares added one by one in float64, in stored order, then a float64
+    division rounded to float32."""
+    squares = np.square(data).astype(np.float64)
     lengths = np.diff(indptr)
     # numpy's sum adds pairwise; this adds a row's k-th square to its total at step k,
     # over the rows that long (longest first, so they are a prefix).
@@ -445,13 +481,18 @@ class _Analysed:
         tokens = " ".join(docs).split()
         if len(tokens) != lengths.sum():  # pragma: no cover - normalise() spaces words once
             raise AssertionError("normalised texts must be single-spaced")
-        index: dict[str, int] = {}
-        ids = np.fromiter(
-            (index.setdefault(w, len(index)) for w in tokens), dtype=np.int64, count=len(tokens)
+        # Each token's word as the position where that word first occurs (a loop in C),
+        # then renumbered densely: the numbers keep the order of first use.
+        first_at: dict[str, int] = {}
+        seen = np.fromiter(
+            map(first_at.setdefault, tokens, itertools.count()), dtype=np.int64, count=len(tokens)
         )
+        firsts, ids = np.unique(seen, return_inverse=True)
+        ids = ids.ravel()
+        distinct = [tokens[i] for i in firsts.tolist()]
         stop = _STOP_WORDS
-        keep = np.fromiter((len(w) > 1 and w not in stop for w in index), bool, len(index))
-        self.words = [w for w, k in zip(index, keep.tolist(), strict=True) if k]
+        keep = np.fromiter((len(w) > 1 and w not in stop for w in distinct), bool, len(distinct))
+        self.words = [w for w, k in zip(distinct, keep.tolist(), strict=True) if k]
         content = keep[ids] if len(ids) else np.zeros(0, dtype=bool)
         self.word = (np.cumsum(keep) - 1)[ids[content]] if len(ids) else ids
         self.doc = np.repeat(np.arange(self.n_docs, dtype=np.int64), lengths)[content]
@@ -486,7 +527,7 @@ class _Analysed:
                 a, b = divmod(k - n_stems, n_stems)
                 terms[r] = f"{names[a]} {names[b]}"
         doc = np.concatenate([self.doc, self.doc[after]])[order]
-        return _Counts(terms, _count(doc, rank[local.ravel()], (self.n_docs, len(terms))))
+        return _Counts(terms, self.n_docs, doc, rank[local.ravel()])
 
     def char_features(self) -> _Counts:
         """Each word's character 3-5-grams, words in order (`_char_features_of`): the
@@ -499,10 +540,7 @@ class _Analysed:
         )
         per_word = np.fromiter(map(len, cut), dtype=np.int64, count=len(cut))
         of_word = _count(np.repeat(np.arange(len(cut)), per_word), flat, (len(cut), len(grams)))
-        words = _count(self.doc, self.word, (self.n_docs, len(cut)))
-        counts = (words @ of_word).tocsr()
-        counts.sum_duplicates()
-        return _Counts(list(grams), counts)
+        return _Counts(list(grams), self.n_docs, self.doc, self.word, of_word)
 
 
 def _char_features_of(words: list[str]) -> list[str]:
