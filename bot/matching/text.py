@@ -378,11 +378,18 @@ def _relabel(matrix: sp.csr_matrix, column: np.ndarray, width: int) -> sp.csr_ma
     """`matrix` with column c moved to `column[c]`, dropped where that is -1 (rows keep
     their entries' order; the result's indices are sorted only if `column` is monotone)."""
     cols = column[matrix.indices] if len(matrix.indices) else matrix.indices
-    kept = cols >= 0
-    before = np.concatenate([[0], np.cumsum(kept)])
+    dropped = np.flatnonzero(cols < 0)
+    if not len(dropped):
+        return sp.csr_matrix(
+            (matrix.data.copy(), cols.astype(np.int32), matrix.indptr.copy()),
+            shape=(matrix.shape[0], width),
+        )
+    # Each row starts earlier by the entries dropped before it.
+    indptr = matrix.indptr - np.searchsorted(dropped, matrix.indptr)
+    kept = np.ones(len(cols), dtype=bool)
+    kept[dropped] = False
     return sp.csr_matrix(
-        (matrix.data[kept], cols[kept].astype(np.int32), before[matrix.indptr]),
-        shape=(matrix.shape[0], width),
+        (matrix.data[kept], cols[kept].astype(np.int32), indptr), shape=(matrix.shape[0], width)
     )
 
 
