@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from bot.db.enums import Cadence, MeetingFormat
-from bot.matching import Pool, solve_round, suggest
-from bot.matching.reasons import MAX_CHARS, MAX_REASONS
+from bot.matching import Pool, Weights, solve_round, suggest
+from bot.matching.reasons import MAX_CHARS, MAX_REASONS, explain
 from bot.matching.unmatched import (
     ALL_FULL,
     NO_FIT,
@@ -151,3 +153,28 @@ def test_a_mentee_who_lost_the_only_slot_is_told_so() -> None:
     result = solve_round([strong, weak], pool)
     assert [p.mentee_key for p in result.pairs] == [1]
     assert result.unmatched[0].reason == TAKEN
+
+
+def test_a_pairs_reasons_do_not_depend_on_which_pairs_were_explained_before() -> None:
+    # A pool caches its mentors' encoded sentences batch by batch; quotes gathered from
+    # several such batches must come out as from one.
+    texts = (
+        "I deploy large language models. I mentor on MLOps.",
+        "Ten years of computer vision research. Papers on segmentation.",
+        "I lead a data science team. Experiment design is my thing.",
+        "Backend engineer turned ML engineer. Happy to talk career change.",
+    )
+    mentors = [mentor(10 + j, text=texts[j % 4], topics={"NLP", "MLOps"}) for j in range(12)]
+    goals = ("get into MLOps and deploy models", "move from backend work into ML engineering")
+    mentees = [person(i, text=goals[i % 2], topics={"MLOps"}) for i in range(6)]
+    rows = np.repeat(np.arange(6), 12)
+    cols = np.tile(np.arange(12), 6)
+
+    fresh = Pool(mentors)
+    at_once = explain(fresh.encode(mentees), rows, fresh, cols, Weights())
+    pool = Pool(mentors)
+    batch = pool.encode(mentees)
+    for part in (np.arange(0, 72, 7), np.arange(3, 72, 5)):  # cache some mentors first
+        explain(batch, rows[part], pool, cols[part], Weights())
+    assert explain(batch, rows, pool, cols, Weights()) == at_once
+    assert any("“" in reason for reasons in at_once for reason in reasons)  # quotes shown

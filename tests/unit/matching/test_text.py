@@ -10,6 +10,8 @@ import scipy.sparse as sp
 
 from bot.matching import Pool, TfidfTextModel, solve_round, suggest
 from bot.matching.text import (
+    _COMPILED,
+    _NEEDLES,
     ENGLISH_STOP_WORDS,
     _char_features_of,
     _word_features_of,
@@ -225,3 +227,13 @@ def test_the_stop_words_are_scikit_learns_plus_our_own() -> None:
 def test_normalising_many_texts_at_once_gives_each_what_it_gets_alone(seed: int) -> None:
     texts = [*odd_texts(400, seed), "", "\0", "moved from a\0b to ML", "back\0end"]
     assert normalise_all(texts) == [normalise(t) for t in texts]
+
+
+def test_every_expansion_is_searched_for_only_in_texts_holding_its_literal_words() -> None:
+    # A pattern whose literals cannot be worked out is searched in every text: correct,
+    # but the slow path a new row of EXPANSIONS should not fall into unnoticed.
+    assert all(needles for needles in _NEEDLES)
+    for (pattern, _), needles in zip(_COMPILED, _NEEDLES, strict=True):
+        for text in odd_texts(300, 9):
+            if pattern.search(normalise(text)):
+                assert any(n in normalise(text) for n in needles)
