@@ -25,12 +25,11 @@ nothing here downloads one): it only has to turn texts into L2-normalised rows.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -148,13 +147,16 @@ def normalise_all(texts: Sequence[str]) -> list[str]:
     cleaned = cleaned.replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
     corpus = cleaned.decode("ascii")
     docs = corpus.split("\n")
-    starts = list(itertools.accumulate((len(d) + 1 for d in docs), initial=0))
+    starts = np.fromiter(
+        itertools.accumulate((len(d) + 1 for d in docs), initial=0), np.int64, len(docs) + 1
+    )
     extra: dict[int, list[str]] = {}
     for (pattern, words), needles in zip(_COMPILED, _NEEDLES, strict=True):
         if needles is None:
             candidates: Iterable[int] = range(len(docs))
         else:
-            candidates = sorted({d for n in needles for d in _holding(corpus, n, starts)})
+            at = [i for n in needles for i in _first_in_each(corpus, n)]
+            candidates = np.unique(np.searchsorted(starts, at, side="right") - 1).tolist()
         for d in candidates:
             if pattern.search(docs[d]):
                 extra.setdefault(d, []).append(words)
@@ -163,14 +165,16 @@ def normalise_all(texts: Sequence[str]) -> list[str]:
     return docs
 
 
-def _holding(corpus: str, needle: str, starts: list[int]) -> Iterator[int]:
-    """The texts of `corpus` (starting at `starts`) that contain `needle`: one str.find
-    per such text, skipping the rest of a text once found."""
-    at = corpus.find(needle)
+def _first_in_each(corpus: str, needle: str) -> list[int]:
+    """Where `needle` first occurs in each line of `corpus` holding it: str.find, then
+    on from the next line."""
+    found: list[int] = []
+    find, end = corpus.find, len(corpus)
+    at = find(needle)
     while at >= 0:
-        doc = bisect.bisect_right(starts, at) - 1
-        yield doc
-        at = corpus.find(needle, starts[doc + 1])
+        found.append(at)
+        at = find(needle, (find("\n", at) + 1) or end)
+    return found
 
 
 def _needles(pattern: str) -> tuple[str, ...] | None:
