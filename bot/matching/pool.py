@@ -350,19 +350,23 @@ class Pool:
         texts = [s for group, _, _ in entries for s in group]
         if not texts:
             return np.zeros(0, dtype=np.int64), [], None
-        # Gather every sentence's row, block by block, then put them back in order.
-        blocks: dict[int, tuple[Matrix, list[int], list[int]]] = {}
-        at = 0
-        for group, block, first in entries:
-            if group:
-                _, where, rows = blocks.setdefault(id(block), (block, [], []))
-                where.extend(range(at, at + len(group)))
-                rows.extend(range(first, first + len(group)))
-                at += len(group)
-        parts = [block[rows] for block, _, rows in blocks.values()]
-        placed = np.concatenate([np.asarray(where) for _, where, _ in blocks.values()])
-        stacked = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
-        vectors = stacked[np.argsort(placed)] if len(parts) > 1 else stacked
+        owned = [(block, first, len(group)) for group, block, first in entries if group]
+        if not sp.issparse(owned[0][0]):
+            vectors: Matrix = np.vstack([b[first : first + n] for b, first, n in owned])
+        else:
+            # A CSR of those rows from slices of each block's arrays: no scipy indexing
+            # per mentor (a round quotes thousands of them).
+            data, indices, lengths = [], [], []
+            for block, first, n in owned:
+                ptr = block.indptr[first : first + n + 1]
+                data.append(block.data[ptr[0] : ptr[-1]])
+                indices.append(block.indices[ptr[0] : ptr[-1]])
+                lengths.append(np.diff(ptr))
+            indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
+            vectors = sp.csr_matrix(
+                (np.concatenate(data), np.concatenate(indices), indptr),
+                shape=(len(texts), owned[0][0].shape[1]),
+            )
         return np.repeat(np.arange(len(entries)), sizes), texts, vectors
 
     def _topic_matrix(self, people: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:

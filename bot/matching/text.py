@@ -461,14 +461,21 @@ def _normalise_rows(data: np.ndarray, indptr: np.ndarray) -> None:
     division rounded to float32."""
     squares = np.square(data).astype(np.float64)
     lengths = np.diff(indptr)
-    # numpy's sum adds pairwise; this adds a row's k-th square to its total at step k,
-    # over the rows that long (longest first, so they are a prefix).
+    # numpy's sum adds pairwise, its cumulative sum one by one: per row when there are
+    # few rows (a search, an edit); else a row's k-th square is added to its total at
+    # step k, over the rows that long (longest first, so they are a prefix).
     longest = np.argsort(-lengths, kind="stable")
     starts, shorter = indptr[:-1][longest], -lengths[longest]
-    total = np.zeros(len(lengths))
-    for k in range(int(-shorter[0]) if len(shorter) else 0):
-        live = int(np.searchsorted(shorter, -k, side="left"))
-        total[:live] += squares[starts[:live] + k]
+    if len(lengths) <= (-shorter[0] if len(shorter) else 0):
+        bounds = indptr.tolist()
+        total = np.array(
+            [np.cumsum(squares[a:b])[-1] if b > a else 0.0 for a, b in itertools.pairwise(bounds)]
+        )[longest]
+    else:
+        total = np.zeros(len(lengths))
+        for k in range(int(-shorter[0]) if len(shorter) else 0):
+            live = int(np.searchsorted(shorter, -k, side="left"))
+            total[:live] += squares[starts[:live] + k]
     norm = np.empty_like(total)
     norm[longest] = np.sqrt(total)
     scale = np.repeat(norm, lengths)
