@@ -133,17 +133,30 @@ class _SharedTopics:
     """The topics a pair shares, worked out once per pair of topic sets."""
 
     def __init__(self) -> None:
-        self.seen: dict[tuple[tuple[str, ...], frozenset[str]], Shared | None] = {}
+        self.seen: dict[tuple[frozenset[str], frozenset[str]], Shared | None] = {}
+        self.plain: dict[frozenset[str], bool] = {}
 
     def of(self, mentee: Candidate, mentor: Candidate) -> Shared | None:
-        # The mentee's topics in their own order: it decides between two spellings of a
-        # label ("NLP", "nlp"); the mentor's only count as labels.
-        key = (tuple(mentee.topics), mentor.topics)
-        if key not in self.seen:
-            shared = _shared_topics(mentee, mentor)
-            text = shorten(f"You both care about {_join(shared)}", MAX_CHARS) if shared else ""
-            self.seen[key] = (text, shared) if shared else None
-        return self.seen[key]
+        topics = mentee.topics
+        plain = self.plain.get(topics)
+        if plain is None:
+            # Two spellings of one label ("NLP", "nlp "): which one shows depends on the
+            # set's own order, so such a mentee's pairs are not shared with equal sets.
+            plain = self.plain[topics] = len({topic_label(t) for t in topics}) == len(topics)
+        if not plain:
+            return _shared(mentee, mentor)
+        key = (topics, mentor.topics)
+        found = self.seen.get(key, self)
+        if found is self:
+            found = self.seen[key] = _shared(mentee, mentor)
+        return found  # type: ignore[return-value]
+
+
+def _shared(mentee: Candidate, mentor: Candidate) -> Shared | None:
+    shared = _shared_topics(mentee, mentor)
+    if not shared:
+        return None
+    return shorten(f"You both care about {_join(shared)}", MAX_CHARS), shared
 
 
 class _Words:
