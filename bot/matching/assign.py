@@ -316,11 +316,11 @@ def finish_round(
     finishing = time.perf_counter()
     matched = np.flatnonzero(assigned >= 0)
     cols = assigned[matched]
-    # Each assigned pair's points, looked up among the edges by (row, col) id.
-    ids = edges.rows * len(pool) + edges.cols
-    order = np.argsort(ids, kind="stable")
-    at = order[np.searchsorted(ids, matched * len(pool) + cols, sorter=order)]
-    points = edges.points[at]
+    # Each assigned pair's points: the first edge joining a row to its assigned column
+    # (one pass over the edges; matched rows ascend as np.unique returns them).
+    chosen = np.flatnonzero(assigned[edges.rows] == edges.cols)
+    _, first = np.unique(edges.rows[chosen], return_index=True)
+    points = edges.points[chosen[first]]
     reasons = explain(batch, matched, pool, cols, weights)
     # Plain ints from whole arrays: indexing numpy arrays per pair costs more than the rest.
     pairs = tuple(
