@@ -9,6 +9,7 @@ space). Building a Pool fits the text model, so build it once per program and re
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,7 @@ NONE_CODE = -1  # the field is empty (no team, no manager)
 UNKNOWN_CODE = -2  # a mentee's value no mentor has: can never equal a mentor's code
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a program lists a few dozen topics
 def topic_label(topic: str) -> str:
     """Topics compare case- and space-insensitively ("nlp " is "NLP")."""
     return " ".join(topic.split()).casefold()
@@ -361,8 +363,12 @@ class Pool:
                 ptr = block.indptr[first : first + n + 1]
                 data.append(block.data[ptr[0] : ptr[-1]])
                 indices.append(block.indices[ptr[0] : ptr[-1]])
-                lengths.append(np.diff(ptr))
-            indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
+                lengths.append(ptr - ptr[0])
+            # Each mentor's row starts, shifted past the entries of the mentors before.
+            shift = np.cumsum([0] + [len(d) for d in data[:-1]])
+            indptr = np.concatenate(
+                [lengths[0][:1]] + [s + ptr[1:] for s, ptr in zip(shift, lengths, strict=True)]
+            )
             vectors = sp.csr_matrix(
                 (np.concatenate(data), np.concatenate(indices), indptr),
                 shape=(len(texts), owned[0][0].shape[1]),

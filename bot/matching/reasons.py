@@ -9,7 +9,7 @@ leaving), never with a gendered pronoun.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -95,10 +95,18 @@ def explain(
     order = np.argsort(-kinds, axis=1, kind="stable")[:, :MAX_REASONS]
     counts = (np.take_along_axis(kinds, order, axis=1) > never).sum(axis=1)
 
-    words = _Words()
-    mentor_rank_, gap_, overlap_ = mentor_rank.tolist(), gap.tolist(), overlap.tolist()
-    formats, cadences = pool.format[cols].tolist(), pool.cadence[cols].tolist()
-    same_format_, same_cadence_ = same_format.tolist(), same_cadence.tolist()
+    # Texts by code: a level and a gap, minutes of overlap, the mentor's format and
+    # cadence with what agrees; each distinct code written once.
+    level_code = mentor_rank * 16 + gap + 8
+    mentor_habit = pool.format[cols].astype(np.int64) * 4 + pool.cadence[cols]
+    habit_code = (mentor_habit * 2 + same_format) * 2 + same_cadence
+    levels = {c: _level_words(c // 16, c % 16 - 8) for c in np.unique(level_code[level]).tolist()}
+    hours = {m: _overlap_words(m) for m in np.unique(overlap[overlap > 0]).tolist()}
+    habits = {c: _habit_words(c) for c in np.unique(habit_code).tolist()}
+    records: dict[int, str] = {}
+    strong_quotes: dict[str, str] = {}
+    related_quotes: dict[str, str] = {}
+    level_, hours_, habit_ = level_code.tolist(), overlap.tolist(), habit_code.tolist()
     out = []
     for p, (kept, count) in enumerate(zip(order.tolist(), counts.tolist(), strict=True)):
         found = []
@@ -107,17 +115,27 @@ def explain(
                 found.append(shared[p][0])  # type: ignore[index]
             elif kind == 1:
                 quote, similarity = quotes[p]
-                found.append(words.quote(quote, similarity >= STRONG_TEXT))
+                strong = similarity >= STRONG_TEXT
+                said = strong_quotes if strong else related_quotes
+                text = said.get(quote)
+                if text is None:
+                    text = said[quote] = _quote_words(quote, strong)
+                found.append(text)
             elif kind == 2:
-                found.append(words.level(mentor_rank_[p], gap_[p]))
+                found.append(levels[level_[p]])
             elif kind == 3:
-                found.append(words.hours(overlap_[p]))
+                found.append(hours[hours_[p]])
             elif kind == 4:
-                found.append(
-                    words.habits(formats[p], cadences[p], same_format_[p], same_cadence_[p])
-                )
+                found.append(habits[habit_[p]])
             else:
-                found.append(words.record(mentors[p], shared[p]))
+                mentor = mentors[p]
+                if mentor.topic_history:  # rare: only then does the text depend on the pair
+                    found.append(_record_words(mentor, shared[p]))
+                else:
+                    text = records.get(mentor.mentees_mentored)
+                    if text is None:
+                        text = records[mentor.mentees_mentored] = _record_words(mentor, None)
+                    found.append(text)
         out.append(tuple(found))
     return out
 
@@ -159,63 +177,49 @@ def _shared(mentee: Candidate, mentor: Candidate) -> Shared | None:
     return shorten(f"You both care about {_join(shared)}", MAX_CHARS), shared
 
 
-class _Words:
-    """Each reason's text, written and shortened once per distinct value it says."""
+def _quote_words(quote: str, strong: bool) -> str:
+    lead = "Their experience matches your goals" if strong else "Related to your goals"
+    return shorten(f"{lead}: “{quote}”", MAX_CHARS)
 
-    def __init__(self) -> None:
-        self.seen: dict[tuple[object, ...], str] = {}
 
-    def _once(self, key: tuple[object, ...], write: Callable[[], str]) -> str:
-        text = self.seen.get(key)
-        if text is None:
-            text = self.seen[key] = shorten(write(), MAX_CHARS)
-        return text
+def _level_words(mentor_rank: int, gap: int) -> str:
+    level = LEVELS[mentor_rank - 1]
+    if gap > 0:
+        return shorten(f"They are at {level} level, {STEPS[gap]} ahead of you", MAX_CHARS)
+    return shorten(f"They are at your level ({level}): a peer's view", MAX_CHARS)
 
-    def quote(self, quote: str, strong: bool) -> str:
-        lead = "Their experience matches your goals" if strong else "Related to your goals"
-        return self._once(("quote", quote, strong), lambda: f"{lead}: “{quote}”")
 
-    def level(self, mentor_rank: int, gap: int) -> str:
-        level = LEVELS[mentor_rank - 1]
-        if gap > 0:
-            return self._once(
-                ("level", mentor_rank, gap),
-                lambda: f"They are at {level} level, {STEPS[gap]} ahead of you",
-            )
-        return self._once(
-            ("peer", mentor_rank), lambda: f"They are at your level ({level}): a peer's view"
-        )
+def _overlap_words(overlap: int) -> str:
+    apart = 8 * 60 - overlap
+    if apart == 0:
+        return shorten("Same time zone: your whole working day overlaps", MAX_CHARS)
+    verb = "overlaps" if overlap == 60 else "overlap"
+    return shorten(
+        f"{_hours(apart, 'hour')} apart: {_hours(overlap, 'working hour')} {verb}", MAX_CHARS
+    )
 
-    def hours(self, overlap: int) -> str:
-        def write() -> str:
-            apart = 8 * 60 - overlap
-            if apart == 0:
-                return "Same time zone: your whole working day overlaps"
-            verb = "overlaps" if overlap == 60 else "overlap"
-            return f"{_hours(apart, 'hour')} apart: {_hours(overlap, 'working hour')} {verb}"
 
-        return self._once(("hours", overlap), write)
+def _habit_words(code: int) -> str:
+    """`code` as explain() packs it: ((format * 4 + cadence) * 2 + same format) * 2 +
+    same cadence, the mentor's format and cadence codes."""
+    rest, same_cadence = divmod(code, 2)
+    rest, same_format = divmod(rest, 2)
+    format_, cadence = divmod(rest, 4)
+    how, when = FORMAT_WORDS[FORMATS[format_]], CADENCE_WORDS[CADENCES[cadence]]
+    if same_format and same_cadence:
+        return shorten(f"Both prefer {how} {when}", MAX_CHARS)
+    if same_format:
+        return shorten(f"Both prefer {how}", MAX_CHARS)
+    return shorten(f"Both like to meet {when}", MAX_CHARS)
 
-    def habits(self, format_: int, cadence: int, same_format: bool, same_cadence: bool) -> str:
-        def write() -> str:
-            how = FORMAT_WORDS[FORMATS[format_]]
-            when = CADENCE_WORDS[CADENCES[cadence]]
-            if same_format and same_cadence:
-                return f"Both prefer {how} {when}"
-            if same_format:
-                return f"Both prefer {how}"
-            return f"Both like to meet {when}"
 
-        return self._once(("habits", format_, cadence, same_format, same_cadence), write)
-
-    def record(self, mentor: Candidate, shared: Shared | None) -> str:
-        n = mentor.mentees_mentored
-        text = f"They have mentored {n} {'person' if n == 1 else 'people'} before"
-        if mentor.topic_history:  # rare: only then does the text depend on the pair
-            on_topic = _topic_record(mentor, shared[1] if shared else [])
-            if on_topic:
-                text += f", {on_topic[1]} on {on_topic[0]}"
-        return self._once(("record", text), lambda: text)
+def _record_words(mentor: Candidate, shared: Shared | None) -> str:
+    n = mentor.mentees_mentored
+    text = f"They have mentored {n} {'person' if n == 1 else 'people'} before"
+    on_topic = _topic_record(mentor, shared[1] if shared else [])
+    if on_topic:
+        text += f", {on_topic[1]} on {on_topic[0]}"
+    return shorten(text, MAX_CHARS)
 
 
 def _quotes(
