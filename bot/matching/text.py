@@ -110,6 +110,7 @@ _STOP_WORDS = ENGLISH_STOP_WORDS | _OWN_STOP_WORDS
 
 
 def stop_words() -> frozenset[str]:
+    """Words dropped from every text before it is scored."""
     return _STOP_WORDS
 
 
@@ -561,6 +562,8 @@ class _Analysed:
         return _Counts(list(grams), self.n_docs, self.doc, self.word, of_word)
 
 
+# What each space counts for one text's content words, text by text: the definition
+# `_Analysed` computes for all texts at once (and the tests' scikit-learn reference).
 def _char_features_of(words: list[str]) -> list[str]:
     """Character 3-5-grams of each word padded with spaces: scikit-learn's "char_wb"
     analyzer on the joined words, feature for feature."""
