@@ -11,21 +11,11 @@ from hypothesis import given
 from bot.matching import Pool, Weights
 from bot.matching.graph import CandidateGraph, build_graph, compiled_scoring
 from bot.matching.scoring import history_matrix
-from tests.conftest import one_worker_at_a_time
 from tests.unit.matching.test_properties import SETTINGS, Instance, instances
 from tests.unit.matching.test_round import random_people
 
 pytest.importorskip("numba")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_once(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """numba caches the compiled kernel beside its source: one worker compiles it (some ten
-    seconds of CPU) while the others wait, then load it, instead of each compiling it."""
-    with one_worker_at_a_time(tmp_path_factory, "numba-kernel"):
-        mentees, mentors = random_people(0, 40, 10)
-        both_passes(mentees, mentors, frozenset(), False, 2, Weights())
-        _duals_both_ways(0)
+pytestmark = pytest.mark.usefixtures("compiled")
 
 
 def both_passes(

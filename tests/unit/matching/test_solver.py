@@ -15,6 +15,7 @@ from bot.matching.solver import Solution, max_weight_assignment, solve
 from tests.unit.matching.test_round import random_people
 
 pytest.importorskip("numba")
+pytestmark = pytest.mark.usefixtures("compiled")
 
 
 def total(edges: Edges, assigned: np.ndarray) -> int:
