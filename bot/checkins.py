@@ -537,6 +537,25 @@ def log_form(
     return Result(Outcome.OPEN, form=form)
 
 
+def check_log(
+    session: Session,
+    checkin_id: int | None,
+    entry: MeetingLog,
+    *,
+    actor: Actor,
+    now: datetime,
+    default_tz: str,
+) -> Result:
+    """The checks `log_meeting` makes before it writes, and no write but a stranger's
+    refusal: OPEN when it would keep `entry`, else why not. Raises LogError as it does.
+    Reads only, so the form can be answered at once and the log made after."""
+    found = _context(session, checkin_id, actor, "checkin.log", now, default_tz)
+    if isinstance(found, Result):
+        return found
+    _checked(entry, found, now)
+    return Result(Outcome.OPEN)
+
+
 def log_meeting(
     session: Session,
     checkin_id: int | None,
@@ -587,6 +606,21 @@ def log_meeting(
     home.refresh_pair(session, settings, found.mentorship, cause=f"met:{found.checkin.id}", now=now)
     _audit(session, found, "checkin.met", now, {"usefulness": usefulness})
     return Result(Outcome.LOGGED)
+
+
+def not_logged(
+    session: Session, checkin_id: int | None, *, actor: Actor, text: str, now: datetime
+) -> None:
+    """Tell `actor` by DM that the log their closed form promised was not kept, and why
+    (`text`): the form closed before the log was made, so no modal can say it."""
+    notify(
+        session,
+        team_id=actor.team_id,
+        user_id=actor.user_id,
+        text=text,
+        key=keys.each(Kind.CHECKIN_NOT_LOGGED, checkin_id, actor.user_id, at=now),
+        now=now,
+    )
 
 
 def skip(

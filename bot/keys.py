@@ -41,6 +41,7 @@ class Kind(StrEnum):
     CHECKIN_MOVED_DM = "checkin-moved-dm"  # the partner told of a move
     CHECKIN_HELP = "checkin-help"  # a coordinator told someone asked for help
     CHECKIN_HELP_SENT = "checkin-help-sent"  # the asker told it was passed on
+    CHECKIN_NOT_LOGGED = "checkin-not-logged"  # a closed "We met" form not kept: why, by DM
     # end of term
     TERM_SURVEY = "term-survey"  # once per mentorship, term and person
     TERM_ENDED = "term-ended"  # the pair closed at the term's end: once per mentorship, person

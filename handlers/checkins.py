@@ -25,11 +25,13 @@ from bot.views.checkins import (
     HELP_TITLE,
     MOVE_TITLE,
     NO_COORDINATORS,
+    NOT_SAVED,
     USEFULNESS,
     CheckinIds,
     help_modal,
     log_modal,
     move_modal,
+    not_logged_notice,
     notice_modal,
 )
 from handlers.context import deps_of
@@ -128,24 +130,56 @@ def on_skip(
 def on_log_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
+    """Checks the form and answers it at once; the log (both prompts, both Homes, the goals)
+    is made after the answer, in this thread: Slack waits 3 s for the answer, and only a
+    value wrong beside its field must be said in it."""
     deps = deps_of(context)
+    checkin_id, entry, actor = _checkin_of(view), read_log(view), _actor(body)
     try:
         with deps.uow() as uow:
-            result = checkins.log_meeting(
+            checked = checkins.check_log(
                 uow.session,
-                _checkin_of(view),
-                read_log(view),
-                actor=_actor(body),
+                checkin_id,
+                entry,
+                actor=actor,
                 now=deps.clock(),
-                settings=deps.settings,
+                default_tz=deps.settings.timezone,
             )
     except LogError as error:
         ack(response_action="errors", errors={FIELD_BLOCKS[error.field]: error.message})
         return
-    if result.outcome is Outcome.LOGGED:
-        ack()  # both prompts are rewritten through the outbox
+    if checked.outcome is not Outcome.OPEN:
+        ack(response_action="update", view=notice_modal(explain(checked)))
+        return
+    ack()  # the modal closes; both prompts are rewritten through the outbox
+    _log_after_ack(deps, checkin_id, entry, actor)
+
+
+def _log_after_ack(deps: Deps, checkin_id: int | None, entry: MeetingLog, actor: Actor) -> None:
+    """Make the log the closed form promised, in one transaction; when it is not kept (the
+    partner logged it meanwhile, or a failure rolled it all back), say so by DM."""
+    try:
+        with deps.uow() as uow:
+            result = checkins.log_meeting(
+                uow.session,
+                checkin_id,
+                entry,
+                actor=actor,
+                now=deps.clock(),
+                settings=deps.settings,
+            )
+    except LogError as error:  # checked before the ack: only a change meanwhile gets here
+        why = error.message
+    except Exception:
+        log.exception("check-in %s: the meeting log failed after the form closed", checkin_id)
+        why = NOT_SAVED
     else:
-        ack(response_action="update", view=notice_modal(explain(result)))
+        if result.outcome is Outcome.LOGGED:
+            return
+        why = explain(result)
+    text = not_logged_notice(why, notes=entry.notes, thanks=entry.thanks)
+    with deps.uow() as uow:
+        checkins.not_logged(uow.session, checkin_id, actor=actor, text=text, now=deps.clock())
 
 
 @guarded

@@ -332,6 +332,24 @@ def notice_modal(text: str, *, title: str = "Log your check-in") -> View:
     )
 
 
+NOT_SAVED = (
+    "Sorry, your meeting log could not be saved: something went wrong on our side and it "
+    "has been logged. The buttons on your check-in message still work: please log it again."
+)
+
+
+def not_logged_notice(why: str, *, notes: str, thanks: str) -> str:
+    """The DM for a "We met" form that closed (its log is made after the answer) but whose
+    log was not kept: why, and what they wrote, to paste again."""
+    typed = [("Your private notes", notes[:NOTES_MAX]), ("Your thank-you", thanks[:THANKS_MAX])]
+    quoted = [
+        f"{label}, to paste again:\n>" + escape(text.strip()).replace("\n", "\n>")
+        for label, text in typed
+        if text.strip()
+    ]
+    return "\n\n".join([why, *quoted])
+
+
 # --- "Reschedule" ------------------------------------------------------------------------
 
 MOVE_TITLE = "Move your check-in"

@@ -87,6 +87,7 @@ def log_meeting(rig: Rig, user: str, thanks: str = "", notes: str = "") -> None:
         values[CheckinIds.NOTES_BLOCK] = {CheckinIds.NOTES_ACTION: notes}
     answer = rig.slack.view_submission(user, values=values)
     assert answer.status == 200 and not answer.text.strip()
+    rig.settle()  # the log is made after the form's answer
 
 
 def seed_checkins(rig: Rig, mentorship_id: int, *rows: tuple[CheckInStatus, date | None, str]):

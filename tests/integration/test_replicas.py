@@ -240,7 +240,13 @@ def test_two_web_replicas_and_two_schedulers_on_one_postgresql_survive_the_lease
 
         def everything_delivered() -> bool:
             morning_has_come(db_url)
-            return count_rows(db_url, CheckIn) == FIRST_PAIRS + LATER_PAIRS and all_sent(db_url)
+            # The logs are made after each form's answer: wait for them too.
+            logged = count_rows(db_url, CheckIn, CheckIn.status == CheckInStatus.MET) == LOGGED
+            return (
+                count_rows(db_url, CheckIn) == FIRST_PAIRS + LATER_PAIRS
+                and logged
+                and all_sent(db_url)
+            )
 
         _until(everything_delivered, "every prompt and reply delivered")
         final_lease = _lease(db_url)
