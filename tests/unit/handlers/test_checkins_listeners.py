@@ -14,14 +14,24 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot import checkins, mentorships
-from bot.db.enums import EnrollmentRole
+from bot.db.enums import CheckInStatus, EnrollmentRole
 from bot.db.models import CheckIn, OutboxMessage, Person
 from bot.deps import Deps
 from bot.programs import current_program
 from bot.views.checkins import NO_COORDINATORS, CheckinIds
 from handlers import checkins as listeners
 from handlers.context import DEPS
-from tests.unit.handlers.conftest import ANA, BEN, CARA, TEAM, Recorder, body, enroll, refusals
+from tests.unit.handlers.conftest import (
+    ANA,
+    BEN,
+    CARA,
+    TEAM,
+    Recorder,
+    body,
+    enroll,
+    refusals,
+    rows,
+)
 
 COORDINATORS = frozenset({"U0COORD01", "U0COORD02"})
 
@@ -129,3 +139,65 @@ def test_a_forged_check_in_id_in_the_help_modal_is_refused_and_audited(
 
     assert ack.response is not None and ack.response["response_action"] == "update"
     assert refusals(deps) == ["refused.checkin.help"]
+
+
+def log_view(checkin_id: object, rating: str | None) -> dict[str, Any]:
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()  # a past day on every clock
+    picked = {"type": "datepicker", "selected_date": yesterday.isoformat()}
+    values: dict[str, Any] = {CheckinIds.DATE_BLOCK: {CheckinIds.DATE_ACTION: picked}}
+    if rating is not None:
+        chosen = {"type": "static_select", "selected_option": {"value": rating}}
+        values[CheckinIds.USEFUL_BLOCK] = {CheckinIds.USEFUL_ACTION: chosen}
+    return {
+        "callback_id": CheckinIds.LOG_CALLBACK,
+        "private_metadata": json.dumps({"checkin": checkin_id}),
+        "state": {"values": values},
+    }
+
+
+class StatusAtAck(Recorder):
+    """An ack that notes the check-in's status when it is called."""
+
+    def __init__(self, deps: Deps, checkin_id: int) -> None:
+        super().__init__()
+        self.deps, self.checkin_id = deps, checkin_id
+        self.seen: list[CheckInStatus] = []
+
+    def __call__(self, **kwargs: Any) -> None:
+        with self.deps.sessions() as session:
+            checkin = session.get(CheckIn, self.checkin_id)
+            assert checkin is not None
+            self.seen.append(checkin.status)
+        super().__call__(**kwargs)
+
+
+def test_we_met_is_answered_before_the_log_is_written_and_the_log_follows_in_the_same_call(
+    deps: Deps, checkin: int
+) -> None:
+    ack = StatusAtAck(deps, checkin)
+
+    listeners.on_log_submitted(
+        ack=ack, body=body(ANA), view=log_view(checkin, "4"), context={DEPS: deps}
+    )
+
+    assert ack.calls == [{}] and ack.seen == [CheckInStatus.PROMPTED]  # closed, nothing written yet
+    [logged] = rows(deps, CheckIn)
+    assert (logged.status, logged.usefulness) == (CheckInStatus.MET, 4)
+
+
+def test_we_met_with_no_rating_is_answered_with_the_error_beside_it_and_nothing_is_written(
+    deps: Deps, checkin: int
+) -> None:
+    ack = Recorder()
+
+    listeners.on_log_submitted(
+        ack=ack, body=body(ANA), view=log_view(checkin, None), context={DEPS: deps}
+    )
+
+    assert ack.calls == [
+        {
+            "response_action": "errors",
+            "errors": {CheckinIds.USEFUL_BLOCK: "Please choose from 1 to 5."},
+        }
+    ]
+    assert [c.status for c in rows(deps, CheckIn)] == [CheckInStatus.PROMPTED]
