@@ -55,6 +55,22 @@ def _share_compiled_modules() -> None:
 
 _share_compiled_modules()
 
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The run's first process starts the slow things the run will need (tests/prepared.py)."""
+    config = session.config
+    if os.environ.get("PYTEST_XDIST_WORKER") or config.option.collectonly:
+        return
+    from tests import prepared
+
+    base = config._tmp_path_factory.getbasetemp()  # the run's directory (its workers' parent)
+    root, invoked_from = config.rootpath, config.invocation_params.dir
+    for name in prepared.MAKERS:
+        if prepared.needed(name, root, invoked_from, list(config.args)):
+            prepared.start_in_background(base, name, root)
+
+
 POSTGRES_URL_ENV = "MENTORBOT_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "MENTORBOT_REQUIRE_POSTGRES"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

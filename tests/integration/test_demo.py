@@ -12,19 +12,16 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests import prepared
 from tests.conftest import one_worker_at_a_time
-from tests.integration.test_cli import MENTORBOT, _env
+from tests.integration import demo_telling as telling
 
-SEED = 7
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-# A loaded machine can stretch the demo's minute; this only stops a hung one.
-DEMO_TIMEOUT_S = 600
 
 
 @dataclass(frozen=True)
@@ -36,51 +33,16 @@ class Told:
     again: str  # the same seed told again, in an environment full of broken settings
 
 
-def tell(*args: str, cwd: Path, **env: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [MENTORBOT, "demo", *args],
-        cwd=cwd,
-        env=_env(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def heard(telling: subprocess.Popen[str]) -> tuple[str, str]:
-    out, err = telling.communicate(timeout=DEMO_TIMEOUT_S)
-    assert telling.returncode == 0, out[-3000:] + err[-3000:]
-    return out, err
-
-
 @pytest.fixture(scope="module")
 def told(tmp_path_factory: pytest.TempPathFactory) -> Told:
-    """Told once per run, whichever workers this module's tests land on (a telling is a
-    quarter of a minute of CPU); the second telling runs beside the first."""
+    """Told once per run, in the background from the run's start (tests/prepared.py), or
+    here if that did not happen; whichever workers this module's tests land on."""
     with one_worker_at_a_time(tmp_path_factory, "demo") as where:
-        page, database, record = where / "demo.html", where / "kept.db", where / "told.json"
-        if not record.exists():
-            first = tell(
-                "--seed", str(SEED), "--html", str(page), "--database", f"sqlite:///{database}",
-                cwd=where,
-            )  # fmt: skip
-            (elsewhere := where / "again").mkdir()
-            # The demo brings its own settings: an operator's broken ones neither stop nor
-            # change it.
-            again = tell(
-                "--seed", str(SEED), cwd=elsewhere,
-                MENTORBOT_ADMINS="alice,bob", MENTORBOT_TIMEZONE="Mars/Olympus",
-                DATABASE_URL="not a url", SLACK_BOT_TOKEN="not-a-token",
-            )  # fmt: skip
-            try:
-                (out, err), (again_out, _) = heard(first), heard(again)
-            finally:
-                for telling in (first, again):  # one failed: do not leave the other running
-                    if telling.poll() is None:
-                        telling.kill()
-            record.write_text(json.dumps({"out": out, "err": err, "again": again_out}))
-        kept = json.loads(record.read_text())
-    return Told(kept["out"], kept["err"], page, database, kept["again"])
+        prepared.make("demo", where)
+        kept = json.loads((where / telling.RECORD).read_text())
+    return Told(
+        kept["out"], kept["err"], where / telling.PAGE, where / telling.DATABASE, kept["again"]
+    )
 
 
 def in_order(text: str, *moments: str) -> None:
