@@ -562,8 +562,26 @@ def _warm_once_serving(server: Server, runtime: Runtime) -> None:
         except Exception:
             log.exception("warming the matcher failed; the first search loads it")
         deps.pools.build_open_programs(runtime.engine, deps.clock)
+        _warm_compiled_if_needed(deps.pools.largest_round())
 
     threading.Thread(target=warm, name="warm-matcher", daemon=True).start()
+
+
+def _warm_compiled_if_needed(pairs: int) -> None:
+    """A program whose round would use the compiled code (COMPILED_MIN_PAIRS pairs or more)
+    gets it loaded now, not while its coordinator waits for the first round; a smaller
+    one never loads numba (~100 MiB)."""
+    from bot.matching import warm_compiled
+    from bot.matching.graph import COMPILED_MIN_PAIRS
+
+    if pairs < COMPILED_MIN_PAIRS:
+        return
+    began = time.perf_counter()
+    try:
+        warm_compiled()
+        log.info("compiled matching code loaded in %.2f s", time.perf_counter() - began)
+    except Exception:
+        log.exception("loading the compiled matching code failed; the first big round loads it")
 
 
 def _server(app: App, runtime: Runtime, host: str, port: int) -> Server:

@@ -602,6 +602,13 @@ class PoolCache:
         )
         return built
 
+    def largest_round(self) -> int:
+        """Pairs in the biggest round the held pools could be asked for (their mentees x
+        mentors), to tell whether a round will want the compiled code."""
+        with self._lock:
+            held = list(self._pools.values())
+        return max((len(c.people.mentees) * len(c.people.mentors) for c in held), default=0)
+
     def build_times(self, program_id: int) -> BuildTimes | None:
         """What the program's last full build took (for the log and bench/pool.py)."""
         with self._lock:

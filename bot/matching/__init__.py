@@ -76,7 +76,34 @@ def warm() -> None:
     for name in _HOME:
         __getattr__(name)
     # Not the compiled kernel: loading numba costs a web process ~100 MiB and a second of
-    # CPU at every start, for rounds of 2,000,000 pairs or more, which load it themselves.
+    # CPU at every start, for rounds of 2,000,000 pairs or more; see warm_compiled.
+
+
+def warm_compiled() -> None:
+    """Load the compiled round (numba's scoring kernel, solver and certificate, from the
+    cache beside their source, or compiled into it): what the first round of
+    COMPILED_MIN_PAIRS pairs or more would otherwise load while its coordinator waits
+    (about 1.5 s of CPU here). A server calls it in the background when an open program is
+    that big; a tiny round through the compiled path touches every part."""
+    from bot.matching.assign import solve_round
+    from bot.matching.candidates import Candidate
+    from bot.matching.pool import Pool
+
+    topics = ("Research", "NLP", "Careers")
+
+    def person(key: int, mentor: bool) -> Candidate:
+        return Candidate(
+            key=key,
+            user_id=f"U{key}",
+            name=f"P{key}",
+            topics=frozenset(topics[key % 3 : key % 3 + 2]),
+            text=("guiding research careers" if mentor else "growing into research") + f" {key}",
+            experience=5 if mentor else 2,
+            capacity_left=2 if mentor else 0,
+        )
+
+    mentors = [person(key, True) for key in range(1, 7)]
+    solve_round([person(key, False) for key in range(100, 120)], Pool(mentors), k=1, compiled=True)
 
 
 __all__ = [
@@ -100,4 +127,5 @@ __all__ = [
     "solve_round",
     "suggest",
     "warm",
+    "warm_compiled",
 ]

@@ -68,12 +68,15 @@ def solve_round(
     allow_repeats: bool = False,
     history: History = (),
     weights: Weights | None = None,
+    compiled: bool | None = None,
 ) -> Round:
     """The optimal round: maximum total score, each mentee at most one mentor, no mentor
     over `capacity_left`, no pair breaking a hard rule or below the floors.
 
     `history` holds past (mentee_key, mentor_key) pairs, excluded unless
     `allow_repeats`. Mentees without an acceptable mentor are listed with a reason.
+    `compiled`: the compiled scoring, solver and certificate (numba) when True, numpy and
+    scipy's when False; None picks by size (COMPILED_MIN_PAIRS pairs or more: compiled).
     """
     if k < 1:
         raise ValueError("k must be >= 1")
@@ -84,15 +87,24 @@ def solve_round(
     past = history_matrix(set(history), batch, pool)
     timer.add("encode", time.perf_counter() - started)
     building = time.perf_counter()
+    if compiled is None:
+        compiled = len(batch) * len(pool) >= COMPILED_MIN_PAIRS
     graph = build_graph(
-        batch, pool, weights, k=k, history=past, allow_repeats=allow_repeats, timer=timer
+        batch,
+        pool,
+        weights,
+        k=k,
+        history=past,
+        allow_repeats=allow_repeats,
+        timer=timer,
+        compiled=compiled and compiled_scoring(batch, pool),
     )
     _share_wall(timer, ("scoring", "candidates"), time.perf_counter() - building)
     capacity = np.where(pool.available, pool.capacity_left, 0)
     edges = graph.edges
     # Rounds big enough to load numba for get its solver (and its duals, and warm starts);
     # small ones keep scipy's.
-    compiled = len(batch) * len(pool) >= COMPILED_MIN_PAIRS and compiled_solver()
+    compiled = compiled and compiled_solver()
     # The left-out pairs the certificate scores again: in the compiled kernel too.
     compiled_scoring_here = compiled and compiled_scoring(batch, pool)
     kernel_args: tuple[object, ...] | None = None

@@ -42,3 +42,12 @@ def test_after_warming_every_exported_name_is_what_it_names_not_a_module() -> No
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert found == "[]"
+
+
+def test_a_server_loads_the_compiled_round_only_for_a_program_big_enough_to_use_it() -> None:
+    compiled = ("numba", "bot.matching.kernel", "bot.matching.flow")
+    small = "import bot.cli as c; c._warm_compiled_if_needed(1_999_999)"
+    big = "import bot.cli as c; c._warm_compiled_if_needed(2_000_000)"
+
+    assert _loaded_after(small, *compiled) == dict.fromkeys(compiled, False)
+    assert _loaded_after(big, *compiled) == dict.fromkeys(compiled, True)

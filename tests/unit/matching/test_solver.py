@@ -193,3 +193,11 @@ def test_the_round_scores_again_behind_the_duals_that_leave_fewest_suspects_if_p
         assert duals is pricier and not len(rows) and not len(cols)
     duals, rows, cols = _fewest_suspects([proven, free], edges, capacity, dropped_row, dropped_col)
     assert duals is proven and list(rows) == [1] and list(cols) == [0]
+
+
+def test_warming_the_compiled_round_solves_a_small_round_through_every_compiled_part() -> None:
+    from bot.matching import warm_compiled
+    from bot.matching.solver import compiled_solver
+
+    assert compiled_solver()
+    warm_compiled()  # raises if any compiled part fails on its tiny round
