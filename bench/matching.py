@@ -312,6 +312,16 @@ def bench_round(n: int, m: int, seed: int, compare_solvers: bool, with_greedy: b
         f"added_edges={s.added_edges}, certified optimal={s.certified}, {s.seconds:.2f} s"
     )
     print(f"  peak RSS after the round: {peak_rss_mib():.0f} MiB")
+    # The next round of a long-running process: the compiled code is loaded (a server
+    # loads it in the background for a program this big) and memory is warm.
+    started = time.perf_counter()
+    again = solve_round(mentees, Pool(mentors), history=past)
+    assert again.total_points == best.total_points
+    print(
+        f"  the same round again in this process (pool + round): "
+        f"{time.perf_counter() - started:.2f} s, "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in again.stats.steps)
+    )
     if not with_greedy:
         return
     greedy = timed("greedy_round", lambda: greedy_round(mentees, pool, history=past))

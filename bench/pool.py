@@ -410,23 +410,28 @@ def bench_start(
     arrives at once; it waits for that build, which is not made twice."""
     cache = PoolCache()
     done = threading.Event()
-    finished: list[float] = []
+    finished: list[tuple[int, float]] = []
 
     def build() -> None:
-        cache.build_open_programs(engine, lambda: NOW)
-        finished.append(time.perf_counter())
+        built = cache.build_open_programs(engine, lambda: NOW)
+        finished.append((built, time.perf_counter()))
         done.set()
 
     ready = time.perf_counter()
     threading.Thread(target=build, daemon=True).start()
     search(sessions, cache, program_id, user)
-    figures.waited = time.perf_counter() - ready
+    answered = time.perf_counter()
+    figures.waited = answered - ready
     done.wait()
     times = cache.build_times(program_id)
     assert times is not None
-    figures.ready = finished[0] - ready
+    # Whichever started first built the pool, once: the background thread, or the search
+    # (the other then waited for it, or found it built).
+    built, ended = finished[0]
+    figures.ready = (ended if built else answered) - ready
     print(
-        f"  from ready, the pool built in the background in {figures.ready:.2f} s "
+        f"  from ready, the pool built in {figures.ready:.2f} s by "
+        f"{'the background thread' if built else 'the search, which came first'} "
         f"(reading {times.read:.2f} s, the Pool {times.pool:.2f} s); "
         f"a /mentor find sent at ready answered after {figures.waited:.2f} s"
     )
@@ -516,7 +521,7 @@ def summary(all_figures: list[Figures]) -> None:
                 f"| {statistics.median(find) * 1000:.1f} | {percentile(find, 0.95) * 1000:.1f} |"
             )
     print("\n| database | mentors | populated | first find (lazy build) | of which DB read "
-          "| of which Pool | ready to pool built (background) | find sent at ready waits "
+          "| of which Pool | ready to pool built | find sent at ready waits "
           "| stale, check every search: median / max "
           "| stale, check every 2 s: median / max |")  # fmt: skip
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
