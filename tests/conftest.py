@@ -57,9 +57,10 @@ _share_compiled_modules()
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto` (addopts): two workers per core. A third of the suite's time is spent
-    waiting, not computing (on the processes it starts, on a Slack made slow on purpose, on
-    PostgreSQL). On these 2 cores: 5 min 47 s with 2 workers, 4:53 with 3, 4:40 with 4."""
+    """`-n auto` (addopts): two workers per core. With one per core the cores sat idle a
+    third of the time while tests waited (on the processes they start, on a Slack made slow
+    on purpose, on PostgreSQL). On 2 cores: 5 min 47 s with 2 workers, 4:53 with 3, 4:40
+    with 4."""
     return 2 * (os.cpu_count() or 1)
 
 
