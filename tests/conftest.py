@@ -55,6 +55,9 @@ def _share_compiled_modules() -> None:
 
 _share_compiled_modules()
 
+# The `gate` fixture: a stand-in for the matcher's Pool that a test opens when it likes.
+pytest_plugins = ("tests.pool_gate",)
+
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto` (addopts): two workers per core. With one per core the cores sat idle a

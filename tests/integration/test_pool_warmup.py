@@ -15,19 +15,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any
 
 import pytest
 
 import handlers.find
 from bot import matching
 from bot.db.enums import EnrollmentRole
-from bot.matching import Candidate
 from bot.views.find import POOL_NOT_READY, FindIds
 from tests.integration.cast import enroll
 from tests.integration.conftest import Rig
 from tests.integration.test_find import ANA, MANAGER, RESEARCHER, SWITCHER, cards, person_id
+from tests.pool_gate import Gate
 
 MENTORS = {
     SWITCHER: (("Machine learning engineering",), "Moved from web development to ML."),
@@ -35,33 +33,6 @@ MENTORS = {
     MANAGER: (("Leadership",), "Leading data teams and hiring."),
 }
 GOALS = "I want to move from backend work into ML engineering."
-
-
-class Gate:
-    """Stands in for bot.matching.Pool: counts the pools made, holds each until opened."""
-
-    def __init__(self, *, fail_first: bool = False) -> None:
-        self.real = matching.Pool
-        self.made = 0
-        self.entered = threading.Event()
-        self.opened = threading.Event()
-        self.fail_first = fail_first
-
-    def __call__(self, mentors: Sequence[Candidate]) -> Any:
-        self.made += 1
-        self.entered.set()
-        assert self.opened.wait(30), "the gate was never opened"
-        if self.fail_first and self.made == 1:
-            raise RuntimeError("the text model could not be fitted")
-        return self.real(mentors)
-
-
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    gate = Gate()
-    monkeypatch.setattr(matching, "Pool", gate)
-    yield gate
-    gate.opened.set()  # no thread of a failed test stays blocked
 
 
 @pytest.fixture(autouse=True)

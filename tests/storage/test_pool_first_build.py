@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -25,40 +24,13 @@ from bot import matching, matchmaking, mentorships
 from bot.db.engine import make_engine
 from bot.db.enums import EndReason, EnrollmentStatus, ExperienceLevel, ProgramStatus
 from bot.db.models import Enrollment, Person, Program
-from bot.matching import Candidate
 from bot.matchmaking import PoolBuildFailed, PoolCache, PoolNotReady, load_people
+from tests.pool_gate import Gate
 from tests.storage import test_pool_cache
 from tests.storage.test_pool_cache import MENTORS, NOW, TEAM, World
 
 world = test_pool_cache.world  # the same program: Ana, Bea and three mentors
 TOP = ["U0BEST", "U0NEXT"]  # Ana's suggestions in the world of test_pool_cache
-
-
-class Gate:
-    """Stands in for bot.matching.Pool: counts the pools made, holds each until opened."""
-
-    def __init__(self, *, fail_first: bool = False) -> None:
-        self.real = matching.Pool
-        self.made = 0
-        self.entered = threading.Event()
-        self.opened = threading.Event()
-        self.fail_first = fail_first
-
-    def __call__(self, mentors: Sequence[Candidate]) -> Any:
-        self.made += 1
-        self.entered.set()
-        assert self.opened.wait(30), "the gate was never opened"
-        if self.fail_first and self.made == 1:
-            raise RuntimeError("the text model could not be fitted")
-        return self.real(mentors)
-
-
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    gate = Gate()
-    monkeypatch.setattr(matching, "Pool", gate)
-    yield gate
-    gate.opened.set()  # no thread of a failed test stays blocked
 
 
 def engine_of(world: World) -> Engine:
