@@ -38,3 +38,12 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     monkeypatch.setattr(matching, "Pool", gate)
     yield gate
     gate.opened.set()  # no thread of a failed test stays blocked
+
+
+@pytest.fixture
+def failing_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    """The gate whose first pool fails (the text model could not be fitted)."""
+    gate = Gate(fail_first=True)
+    monkeypatch.setattr(matching, "Pool", gate)
+    yield gate
+    gate.opened.set()

@@ -97,11 +97,10 @@ def test_a_find_that_would_outwait_the_build_is_told_the_mentors_are_being_made_
 
 
 def test_a_failed_build_is_logged_and_the_next_find_builds_the_pool(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    rig: Rig, failing_gate: Gate, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gate = Gate(fail_first=True)
+    gate = failing_gate
     gate.opened.set()
-    monkeypatch.setattr(matching, "Pool", gate)
 
     with caplog.at_level(logging.ERROR, logger="bot.matchmaking"):
         started(rig).join(30)

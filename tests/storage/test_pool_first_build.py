@@ -20,7 +20,7 @@ from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot import matching, matchmaking, mentorships
+from bot import matchmaking, mentorships
 from bot.db.engine import make_engine
 from bot.db.enums import EndReason, EnrollmentStatus, ExperienceLevel, ProgramStatus
 from bot.db.models import Enrollment, Person, Program
@@ -163,11 +163,10 @@ def test_no_more_listeners_than_max_waiting_wait_for_one_build(world: World, gat
 
 
 def test_a_failed_build_is_logged_and_the_next_search_builds_the_pool(
-    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    world: World, failing_gate: Gate, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gate = Gate(fail_first=True)
+    gate = failing_gate
     gate.opened.set()
-    monkeypatch.setattr(matching, "Pool", gate)
     cache = PoolCache()
 
     with caplog.at_level(logging.ERROR, logger="bot.matchmaking"):
@@ -184,10 +183,9 @@ def test_a_failed_build_is_logged_and_the_next_search_builds_the_pool(
 
 
 def test_a_listener_that_waited_for_a_failed_build_is_told_so_and_the_next_builds(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, failing_gate: Gate
 ) -> None:
-    gate = Gate(fail_first=True)
-    monkeypatch.setattr(matching, "Pool", gate)
+    gate = failing_gate
     cache = PoolCache()
     builder, _ = in_background(cache, world)
     assert gate.entered.wait(30)
