@@ -38,6 +38,7 @@ from bot.matching.graph import (
     blocks,
     build_graph,
     compiled_scoring,
+    inverted_lists,
     kernel_arguments,
     map_blocks,
     union,
@@ -279,15 +280,8 @@ def _compiled_improving_pairs(
     # Not every mentor's inverted lists but the suspect mentors' own (positions in
     # cols): a row's cosines then cost what it shares with them.
     text, _, topics, _, scoring, banned = args
-    narrow = np.int32
-    inverted = sp.csr_matrix(pool.text_t[:, cols], dtype=np.float32)
-    by_topic = sp.csr_matrix(pool.topics[cols].T)
-    inverted_arrays = (
-        inverted.indptr.astype(np.int64),
-        inverted.indices.astype(narrow),
-        inverted.data,
-    )
-    by_topic_arrays = (by_topic.indptr.astype(np.int64), by_topic.indices.astype(narrow))
+    inverted_arrays = inverted_lists(sp.csr_matrix(pool.text_t[:, cols]))
+    by_topic_arrays = inverted_lists(sp.csr_matrix(pool.topics[cols].T))
     n = len(duals.mentee)
     by_row = np.argsort(edges.rows, kind="stable")
     kept_ptr = np.concatenate([[0], np.cumsum(np.bincount(edges.rows, minlength=n))])

@@ -57,6 +57,11 @@ RESERVE_FACTOR = 4
 # Rounds of at least this many pairs use the compiled kernel: below it numpy takes well
 # under a second, less than loading numba into a process that has not yet (~1-3 s).
 COMPILED_MIN_PAIRS = 2_000_000
+# A feature (a word, a topic) held by at least 1/DENSE_SHARE of the mentors is added up
+# as a dense row in the kernel, up to DENSE_BYTES of such rows.
+DENSE_SHARE = 16
+DENSE_BYTES = 256 << 20
+KERNEL_CHUNK_ROWS = 256  # the least a thread takes of the kernel's rows at a time
 
 T = TypeVar("T")
 
@@ -222,6 +227,27 @@ def build_graph(
     )
     started = time.perf_counter()
     by_col, rank_in_col, dropped_col = _column_edges(merged, n, m, deep)
+    if m and n and compiled:
+        everything, in_graph = _kept_compiled(by_row, by_col, rank_in_col, n, m, k)
+    else:
+        everything, in_graph = _kept(by_row, by_col, rank_in_col, m, k)
+    graph = CandidateGraph(
+        edges=everything.select(in_graph),
+        reserve=everything.select(~in_graph),
+        dropped_row=dropped_row,
+        dropped_col=dropped_col,
+        k=min(k, m),
+    )
+    if timer is not None:
+        timer.add("candidates", time.perf_counter() - started)
+    return graph
+
+
+def _kept(
+    by_row: Edges, by_col: Edges, rank_in_col: np.ndarray, m: int, k: int
+) -> tuple[Edges, np.ndarray]:
+    """Every pair kept by its row or its column, once, ordered by row then column, and
+    whether it is in the graph."""
     rank_in_row = _rank_within(by_row.rows)
     # One sort of every kept pair: a pair is in the graph when its row or its column
     # ranks it among the k best, in the reserve otherwise.
@@ -233,17 +259,24 @@ def build_graph(
     starts = np.flatnonzero(first)
     in_graph = np.concatenate([rank_in_row < k, rank_in_col < k])[order]
     in_graph = np.logical_or.reduceat(in_graph, starts) if len(ids) else in_graph
-    everything = everything.select(order[starts])
-    graph = CandidateGraph(
-        edges=everything.select(in_graph),
-        reserve=everything.select(~in_graph),
-        dropped_row=dropped_row,
-        dropped_col=dropped_col,
-        k=min(k, m),
+    return everything.select(order[starts]), in_graph
+
+
+def _kept_compiled(
+    by_row: Edges, by_col: Edges, rank_in_col: np.ndarray, n: int, m: int, k: int
+) -> tuple[Edges, np.ndarray]:
+    """_kept in one compiled loop (kept.py): the same pairs, order and split."""
+    from bot.matching.kept import kept_pairs
+
+    rows, cols, points, in_graph = kept_pairs(
+        (by_row.rows, by_row.cols, by_row.points),
+        (by_col.rows, by_col.cols, by_col.points),
+        rank_in_col.astype(np.int64),
+        n,
+        m,
+        k,
     )
-    if timer is not None:
-        timer.add("candidates", time.perf_counter() - started)
-    return graph
+    return Edges(rows, cols, points), in_graph
 
 
 def compiled_scoring(batch: MenteeBatch, pool: Mentors) -> bool:
@@ -291,19 +324,29 @@ def _kernel_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
     text_id = text_id.ravel().astype(np.int64)
     order = np.argsort(text_id, kind="stable")
 
-    def work(rows: slice) -> np.ndarray:
+    # Rows differ in cost (a run of same goals gathers its cosines once), so a thread
+    # takes the next chunk of rows when it is done with one rather than half of them.
+    chunks = iter(blocks(n, max(KERNEL_CHUNK_ROWS, -(-n // (8 * THREADS)))))
+    claim = threading.Lock()
+
+    def work(_: slice) -> np.ndarray:
+        # This thread's column buffers: each column's best keys of the rows it scored,
+        # merged exactly below whichever thread took which chunk.
         keys = np.full((m, SLACK * keep_col), -1, dtype=np.int64)
         count = np.zeros(m, dtype=np.int64)
         floor = np.full(m, -1, dtype=np.int64)
         rows_out = (row_cols, row_points, row_count, dropped)
         cols_out = (keys, count, floor)
-        select_rows(order[rows], text_id, n, *args, deep, keep_col, rows_out, cols_out)
+        while True:
+            with claim:
+                rows = next(chunks, None)
+            if rows is None:
+                break
+            select_rows(order[rows], text_id, n, *args, deep, keep_col, rows_out, cols_out)
         keys[np.arange(keys.shape[1])[None, :] >= count[:, None]] = -1
         return keys
 
-    # One range of rows per thread, each with its own column buffers (merged exactly).
-    size = -(-n // THREADS)
-    columns = np.concatenate(list(map_blocks(work, n, size)), axis=1)
+    columns = np.concatenate(list(map_blocks(work, THREADS, 1)), axis=1)
     merged = -np.sort(-columns, axis=1)[:, :keep_col]
     kept = np.arange(deep)[None, :] < row_count[:, None]
     rows = np.nonzero(kept)[0]
@@ -359,9 +402,31 @@ def kernel_arguments(
         factors, use,
     )  # fmt: skip
     return (
-        csr(text), csr(inverted), csr(topics, False), csr(by_topic, False), scoring,
-        csr(banned, False),
+        csr(text), inverted_lists(inverted), csr(topics, False), inverted_lists(by_topic),
+        scoring, csr(banned, False),
     )  # fmt: skip
+
+
+def inverted_lists(by_feature: sp.csr_matrix) -> tuple[np.ndarray, ...]:
+    """kernel._gather's view of a features x mentors matrix: its CSR arrays, and a dense
+    row for each feature held by at least 1/DENSE_SHARE of the mentors (the longest
+    lists first, at most DENSE_BYTES of them), which the kernel adds as a whole row."""
+    by_feature = sp.csr_matrix(by_feature, dtype=np.float32)
+    features, m = by_feature.shape
+    lengths = np.diff(by_feature.indptr)
+    longest = np.argsort(-lengths, kind="stable")
+    fits = DENSE_BYTES // max(4 * m, 1)
+    dense_features = np.sort(longest[:fits][lengths[longest[:fits]] * DENSE_SHARE >= max(m, 1)])
+    dense_of = np.full(features, -1, dtype=np.int64)
+    dense_of[dense_features] = np.arange(len(dense_features))
+    dense = by_feature[dense_features].toarray() if len(dense_features) else None
+    return (
+        by_feature.indptr.astype(np.int64),
+        by_feature.indices.astype(np.int32),
+        by_feature.data,
+        dense_of,
+        dense if dense is not None else np.zeros((0, m), dtype=np.float32),
+    )
 
 
 def _numpy_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:

@@ -50,20 +50,30 @@ def _gather(
     ptr: np.ndarray,
     idx: np.ndarray,
     val: np.ndarray,
-    inv_ptr: np.ndarray,
-    inv_idx: np.ndarray,
-    inv_val: np.ndarray,
+    inverted: tuple,
     i: int,
     out: np.ndarray,
 ) -> None:
     """out[j] = sum over row i's entries (f, a), in stored order, of a * inv[f, j]: the
-    very float32 sums of scipy's csr x csr and csr x dense products (no zeros added)."""
+    very float32 sums of scipy's csr x csr and csr x dense products.
+
+    inverted: (offsets, indices, values, dense_of, dense). A feature most mentors have
+    (dense_of[f] >= 0) is added as its dense row, every mentor at once (vectorized; ~2x
+    faster on common words): the mentors without it get a * 0 = +0, which changes no
+    float32 sum, so the sums stay scipy's bit for bit."""
+    inv_ptr, inv_idx, inv_val, dense_of, dense = inverted
     out[:] = 0
     for p in range(ptr[i], ptr[i + 1]):
         a = val[p]
         f = idx[p]
-        for q in range(inv_ptr[f], inv_ptr[f + 1]):
-            out[inv_idx[q]] += a * inv_val[q]
+        d = dense_of[f]
+        if d >= 0:
+            row = dense[d]
+            for j in range(len(out)):
+                out[j] += a * row[j]
+        else:
+            for q in range(inv_ptr[f], inv_ptr[f + 1]):
+                out[inv_idx[q]] += a * inv_val[q]
 
 
 @njit(cache=True, nogil=True)
@@ -187,29 +197,27 @@ def select_rows(
     floor). Rows with the same text_id have the same text vector (the same goals): in a
     run of them the cosines are added up once (the order of rows changes no result).
 
-    text, inverted: CSR (offsets, indices, values) of the mentees' text and of the
-    mentors' text by feature; topics, by_topic: (offsets, indices) of the same for topics.
+    text: CSR (offsets, indices, values) of the mentees' text; inverted: the mentors'
+    text by feature, as _gather takes it; topics: (offsets, indices) of the mentees'
+    topics; by_topic: the mentors' topics by topic, as _gather takes it (values 1).
     rows_out: (columns, points, count, dropped); cols_out: (keys, count, floor)."""
     text_ptr, text_idx, text_val = text
-    inv_ptr, inv_idx, inv_val = inverted
     topic_ptr, topic_idx = topics
-    by_topic_ptr, by_topic_idx = by_topic
     banned_ptr, banned_idx = banned
     row_cols, row_points, row_count, dropped = rows_out
     col_keys, col_count, col_floor = cols_out
     m = len(scoring[5])
     cosine = np.zeros(m, dtype=np.float32)
     shared = np.zeros(m, dtype=np.float32)
-    ones = np.ones(len(by_topic_idx), dtype=np.float32)  # shared topics: exact counts
     points = np.zeros(m, dtype=np.int64)
     counts = np.zeros((POINTS >> BIN_SHIFT) + 2, dtype=np.int64)
     buffer = np.empty(m, dtype=np.int64)
-    topic_val = np.ones(len(topic_idx), dtype=np.float32)
+    topic_val = np.ones(len(topic_idx), dtype=np.float32)  # shared topics: exact counts
     for at in range(len(order)):
         i = order[at]
         if at == 0 or text_id[i] != text_id[order[at - 1]]:
-            _gather(text_ptr, text_idx, text_val, inv_ptr, inv_idx, inv_val, i, cosine)
-        _gather(topic_ptr, topic_idx, topic_val, by_topic_ptr, by_topic_idx, ones, i, shared)
+            _gather(text_ptr, text_idx, text_val, inverted, i, cosine)
+        _gather(topic_ptr, topic_idx, topic_val, by_topic, i, shared)
         _score_row(i, cosine, shared, scoring, points)
         for p in range(banned_ptr[i], banned_ptr[i + 1]):
             points[banned_idx[p]] = 0
@@ -294,9 +302,7 @@ def improving_rows(
     duals = (u per row, v per column); out = (columns, points, count), per position in
     `rows`, `add` wide (columns as positions in `cols`)."""
     text_ptr, text_idx, text_val = text
-    inv_ptr, inv_idx, inv_val = inverted
     topic_ptr, topic_idx = topics
-    by_topic_ptr, by_topic_idx = by_topic
     banned_ptr, banned_idx = banned
     kept_ptr, kept_idx = kept
     u, v = duals
@@ -304,7 +310,6 @@ def improving_rows(
     m = len(scoring[5])
     cosine = np.zeros(len(cols), dtype=np.float32)
     shared = np.zeros(len(cols), dtype=np.float32)
-    ones = np.ones(len(by_topic_idx), dtype=np.float32)
     topic_val = np.ones(len(topic_idx), dtype=np.float32)
     points = np.zeros(len(cols), dtype=np.int64)
     at = np.full(m, -1, dtype=np.int64)  # a mentor's position in cols
@@ -313,8 +318,8 @@ def improving_rows(
     best_gain = np.zeros(add, dtype=np.int64)
     for r in range(len(rows)):
         i = rows[r]
-        _gather(text_ptr, text_idx, text_val, inv_ptr, inv_idx, inv_val, i, cosine)
-        _gather(topic_ptr, topic_idx, topic_val, by_topic_ptr, by_topic_idx, ones, i, shared)
+        _gather(text_ptr, text_idx, text_val, inverted, i, cosine)
+        _gather(topic_ptr, topic_idx, topic_val, by_topic, i, shared)
         _score_cols(i, cols, cosine, shared, scoring, points)
         for p in range(banned_ptr[i], banned_ptr[i + 1]):
             if at[banned_idx[p]] >= 0:

@@ -45,7 +45,7 @@ def test_after_warming_every_exported_name_is_what_it_names_not_a_module() -> No
 
 
 def test_a_server_loads_the_compiled_round_only_for_a_program_big_enough_to_use_it() -> None:
-    compiled = ("numba", "bot.matching.kernel", "bot.matching.flow")
+    compiled = ("numba", "bot.matching.kernel", "bot.matching.kept", "bot.matching.flow")
     small = "import bot.cli as c; c._warm_compiled_if_needed(1_999_999)"
     big = "import bot.cli as c; c._warm_compiled_if_needed(2_000_000)"
 
