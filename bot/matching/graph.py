@@ -227,13 +227,11 @@ def build_graph(
     )
     started = time.perf_counter()
     by_col, rank_in_col, dropped_col = _column_edges(merged, n, m, deep)
-    if m and n and compiled:
-        everything, in_graph = _kept_compiled(by_row, by_col, rank_in_col, n, m, k)
-    else:
-        everything, in_graph = _kept(by_row, by_col, rank_in_col, m, k)
+    kept = _kept_compiled if m and n and compiled else _kept
+    edges, reserve = kept(by_row, by_col, rank_in_col, n, m, k)
     graph = CandidateGraph(
-        edges=everything.select(in_graph),
-        reserve=everything.select(~in_graph),
+        edges=edges,
+        reserve=reserve,
         dropped_row=dropped_row,
         dropped_col=dropped_col,
         k=min(k, m),
@@ -244,10 +242,11 @@ def build_graph(
 
 
 def _kept(
-    by_row: Edges, by_col: Edges, rank_in_col: np.ndarray, m: int, k: int
-) -> tuple[Edges, np.ndarray]:
-    """Every pair kept by its row or its column, once, ordered by row then column, and
-    whether it is in the graph."""
+    by_row: Edges, by_col: Edges, rank_in_col: np.ndarray, n: int, m: int, k: int
+) -> tuple[Edges, Edges]:
+    """The graph and the reserve: every pair kept by its row or its column, once,
+    ordered by row then column, in the graph when its row or its column ranks it among
+    the k best (by_row comes grouped by row, best first)."""
     rank_in_row = _rank_within(by_row.rows)
     # One sort of every kept pair: a pair is in the graph when its row or its column
     # ranks it among the k best, in the reserve otherwise.
@@ -259,24 +258,26 @@ def _kept(
     starts = np.flatnonzero(first)
     in_graph = np.concatenate([rank_in_row < k, rank_in_col < k])[order]
     in_graph = np.logical_or.reduceat(in_graph, starts) if len(ids) else in_graph
-    return everything.select(order[starts]), in_graph
+    everything = everything.select(order[starts])
+    return everything.select(in_graph), everything.select(~in_graph)
 
 
 def _kept_compiled(
     by_row: Edges, by_col: Edges, rank_in_col: np.ndarray, n: int, m: int, k: int
-) -> tuple[Edges, np.ndarray]:
-    """_kept in one compiled loop (kept.py): the same pairs, order and split."""
+) -> tuple[Edges, Edges]:
+    """_kept in compiled loops (kept.py): the same pairs, order and split."""
     from bot.matching.kept import kept_pairs
 
-    rows, cols, points, in_graph = kept_pairs(
+    graph, reserve = kept_pairs(
         (by_row.rows, by_row.cols, by_row.points),
+        _rank_within(by_row.rows),
         (by_col.rows, by_col.cols, by_col.points),
         rank_in_col.astype(np.int64),
         n,
         m,
         k,
     )
-    return Edges(rows, cols, points), in_graph
+    return Edges(*graph), Edges(*reserve)
 
 
 def compiled_scoring(batch: MenteeBatch, pool: Mentors) -> bool:
