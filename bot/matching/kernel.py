@@ -21,7 +21,8 @@ float32 sums per pair, so the same points as numpy's blocks at ~1/10 of the CPU.
 
 Keys make every choice exact and order-free: a row key is points * m + (m - 1 - col), a
 column key points * n + (n - 1 - row), so ties on points go to the lower index, and the
-threads (each a range of rows, with its own column buffers) merge to the same result.
+threads (each taking chunks of rows as it goes, with its own column buffers) merge to
+the same result whichever thread took which rows.
 """
 
 from __future__ import annotations
