@@ -35,7 +35,6 @@ from bot.matching.graph import (
     Edges,
     Timer,
     block_points,
-    blocks,
     build_graph,
     compiled_scoring,
     inverted_lists,
@@ -225,15 +224,30 @@ def _suspects(
     cols = np.flatnonzero(v < dropped_col)
     if not len(rows) or not len(cols):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    row_hit = np.zeros(len(rows), dtype=bool)
-    col_hit = np.zeros(len(cols), dtype=bool)
-    for part in blocks(len(rows)):
-        r = rows[part]
-        bound = np.minimum(dropped_row[r, None], dropped_col[None, cols])
-        open_ = bound > u[r, None] + v[None, cols]
-        row_hit[part] = open_.any(axis=1)
-        col_hit |= open_.any(axis=0)
+    u_rows, bound_rows = u[rows].astype(np.int64), dropped_row[rows].astype(np.int64)
+    v_cols, bound_cols = v[cols].astype(np.int64), dropped_col[cols].astype(np.int64)
+    row_hit = _open_to_any(u_rows, bound_rows, v_cols, bound_cols)
+    col_hit = _open_to_any(v_cols, bound_cols, u_rows, bound_rows)
     return rows[row_hit], cols[col_hit]
+
+
+def _open_to_any(
+    own: np.ndarray, bound: np.ndarray, other: np.ndarray, other_bound: np.ndarray
+) -> np.ndarray:
+    """For each a of one side (dual own[a], bound[a]): whether some b of the other side
+    has min(bound[a], other_bound[b]) > own[a] + other[b].
+
+    Not pair by pair (100,000 x 25,000: ~1 s a call, six calls a round) but by sorting
+    the other side on its bound: those b with other_bound[b] >= bound[a] need
+    other[b] < bound[a] - own[a] (their least dual, a suffix minimum), the others need
+    other_bound[b] - other[b] > own[a] (a prefix maximum). Exact, O((n + m) log m)."""
+    order = np.argsort(other_bound, kind="stable")
+    sorted_bound, sorted_dual = other_bound[order], other[order]
+    huge = np.iinfo(np.int64).max // 4
+    least_dual_from = np.append(np.minimum.accumulate(sorted_dual[::-1])[::-1], huge)
+    most_surplus_before = np.insert(np.maximum.accumulate(sorted_bound - sorted_dual), 0, -huge)
+    at = np.searchsorted(sorted_bound, bound, side="left")
+    return (least_dual_from[at] < bound - own) | (most_surplus_before[at] > own)
 
 
 def _improving_pairs(

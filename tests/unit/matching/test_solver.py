@@ -195,6 +195,28 @@ def test_the_round_scores_again_behind_the_duals_that_leave_fewest_suspects_if_p
     assert duals is proven and list(rows) == [1] and list(cols) == [0]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_suspects_are_the_rows_and_columns_of_every_pair_its_bound_leaves_open(
+    seed: int,
+) -> None:
+    from bot.matching.assign import _suspects
+
+    # Pair by pair, by the definition: a left-out pair may have up to
+    # min(dropped_row_i, dropped_col_j) points; it is open when that beats u_i + v_j.
+    rng = np.random.default_rng(300 + seed)
+    for _ in range(200):
+        n, m = int(rng.integers(1, 30)), int(rng.integers(1, 12))
+        top = int(rng.choice([5, 10_000]))  # ties on every side, or hardly any
+        u, v = rng.integers(0, top, n), rng.integers(0, top, m)
+        dropped_row, dropped_col = rng.integers(0, top, n), rng.integers(0, top, m)
+        bound = np.minimum(dropped_row[:, None], dropped_col[None, :])
+        open_ = (bound > u[:, None] + v[None, :]) & (u < dropped_row)[:, None]
+        open_ &= (v < dropped_col)[None, :]
+        rows, cols = _suspects(Duals(u, v), dropped_row, dropped_col)
+        assert list(rows) == list(np.flatnonzero(open_.any(axis=1)))
+        assert list(cols) == list(np.flatnonzero(open_.any(axis=0)))
+
+
 def test_warming_the_compiled_round_solves_a_small_round_through_every_compiled_part() -> None:
     from bot.matching import warm_compiled
     from bot.matching.solver import compiled_solver
