@@ -342,9 +342,9 @@ def _best_gains(
     earlier position; returns how many."""
     count = 0
     for t in range(len(points)):
-        if points[t] <= 0:
-            continue
-        gain = points[t] - u - v[t]
+        # A select, not a branch on points (0 for about half the pairs, unpredictably);
+        # a pair with a gain is rare.
+        gain = points[t] - u - v[t] if points[t] > 0 else 0
         if gain <= 0 or (count == add and gain <= best_gain[add - 1]):
             continue
         # Insert after every kept gain >= this one: ties keep the earlier column.
