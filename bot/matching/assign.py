@@ -32,6 +32,7 @@ from bot.matching.candidates import Candidate
 from bot.matching.certify import Duals, round_duals
 from bot.matching.graph import (
     COMPILED_MIN_PAIRS,
+    CandidateGraph,
     Edges,
     Timer,
     block_points,
@@ -135,7 +136,7 @@ def solve_round(
         if len(rows) and compiled_scoring_here:
             if kernel_args is None:
                 kernel_args = kernel_arguments(batch, pool, weights, past, allow_repeats)
-            found = _compiled_improving_pairs(kernel_args, pool, rows, cols, duals, edges)
+            found = _compiled_improving_pairs(kernel_args, pool, rows, cols, duals, edges, graph)
             more = Edges.concat([more, found])
         elif len(rows):
             found = _improving_pairs(
@@ -288,10 +289,12 @@ def _compiled_improving_pairs(
     cols: np.ndarray,
     duals: Duals,
     edges: Edges,
+    graph: CandidateGraph,
 ) -> Edges:
     """_improving_pairs by the compiled kernel (the same points, bit for bit, and the
     same pairs): ~10x less CPU per pair than numpy, which at 100,000 x 25,000 scored
-    300-400 million suspect pairs per pass in ~45 s."""
+    300-400 million suspect pairs per pass in ~45 s. Of those it scores only the pairs
+    whose bound is open or that are in the reserve (graph's bounds and reserve)."""
     from bot.matching.kernel import improving_rows
 
     # Not every mentor's inverted lists but the suspect mentors' own (positions in
@@ -300,11 +303,11 @@ def _compiled_improving_pairs(
     inverted_arrays = inverted_lists(sp.csr_matrix(pool.text_t[:, cols]))
     by_topic_arrays = inverted_lists(sp.csr_matrix(pool.topics[cols].T))
     n = len(duals.mentee)
-    by_row = np.argsort(edges.rows, kind="stable")
-    kept_ptr = np.concatenate([[0], np.cumsum(np.bincount(edges.rows, minlength=n))])
-    kept = (kept_ptr.astype(np.int64), edges.cols[by_row].astype(np.int64))
+    kept = _by_row(edges, n)
+    reserve = _by_row(graph.reserve, n)
     cols = cols.astype(np.int64)
     u, v = duals.mentee[rows].astype(np.int64), duals.mentor[cols].astype(np.int64)
+    col_bound = graph.dropped_col[cols].astype(np.int64)
 
     def work(part: slice) -> Edges:
         r = rows[part].astype(np.int64)
@@ -313,14 +316,22 @@ def _compiled_improving_pairs(
             np.zeros((len(r), ADD_PER_ROW), np.int64),
             np.zeros(len(r), np.int64),
         )
+        bounds = (graph.dropped_row[r].astype(np.int64), col_bound)
         improving_rows(
             r, cols, text, inverted_arrays, topics, by_topic_arrays, scoring, banned, kept,
-            (u[part], v), ADD_PER_ROW, out,
+            (u[part], v), ADD_PER_ROW, out, bounds, reserve,
         )  # fmt: skip
         local, slot = np.nonzero(np.arange(ADD_PER_ROW)[None, :] < out[2][:, None])
         return Edges(r[local], cols[out[0][local, slot]], out[1][local, slot])
 
     return Edges.concat(list(map_blocks(work, len(rows))))
+
+
+def _by_row(edges: Edges, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's mentor columns in `edges`, as CSR (offsets, columns)."""
+    by_row = np.argsort(edges.rows, kind="stable")
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(edges.rows, minlength=n))])
+    return ptr.astype(np.int64), edges.cols[by_row].astype(np.int64)
 
 
 def finish_round(

@@ -294,11 +294,17 @@ def _score_cols(
 def improving_rows(
     rows: np.ndarray, cols: np.ndarray, text: tuple, inverted: tuple, topics: tuple,
     by_topic: tuple, scoring: tuple, banned: tuple, kept: tuple, duals: tuple, add: int,
-    out: tuple,
+    out: tuple, bounds: tuple, reserve: tuple,
 ) -> None:  # fmt: skip
     """assign._improving_pairs in one pass: each of `rows` scored against the mentors
     in `cols` only, and its `add` pairs of largest gain = points - u_i - v_j > 0 (ties:
     the earlier column), leaving out pairs already kept (CSR by row) and banned ones.
+
+    Only the pairs that can have a gain are scored: a pair neither side kept has at most
+    min(bound of its row, bound of its column) points (bounds: per position in rows,
+    per position in cols), so it needs that bound above u_i + v_j (about 1 suspect pair
+    in 10); a pair in the reserve (CSR by row, mentor columns) is scored whatever its
+    bound. The others are left at 0 points: they gain nothing either way.
 
     inverted, by_topic: those of the mentors in `cols` only (indices: positions in
     cols), so a row's cosines cost what it shares with them, not with every mentor.
@@ -308,6 +314,8 @@ def improving_rows(
     topic_ptr, topic_idx = topics
     banned_ptr, banned_idx = banned
     kept_ptr, kept_idx = kept
+    reserve_ptr, reserve_idx = reserve
+    row_bound, col_bound = bounds
     u, v = duals
     out_cols, out_points, out_count = out
     m = len(scoring[5])
@@ -319,11 +327,38 @@ def improving_rows(
     for t in range(len(cols)):
         at[cols[t]] = t
     best_gain = np.zeros(add, dtype=np.int64)
+    # This row's pairs to score (positions in cols; one in both lists is scored twice,
+    # to the same points) and their mentors, cosines, topics and points.
+    size = len(cols) + np.max(np.diff(reserve_ptr)) if len(reserve_ptr) > 1 else len(cols)
+    chosen = np.empty(size, dtype=np.int64)
+    chosen_cols = np.empty(size, dtype=np.int64)
+    chosen_cosine = np.empty(size, dtype=np.float32)
+    chosen_shared = np.empty(size, dtype=np.float32)
+    chosen_points = np.empty(size, dtype=np.int64)
     for r in range(len(rows)):
         i = rows[r]
         _gather(text_ptr, text_idx, text_val, inverted, i, cosine)
         _gather(topic_ptr, topic_idx, topic_val, by_topic, i, shared)
-        _score_cols(i, cols, cosine, shared, scoring, points)
+        count = 0
+        most = row_bound[r] - u[r]  # an open pair needs v_j < this, and bound_j - v_j > u_i
+        for t in range(len(cols)):
+            if v[t] < most and col_bound[t] - v[t] > u[r]:
+                chosen[count] = t
+                count += 1
+        for p in range(reserve_ptr[i], reserve_ptr[i + 1]):
+            if at[reserve_idx[p]] >= 0:
+                chosen[count] = at[reserve_idx[p]]
+                count += 1
+        for c in range(count):
+            t = chosen[c]
+            chosen_cols[c], chosen_cosine[c], chosen_shared[c] = cols[t], cosine[t], shared[t]
+        _score_cols(
+            i, chosen_cols[:count], chosen_cosine[:count], chosen_shared[:count], scoring,
+            chosen_points[:count],
+        )  # fmt: skip
+        points[:] = 0
+        for c in range(count):
+            points[chosen[c]] = chosen_points[c]
         for p in range(banned_ptr[i], banned_ptr[i + 1]):
             if at[banned_idx[p]] >= 0:
                 points[at[banned_idx[p]]] = 0

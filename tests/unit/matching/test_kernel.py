@@ -142,11 +142,15 @@ def test_the_compiled_certificate_brings_back_the_pairs_numpy_brings_back(
     # The round's duals, then none at all: every acceptable pair improves, and only each
     # row's ADD_PER_ROW best (ties to the earlier column) come back.
     nothing = Duals(np.zeros(len(batch), np.int64), np.zeros(len(pool), np.int64))
-    for against in (duals, nothing):
+    # And prices all over the points' range: many pairs just above or below their bound.
+    scattered = Duals(rng.integers(0, 3000, len(batch)), rng.integers(0, 3000, len(pool)))
+    for against in (duals, nothing, scattered):
         numpy_pairs = _improving_pairs(
             batch, rows, pool.columns(cols), weights, past, allow_repeats, against, graph.edges
         )
-        kernel_pairs = _compiled_improving_pairs(args, pool, rows, cols, against, graph.edges)
+        kernel_pairs = _compiled_improving_pairs(
+            args, pool, rows, cols, against, graph.edges, graph
+        )
         assert len(numpy_pairs) > 0
         for part in ("rows", "cols", "points"):
             assert np.array_equal(getattr(numpy_pairs, part), getattr(kernel_pairs, part))
