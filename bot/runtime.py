@@ -35,8 +35,13 @@ def build_runtime(
     settings: Settings,
     clock: Callable[[], datetime] = utcnow,
     delivery_client: WebClient | None = None,
+    engine: Engine | None = None,
 ) -> Runtime:
-    engine = make_engine(settings.database_url)
+    """`engine`: one already made for `settings.database_url` (the tests keep one per
+    database across tests, its compiled statements warm); closing the runtime disposes
+    its connections."""
+    if engine is None:
+        engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     # The stores share the bot's engine: one pool, one database (bot/installs.py).
     stores = make_stores(settings, engine)

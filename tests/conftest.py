@@ -3,14 +3,16 @@
 Database fixtures (every storage test runs on both dialects):
 
 - ``db_url``: a migrated, empty database, parametrised "sqlite" / "postgresql".
-  SQLite: a copy of a template migrated once per session. PostgreSQL: one
-  database per test run, per xdist worker (``mentorbot_test_<random>``), emptied
-  before each test.
+  SQLite: a copy of a template migrated once per session, under one URL per process
+  (a symlink to each test's copy). PostgreSQL: one database per test run, per xdist
+  worker (``mentorbot_test_<random>``), emptied before each test.
   The postgresql params carry the ``postgres`` marker.
 - ``empty_db_url``: a database that exists but was never migrated (same params).
 - ``module_databases``: module-scoped, same params; `new()` gives a migrated database
   that lives until the module's last test (for a world staged once per module).
-- ``engine``, ``session_factory``, ``session``: built on ``db_url``.
+- ``engine``, ``session_factory``, ``session``: built on ``db_url``; the engine is the
+  process's one for that URL (``shared_engines``, tests/engines.py), its connections
+  closed between tests.
 
 PostgreSQL comes from $MENTORBOT_TEST_POSTGRES_URL (a server URL; its database is
 only used to create and drop test databases). If it cannot be reached the
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import make_engine, make_session_factory, normalize_url
 from bot.db.migrate import upgrade
+from tests.engines import Engines
 
 
 def _share_compiled_modules() -> None:
@@ -253,17 +256,44 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def shared_engines() -> Iterator[Engines]:
+    """One Engine per database URL for the process (tests/engines.py says why)."""
+    engines = Engines()
+    yield engines
+    engines.dispose_all()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_test_url(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The URL every SQLite test of this process uses: a symlink, pointed at each test's
+    own database in turn. SQLite resolves it on opening, so a connection left over from
+    an earlier test still writes (and cleans up) that test's file, never this one's."""
+    link = tmp_path_factory.mktemp("db-link") / "mentorbot.sqlite3"
+    return f"sqlite:///{link}", link
+
+
 @pytest.fixture(params=DB_BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    shared_engines: Engines,
+) -> str:
     """URL of a freshly migrated, empty database for this test."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
+        url, link = request.getfixturevalue("_sqlite_test_url")
         path = tmp_path_factory.mktemp("db") / "mentorbot.sqlite3"
         shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
+        shared_engines.release(url)
+        link.unlink(missing_ok=True)
+        link.symlink_to(path)
+        return url
     database: _PostgresTestDatabase = request.getfixturevalue("_postgres_test_database")
+    url = _url_string(database.url)
+    shared_engines.release(url)
     database.reset()
-    return _url_string(database.url)
+    return url
 
 
 class ModuleDatabases:
@@ -324,8 +354,8 @@ def empty_db_url(
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
+def engine(db_url: str, shared_engines: Engines) -> Iterator[Engine]:
+    engine = shared_engines.get(db_url)
     yield engine
     engine.dispose()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import ListenerPool, build_app
@@ -28,6 +28,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.server import build_asgi, serving_in_thread
 from bot.slack import make_delivery_client
 from scheduling.due import DueReport, run_due
+from tests.engines import Engines
 
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -131,11 +132,14 @@ def _http() -> Iterator[tuple[_Mount, str]]:
 FAST_RETRIES = FixedValueRetryIntervalCalculator(0.01)
 
 
-def rig_runtime(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Runtime:
+def rig_runtime(
+    settings: Settings, clock: Callable[[], datetime] = utcnow, engine: Engine | None = None
+) -> Runtime:
     return build_runtime(
         settings,
         clock=clock,
         delivery_client=make_delivery_client(settings, retry_interval=FAST_RETRIES),
+        engine=engine,
     )
 
 
@@ -178,8 +182,10 @@ def start_bot(
     db_url: str,
     overrides: dict[str, Any] | None = None,
     clock: Callable[[], datetime] = utcnow,
+    engine: Engine | None = None,
 ) -> Bot:
-    runtime = rig_runtime(rig_settings(emulator, db_url, **(overrides or {})), clock)
+    """`engine`: the process's own for `db_url` (`shared_engines`), else a new one."""
+    runtime = rig_runtime(rig_settings(emulator, db_url, **(overrides or {})), clock, engine)
     app = build_app(runtime.deps)
     asgi = build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
     return Bot(runtime, asgi, app.listener_runner.listener_executor)
@@ -215,8 +221,9 @@ def rig(
     _http: tuple[_Mount, str],
     rig_overrides: dict[str, Any],
     rig_clock: Callable[[], datetime],
+    shared_engines: Engines,
 ) -> Iterator[Rig]:
-    bot = start_bot(emulator, db_url, rig_overrides, rig_clock)
+    bot = start_bot(emulator, db_url, rig_overrides, rig_clock, shared_engines.get(db_url))
     try:
         with mounted(bot, emulator, _http) as rig:
             yield rig

@@ -21,6 +21,7 @@ from bot.people import SlackProfile, upsert_person
 from bot.profile import Profile
 from bot.programs import current_program
 from bot.runtime import build_runtime
+from tests.engines import Engines
 
 TEAM, TOKEN = "T0001", "xoxb-test-token"
 ANA, BEN, CARA = "U0ANA0001", "U0BEN0001", "U0CAR0001"
@@ -45,7 +46,7 @@ def emulator() -> Iterator[SlackEmulator]:
 
 
 @pytest.fixture
-def deps(db_url: str, emulator: SlackEmulator) -> Iterator[Deps]:
+def deps(db_url: str, emulator: SlackEmulator, shared_engines: Engines) -> Iterator[Deps]:
     settings = load_settings(
         env_file=None,
         slack_bot_token=TOKEN,
@@ -53,7 +54,7 @@ def deps(db_url: str, emulator: SlackEmulator) -> Iterator[Deps]:
         slack_api_url=emulator.api_url,
         database_url=db_url,
     )
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, engine=shared_engines.get(db_url))
     yield runtime.deps
     runtime.close()
 

@@ -17,6 +17,7 @@ from bot.emulator import SlackEmulator
 from bot.runtime import build_runtime
 from handlers.context import DEPS
 from handlers.invocation import Invocation
+from tests.engines import Engines
 
 TOKEN = "xoxb-listener-test"
 TEAM = "T0001"
@@ -56,7 +57,7 @@ def client(emulator: SlackEmulator) -> WebClient:
 
 
 @pytest.fixture
-def deps(db_url: str, emulator: SlackEmulator) -> Iterator[Deps]:
+def deps(db_url: str, emulator: SlackEmulator, shared_engines: Engines) -> Iterator[Deps]:
     settings = load_settings(
         env_file=None,
         slack_bot_token=TOKEN,
@@ -65,7 +66,7 @@ def deps(db_url: str, emulator: SlackEmulator) -> Iterator[Deps]:
         database_url=db_url,
         admins=COORDINATOR,
     )
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, engine=shared_engines.get(db_url))
     yield runtime.deps
     runtime.close()
 

@@ -19,6 +19,7 @@ from bot.deps import Deps
 from bot.emulator import SlackEmulator, validate_blocks
 from bot.runtime import build_runtime
 from handlers import coordinators as routes
+from tests.engines import Engines
 from tests.unit.handlers.enrollment_kit import (  # noqa: F401 (fixtures)
     COORDINATOR,
     TEAM,
@@ -101,7 +102,7 @@ def test_unreadable_input_gets_the_usage_and_asks_nothing_of_slack(
 
 
 @pytest.fixture
-def no_admins(db_url: str, emulator: SlackEmulator) -> Iterator[Deps]:
+def no_admins(db_url: str, emulator: SlackEmulator, shared_engines: Engines) -> Iterator[Deps]:
     """A workspace whose coordinators were all granted in Slack (MENTORBOT_ADMINS empty)."""
     settings = load_settings(
         env_file=None,
@@ -110,7 +111,7 @@ def no_admins(db_url: str, emulator: SlackEmulator) -> Iterator[Deps]:
         slack_api_url=emulator.api_url,
         database_url=db_url,
     )
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, engine=shared_engines.get(db_url))
     yield runtime.deps
     runtime.close()
 

@@ -28,6 +28,7 @@ from bot.views.rounds import RoundIds
 from handlers import rounds
 from handlers.context import DEPS
 from handlers.invocation import Invocation
+from tests.engines import Engines
 
 TOKEN = "xoxb-unit-token"
 TEAM = "T0001"
@@ -92,7 +93,9 @@ class Stage:
 
 
 @pytest.fixture
-def stage(db_url: str, caplog: pytest.LogCaptureFixture) -> Iterator[Stage]:
+def stage(
+    db_url: str, caplog: pytest.LogCaptureFixture, shared_engines: Engines
+) -> Iterator[Stage]:
     with SlackEmulator(tokens=[TOKEN]) as emulator:
         settings = load_settings(
             env_file=None,
@@ -101,7 +104,7 @@ def stage(db_url: str, caplog: pytest.LogCaptureFixture) -> Iterator[Stage]:
             slack_api_url=emulator.api_url,
             admins=COORDINATOR,
         )
-        runtime: Runtime = build_runtime(settings)
+        runtime: Runtime = build_runtime(settings, engine=shared_engines.get(db_url))
         for user in MENTEES:
             _enroll(runtime.deps, user, EnrollmentRole.MENTEE)
         for user in MENTORS:
