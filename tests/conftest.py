@@ -83,6 +83,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     for name in prepared.MAKERS:
         if prepared.needed(name, root, invoked_from, list(config.args)):
             prepared.start_in_background(base, name, root)
+    if config.pluginmanager.has_plugin("dsession"):  # workers to come (tests/warm_bytecode.py)
+        from tests import warm_bytecode
+
+        warm_bytecode.warm(config)
 
 
 POSTGRES_URL_ENV = "MENTORBOT_TEST_POSTGRES_URL"
