@@ -8,7 +8,6 @@ and `rig.run_due(at)` moves the scheduler's. Cara is in the program but not in t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,17 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from bot import mentorships
-from bot.app import build_app
 from bot.db.enums import EnrollmentRole, GoalStatus
 from bot.db.models import AuditEntry, Goal, GoalUpdate, Mentorship, OutboxMessage, Person
-from bot.emulator import SlackDriver, SlackEmulator, validate_blocks, validate_view
+from bot.emulator import validate_blocks, validate_view
 from bot.programs import current_program
-from bot.runtime import build_runtime
-from bot.server import build_asgi, serving_in_thread
 from bot.views.checkins import CheckinIds
 from bot.views.goals import NO_PAIR, NOT_YOURS, GoalIds
 from tests.integration import cast
-from tests.integration.conftest import SIGNING_SECRET, TEAM, Rig, rig_settings
+from tests.integration.conftest import TEAM, Rig
 
 ANA, BEN, CARA, DOV = "U0ANA0001", "U0BEN0001", "U0CARA001", "U0DOV0001"
 PARIS, LOS_ANGELES = "Europe/Paris", "America/Los_Angeles"
@@ -56,19 +52,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def rig(emulator: SlackEmulator, db_url: str, clock: Clock) -> Iterator[Rig]:
+def rig_clock(clock: Clock) -> Clock:
     """The conftest's rig, with the bot's clock pinned."""
-    runtime = build_runtime(rig_settings(emulator, db_url), clock=clock)
-    app = build_app(runtime.deps)
-    with serving_in_thread(
-        build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
-    ) as base_url:
-        driver = SlackDriver(
-            f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
-        )
-        emulator.clear()
-        yield Rig(emulator, driver, runtime, base_url, app.listener_runner.listener_executor)
-    runtime.close()
+    return clock
 
 
 @pytest.fixture(autouse=True)

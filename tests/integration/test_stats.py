@@ -12,22 +12,20 @@ import csv
 import io
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_app
 from bot.db.engine import make_engine, make_session_factory
 from bot.db.models import AuditEntry
-from bot.emulator import SlackDriver, SlackEmulator, validate_blocks, validate_view
+from bot.emulator import validate_blocks, validate_view
 from bot.emulator.workspace import UploadedFile
-from bot.runtime import build_runtime
-from bot.server import build_asgi, serving_in_thread
 from bot.views.stats import COORDINATORS_ONLY, StatsIds
-from tests.integration.conftest import COORDINATOR, SIGNING_SECRET, TEAM, Rig, rig_settings
+from tests.integration.conftest import COORDINATOR, TEAM, Rig
 from tests.integration.processes import in_process
 from tests.integration.test_cli import MENTORBOT, _env
 from tests.storage import stats_world as w
@@ -45,19 +43,9 @@ SPRING_LINES = (
 
 
 @pytest.fixture
-def rig(emulator: SlackEmulator, db_url: str) -> Iterator[Rig]:
+def rig_clock() -> Callable[[], datetime]:
     """The conftest's rig with the bot's clock pinned to the program's today."""
-    runtime = build_runtime(rig_settings(emulator, db_url), clock=lambda: w.NOW)
-    app = build_app(runtime.deps)
-    with serving_in_thread(
-        build_asgi(app, runtime.engine, signing_secret=SIGNING_SECRET)
-    ) as base_url:
-        driver = SlackDriver(
-            f"{base_url}/slack/events", SIGNING_SECRET, emulator=emulator, team_id=TEAM
-        )
-        emulator.clear()
-        yield Rig(emulator, driver, runtime, base_url, app.listener_runner.listener_executor)
-    runtime.close()
+    return lambda: w.NOW
 
 
 @pytest.fixture
