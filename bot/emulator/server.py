@@ -177,10 +177,7 @@ class SlackEmulator(FaultInjection):
         for ws in self._installs.workspaces.values():
             ws.base_url = self.base_url
         self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},  # stop() waits up to one poll interval
-            name="slack-emulator",
-            daemon=True,
+            target=self._server.serve, name="slack-emulator", daemon=True
         )
         self._thread.start()
         if self._socket is not None:
@@ -194,8 +191,7 @@ class SlackEmulator(FaultInjection):
             self._workspace.socket_url = ""
             self._socket.stop()
         if server is not None:
-            server.shutdown()
-            server.server_close()
+            server.stop()
         if thread is not None:
             thread.join(timeout=5)
 
