@@ -44,7 +44,6 @@ from bot.matching.graph import (
     union,
 )
 from bot.matching.pool import Columns, MenteeBatch, Pool
-from bot.matching.preload import load_compiled_in_background
 from bot.matching.reasons import explain
 from bot.matching.results import Pair, Round, RoundStats, Unmatched
 from bot.matching.scoring import POINTS, history_matrix
@@ -85,8 +84,6 @@ def solve_round(
     started = time.perf_counter()
     timer = Timer()
     weights = weights or Weights()
-    if compiled is not False and len(mentees) * len(pool) >= COMPILED_MIN_PAIRS:
-        load_compiled_in_background()
     batch = pool.encode(mentees)
     past = history_matrix(set(history), batch, pool)
     timer.add("encode", time.perf_counter() - started)

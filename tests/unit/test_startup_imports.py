@@ -51,19 +51,3 @@ def test_a_server_loads_the_compiled_round_only_for_a_program_big_enough_to_use_
 
     assert _loaded_after(small, *compiled) == dict.fromkeys(compiled, False)
     assert _loaded_after(big, *compiled) == dict.fromkeys(compiled, True)
-
-
-def test_a_big_round_loads_the_compiled_code_on_another_thread_once() -> None:
-    # solve_round calls this first for a round of COMPILED_MIN_PAIRS or more: the code
-    # loads on a spare core while the round encodes its batch.
-    probe = (
-        "import threading; started = []; start = threading.Thread.start; "
-        "threading.Thread.start = lambda self: (started.append(self.name), start(self))[1]; "
-        "import bot.matching.preload as p; "
-        "p.load_compiled_in_background(); p.load_compiled_in_background(); "
-        "assert started == ['load-compiled-round'], started; "
-        "[t.join() for t in threading.enumerate() if t.name == 'load-compiled-round']"
-    )
-    compiled = ("numba", "bot.matching.kernel", "bot.matching.kept", "bot.matching.flow")
-
-    assert _loaded_after(probe, *compiled) == dict.fromkeys(compiled, True)
