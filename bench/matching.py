@@ -2,6 +2,7 @@
 
     python bench/matching.py [--mentees 20000] [--mentors 5000] [--seed 7]
     python bench/matching.py --scale     # the 100,000 x 25,000 round only
+    python bench/matching.py --again 4   # the same round 4 more times in-process (best)
 
 Prints: the 20,000 x 5,000 optimal round (time, peak memory, edges, certificate) against
 the greedy baseline; suggest() latency (p50/p95) among 5,000 mentors; and on 300 x 100
@@ -30,6 +31,7 @@ from bot.db.enums import Cadence, MeetingFormat
 from bot.matching import (
     Candidate,
     Pool,
+    Round,
     exact_round,
     greedy_round,
     solve_round,
@@ -287,7 +289,9 @@ def timed(label: str, work: Callable[[], T]) -> T:
     return result
 
 
-def bench_round(n: int, m: int, seed: int, compare_solvers: bool, with_greedy: bool = True) -> None:
+def bench_round(
+    n: int, m: int, seed: int, compare_solvers: bool, with_greedy: bool = True, again: int = 1
+) -> None:
     print(f"\n== optimal round: {n:,} mentees x {m:,} mentors (seed {seed}) ==")
     mentees, mentors, past = synthetic(n, m, seed)
     slots = sum(p.capacity_left for p in mentors if p.available)
@@ -312,16 +316,21 @@ def bench_round(n: int, m: int, seed: int, compare_solvers: bool, with_greedy: b
         f"added_edges={s.added_edges}, certified optimal={s.certified}, {s.seconds:.2f} s"
     )
     print(f"  peak RSS after the round: {peak_rss_mib():.0f} MiB")
-    # The next round of a long-running process: the compiled code is loaded (a server
-    # loads it in the background for a program this big) and memory is warm.
-    started = time.perf_counter()
-    again = solve_round(mentees, Pool(mentors), history=past)
-    assert again.total_points == best.total_points
-    print(
-        f"  the same round again in this process (pool + round): "
-        f"{time.perf_counter() - started:.2f} s, "
-        + ", ".join(f"{k} {v:.2f} s" for k, v in again.stats.steps)
-    )
+    # The next rounds of a long-running process: the compiled code is loaded (a server
+    # loads it in the background for a program this big) and memory is warm. The best of
+    # `again` runs: on a shared machine the others measure its neighbours too.
+    fastest: tuple[float, Round] | None = None
+    for _ in range(again):
+        started = time.perf_counter()
+        rerun = solve_round(mentees, Pool(mentors), history=past)
+        assert rerun.total_points == best.total_points
+        took = time.perf_counter() - started
+        fastest = (took, rerun) if fastest is None or took < fastest[0] else fastest
+    if fastest is not None:
+        print(
+            f"  the same round again in this process (pool + round), best of {again}: "
+            f"{fastest[0]:.2f} s, " + ", ".join(f"{k} {v:.2f} s" for k, v in fastest[1].stats.steps)
+        )
     if not with_greedy:
         return
     greedy = timed("greedy_round", lambda: greedy_round(mentees, pool, history=past))
@@ -447,13 +456,20 @@ def main() -> None:
     parser.add_argument(
         "--scale", action="store_true", help="only the 100,000 x 25,000 round (no greedy)"
     )
+    parser.add_argument(
+        "--again", type=int, default=1, help="the same round again this many times (best shown)"
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores")
     if args.scale:
-        bench_round(100_000, 25_000, args.seed, compare_solvers=False, with_greedy=False)
+        bench_round(
+            100_000, 25_000, args.seed, compare_solvers=False, with_greedy=False, again=args.again
+        )
         print(f"\npeak RSS of the whole bench: {peak_rss_mib():.0f} MiB")
         return
-    bench_round(args.mentees, args.mentors, args.seed, not args.no_solver_comparison)
+    bench_round(
+        args.mentees, args.mentors, args.seed, not args.no_solver_comparison, again=args.again
+    )
     bench_suggest(args.mentors, args.seed + 1, args.suggest_calls)
     bench_quality(range(5))
     print(f"\npeak RSS of the whole bench: {peak_rss_mib():.0f} MiB")

@@ -202,6 +202,14 @@ def map_blocks(work: Callable[[slice], T], n: int, size: int = BLOCK_ROWS) -> It
         yield from executor.map(work, chunks)
 
 
+def on_each_thread(work: Callable[[], T]) -> list[T]:
+    """`work` run once on each of THREADS threads (work that shares its input itself)."""
+    if THREADS == 1:
+        return [work()]
+    with ThreadPoolExecutor(THREADS) as executor:
+        return list(executor.map(lambda _: work(), range(THREADS)))
+
+
 def build_graph(
     batch: MenteeBatch,
     pool: Pool,
@@ -334,7 +342,7 @@ def _kernel_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
     chunks = iter(blocks(n, max(KERNEL_CHUNK_ROWS, -(-n // (8 * THREADS)))))
     claim = threading.Lock()
 
-    def work(_: slice) -> np.ndarray:
+    def work() -> np.ndarray:
         # This thread's column buffers: each column's best keys of the rows it scored,
         # merged exactly below whichever thread took which chunk.
         keys = np.full((m, SLACK * keep_col), -1, dtype=np.int64)
@@ -351,7 +359,7 @@ def _kernel_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
         keys[np.arange(keys.shape[1])[None, :] >= count[:, None]] = -1
         return keys
 
-    columns = np.concatenate(list(map_blocks(work, THREADS, 1)), axis=1)
+    columns = np.concatenate(on_each_thread(work), axis=1)
     merged = -np.sort(-columns, axis=1)[:, :keep_col]
     kept = np.arange(deep)[None, :] < row_count[:, None]
     rows = np.nonzero(kept)[0]

@@ -45,28 +45,21 @@ def kept_pairs(
     top = np.concatenate((row_rank < k, col_rank < k))
     order = _counting_order(rows, _counting_order(cols, np.arange(len(rows)), m), n)
 
-    # The graph's pairs and the reserve's, each in order: one walk counts, one fills.
+    # One walk marks each pair's first place in that order (a pair both sides kept comes
+    # twice, side by side) and whether it is in the graph; a second fills both lists.
     in_graph = np.zeros(len(order), dtype=np.bool_)
     first = np.zeros(len(order), dtype=np.bool_)
-    graph_size, reserve_size = 0, 0
+    last = -1  # the place of the pair seen last
     for t in range(len(order)):
         p = order[t]
-        if t > 0 and rows[p] == rows[order[t - 1]] and cols[p] == cols[order[t - 1]]:
-            continue  # the same pair kept by both sides: joined below
-        first[t] = True
-        u = t
-        joined = top[p]
-        while u + 1 < len(order):
-            q = order[u + 1]
-            if rows[q] != rows[p] or cols[q] != cols[p]:
-                break
-            joined |= top[q]
-            u += 1
-        in_graph[t] = joined
-        if joined:
-            graph_size += 1
+        if last >= 0 and rows[p] == rows[order[last]] and cols[p] == cols[order[last]]:
+            in_graph[last] |= top[p]
         else:
-            reserve_size += 1
+            last = t
+            first[t] = True
+            in_graph[t] = top[p]
+    graph_size = np.count_nonzero(first & in_graph)
+    reserve_size = np.count_nonzero(first) - graph_size
     graph = (
         np.empty(graph_size, dtype=np.int64),
         np.empty(graph_size, dtype=np.int64),
