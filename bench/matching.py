@@ -3,6 +3,7 @@
     python bench/matching.py [--mentees 20000] [--mentors 5000] [--seed 7]
     python bench/matching.py --scale     # the 100,000 x 25,000 round only
     python bench/matching.py --again 4   # the same round 4 more times in-process (best)
+    python bench/matching.py --fresh 5   # the round in 5 new processes cold, 5 served
 
 Prints: the 20,000 x 5,000 optimal round (time, peak memory, edges, certificate) against
 the greedy baseline; suggest() latency (p50/p95) among 5,000 mentors; and on 300 x 100
@@ -20,6 +21,8 @@ import argparse
 import gc
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -36,6 +39,7 @@ from bot.matching import (
     greedy_round,
     solve_round,
     suggest,
+    warm_compiled,
 )
 from bot.profile import DEFAULT_TOPICS
 
@@ -446,6 +450,47 @@ def bench_quality(seeds: range) -> None:
         assert same
 
 
+def fresh_round(n: int, m: int, seed: int, served: bool) -> None:
+    """One round in this new process, printed as "<wall> <cpu>" seconds (pool + round).
+    `served`: first load the compiled code as `mentorbot run` does in the background at
+    start for a program this big (warm_compiled); else nothing is loaded beforehand."""
+    mentees, mentors, past = synthetic(n, m, seed)
+    if served:
+        warm_compiled()
+    gc.collect()
+    started, cpu = time.perf_counter(), time.process_time()
+    solve_round(mentees, Pool(mentors), history=past)
+    print(f"{time.perf_counter() - started:.3f} {time.process_time() - cpu:.3f}")
+
+
+def bench_fresh(n: int, m: int, seed: int, runs: int) -> None:
+    """The first round of new processes, cold and served in turn: what a coordinator
+    waits for, with the machine's noise shown as a spread rather than one lucky run."""
+    print(f"\n== the first round of a new process, {runs} of each, in turn ({n:,} x {m:,}) ==")
+    walls: dict[str, list[float]] = {"cold": [], "served": []}
+    cpus: dict[str, list[float]] = {"cold": [], "served": []}
+    for _ in range(runs):
+        for kind in walls:
+            command = [sys.executable, __file__, "--child", kind]
+            command += ["--mentees", str(n), "--mentors", str(m), "--seed", str(seed)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            wall, cpu = (float(x) for x in out.split()[-2:])
+            walls[kind].append(wall)
+            cpus[kind].append(cpu)
+    labels = {
+        "cold": "nothing loaded (e.g. a command-line preview)",
+        "served": "compiled code loaded at start, as `mentorbot run` does for a program this big",
+    }
+    for kind, label in labels.items():
+        w, c = walls[kind], cpus[kind]
+        print(
+            f"  {kind}, {label}: pool + round median {statistics.median(w):.2f} s, "
+            f"min {min(w):.2f}, max {max(w):.2f} s wall ({' '.join(f'{x:.2f}' for x in w)}); "
+            f"CPU median {statistics.median(c):.2f} s"
+        )
+    print("  load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mentees", type=int, default=20_000)
@@ -459,7 +504,17 @@ def main() -> None:
     parser.add_argument(
         "--again", type=int, default=1, help="the same round again this many times (best shown)"
     )
+    parser.add_argument(
+        "--fresh",
+        type=int,
+        default=0,
+        help="the round in this many new processes of each kind",
+    )
+    parser.add_argument("--child", choices=("cold", "served"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        fresh_round(args.mentees, args.mentors, args.seed, served=args.child == "served")
+        return
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores")
     if args.scale:
         bench_round(
@@ -470,6 +525,8 @@ def main() -> None:
     bench_round(
         args.mentees, args.mentors, args.seed, not args.no_solver_comparison, again=args.again
     )
+    if args.fresh:
+        bench_fresh(args.mentees, args.mentors, args.seed, args.fresh)
     bench_suggest(args.mentors, args.seed + 1, args.suggest_calls)
     bench_quality(range(5))
     print(f"\npeak RSS of the whole bench: {peak_rss_mib():.0f} MiB")

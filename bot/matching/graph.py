@@ -115,6 +115,9 @@ class CandidateGraph:
     dropped_row: np.ndarray  # int64 per mentee: best points of a pair in neither
     dropped_col: np.ndarray  # int64 per mentor: the same, per mentor
     k: int
+    # The compiled pass's inputs (kernel_arguments), which the certificate's rescoring
+    # takes too; None after the numpy pass.
+    kernel_args: tuple[object, ...] | None = None
 
 
 def acceptable_points(block: Block, pool: Mentors, allow_repeats: bool) -> np.ndarray:
@@ -234,7 +237,7 @@ def build_graph(
     if compiled is None:
         compiled = n * m >= COMPILED_MIN_PAIRS and compiled_scoring(batch, pool)
     scope = Scope(batch, pool, weights, history, allow_repeats)
-    by_row, dropped_row, merged = (_kernel_pass if m and n and compiled else _numpy_pass)(
+    by_row, dropped_row, merged, args = (_kernel_pass if m and n and compiled else _numpy_pass)(
         scope, deep, timer
     )
     started = time.perf_counter()
@@ -247,6 +250,7 @@ def build_graph(
         dropped_row=dropped_row,
         dropped_col=dropped_col,
         k=min(k, m),
+        kernel_args=args,
     )
     if timer is not None:
         timer.add("candidates", time.perf_counter() - started)
@@ -304,7 +308,8 @@ def compiled_scoring(batch: MenteeBatch, pool: Mentors) -> bool:
     return True
 
 
-Pass = tuple[Edges, np.ndarray, np.ndarray]  # row edges, dropped per row, column keys
+# Row edges, dropped per row, column keys, and the kernel's arguments (None: numpy's pass).
+Pass = tuple[Edges, np.ndarray, np.ndarray, tuple[object, ...] | None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -366,7 +371,7 @@ def _kernel_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
     by_row = Edges(rows, row_cols[kept], row_points[kept])
     if timer is not None:
         timer.add("scoring", time.perf_counter() - started)
-    return by_row, dropped, merged
+    return by_row, dropped, merged, args
 
 
 def kernel_arguments(
@@ -481,7 +486,7 @@ def _numpy_pass(scope: Scope, deep: int, timer: Timer | None) -> Pass:
             pending, waiting = [], 0
     merged = _merge_columns(merged, pending, n)
     dropped_all = np.concatenate(dropped_row) if dropped_row else np.zeros(n, np.int64)
-    return Edges.concat(row_best), dropped_all, merged
+    return Edges.concat(row_best), dropped_all, merged, None
 
 
 def _key_type(n: int, m: int) -> type[np.integer]:

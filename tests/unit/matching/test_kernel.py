@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from bot.matching import Pool, Weights
+from bot.matching import Pool, Weights, solve_round
 from bot.matching.graph import CandidateGraph, build_graph, compiled_scoring
+from bot.matching.reasons import explain
 from bot.matching.scoring import history_matrix
 from tests.unit.matching.test_properties import SETTINGS, Instance, instances
 from tests.unit.matching.test_round import random_people
@@ -155,3 +156,37 @@ def test_the_compiled_certificate_brings_back_the_pairs_numpy_brings_back(
         for part in ("rows", "cols", "points"):
             assert np.array_equal(getattr(numpy_pairs, part), getattr(kernel_pairs, part))
     assert np.bincount(numpy_pairs.rows).max() == ADD_PER_ROW
+
+
+@pytest.mark.parametrize("seed", [0, 6])
+def test_a_compiled_round_gives_each_pair_its_own_reasons_though_earlier_solves_were_explained(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While a solve runs, the reasons of the previous solve's pairs are worked out: the
+    # pairs the next solve changes must get their own reasons, not a stale pair's.
+    import bot.matching.assign as assign
+
+    solved: list[np.ndarray] = []
+    real_solve = assign.solve
+
+    def recording_solve(*args: object, **kwargs: object) -> assign.Solution:
+        solution = real_solve(*args, **kwargs)  # type: ignore[arg-type]
+        solved.append(solution.assigned.copy())
+        return solution
+
+    monkeypatch.setattr(assign, "solve", recording_solve)
+    mentees, mentors = random_people(seed, 120, 30)
+    pool = Pool(mentors)
+    result = solve_round(mentees, pool, k=1, compiled=True)
+    changed = sum(int(((b != a) & (b >= 0)).sum()) for a, b in zip(solved, solved[1:]))
+    assert result.stats.certified and len(solved) >= 2 and changed > 0
+
+    plain = solve_round(mentees, Pool(mentors), k=1, compiled=False)
+    assert result.pairs == plain.pairs and result.unmatched == plain.unmatched
+    fresh = Pool(mentors)
+    batch = fresh.encode(mentees)
+    row = {key: at for at, key in enumerate(batch.keys.tolist())}
+    col = {key: at for at, key in enumerate(fresh.keys.tolist())}
+    for pair in result.pairs:
+        alone = explain(batch, [row[pair.mentee_key]], fresh, [col[pair.mentor_key]], Weights())
+        assert pair.reasons == alone[0]
