@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 
@@ -126,11 +125,11 @@ def solve_round(
             meanwhile = partial(pool.sentence_vectors, np.flatnonzero(capacity > 0))
         elif compiled and solution is not None:
             meanwhile = partial(explain_known, batch, solution.assigned, pool, weights, explained)
-        solution = _solve_meanwhile(
-            partial(solve, edges, capacity, len(batch), compiled=compiled, warm=solution),
-            meanwhile,
-            timer,
+        step = time.perf_counter()
+        solution = solve(
+            edges, capacity, len(batch), compiled=compiled, warm=solution, meanwhile=meanwhile
         )
+        timer.add("solve", time.perf_counter() - step)  # with what ran meanwhile
         assigned = solution.assigned
         step = time.perf_counter()
         extreme = round_duals(edges, assigned, capacity, solution.duals)
@@ -187,33 +186,6 @@ def solve_round(
 
 # Reasons worked out ahead, by pair (row * mentors + column).
 Explained = dict[int, tuple[str, ...]]
-
-
-def _solve_meanwhile(
-    solving: Callable[[], Solution], meanwhile: Callable[[], object] | None, timer: Timer
-) -> Solution:
-    """`solving` on a worker thread while this one runs `meanwhile`; the solver's own
-    time is credited to "solve", and what `meanwhile` took beyond it to "reasons" (so
-    the steps still add up to the wall time)."""
-    began = time.perf_counter()
-    if meanwhile is None:
-        solution = solving()
-        timer.add("solve", time.perf_counter() - began)
-        return solution
-
-    def timed() -> tuple[Solution, float]:
-        result = solving()
-        return result, time.perf_counter() - began
-
-    with ThreadPoolExecutor(1) as worker:
-        future = worker.submit(timed)
-        try:
-            meanwhile()
-        finally:
-            solution, solved = future.result()
-    timer.add("solve", solved)
-    timer.add("reasons", max(0.0, time.perf_counter() - began - solved))
-    return solution
 
 
 def explain_known(

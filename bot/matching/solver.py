@@ -41,6 +41,8 @@ a dependency. bench/matching.py times them all on one graph.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,18 +77,27 @@ def solve(
     compiled: bool = False,
     warm: Solution | None = None,
     by_mentee: bool | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Solution:
     """The best assignment on `edges`: scipy's LAPJVsp, or the compiled solver (which
     also gives optimal duals and starts from `warm`, an optimum on a subset of `edges`
     with optimal duals). `by_mentee`: route mentees (True) or places (False); None: the
-    scarcer side."""
+    scarcer side. `meanwhile`: Python work for this thread while the compiled solver
+    routes on another (it holds no GIL there); run first with scipy's."""
     if not compiled:
+        if meanwhile is not None:
+            meanwhile()
         return Solution(max_weight_assignment(edges, capacity, n))
-    return _solve_compiled(edges, capacity, n, warm, by_mentee)
+    return _solve_compiled(edges, capacity, n, warm, by_mentee, meanwhile)
 
 
 def _solve_compiled(
-    edges: Edges, capacity: np.ndarray, n: int, warm: Solution | None, by_mentee: bool | None
+    edges: Edges,
+    capacity: np.ndarray,
+    n: int,
+    warm: Solution | None,
+    by_mentee: bool | None,
+    meanwhile: Callable[[], object] | None,
 ) -> Solution:
     from bot.matching.flow import route
 
@@ -112,7 +123,18 @@ def _solve_compiled(
     # sink owes nothing and every search goes through it: a cold solve is faster there
     # (20,000 x 5,000 bench graphs: 0.33 s CPU cold, 2.0 s warm).
     flow, bypass, pl, pr, f = _start(warm if by_mentee else None, net, by_mentee)
-    sink = route(net, np.arange(len(supply), dtype=np.int64), flow, bypass, pl, pr, f, 0)
+    routing = (net, np.arange(len(supply), dtype=np.int64), flow, bypass, pl, pr, f, 0)
+    if meanwhile is None:
+        sink = route(*routing)
+    else:
+        # Only the routing on the worker: numpy steps there would wait for the GIL the
+        # Python work holds (a few ms each), and the solve would take longer than alone.
+        with ThreadPoolExecutor(1) as worker:
+            routed = worker.submit(route, *routing)
+            try:
+                meanwhile()
+            finally:
+                sink = routed.result()
     # Potentials relative to the sink's are the LP duals. Below 0 only where nothing is
     # placed (a right node) or every unit bypasses (a left node): 0 breaks no reduced cost.
     y, z = np.maximum(pl - sink, 0), np.maximum(sink - pr, 0)
