@@ -4,6 +4,8 @@ every explanation agree with `score_block`, which exact_round and suggest use)."
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -178,7 +180,7 @@ def test_a_compiled_round_gives_each_pair_its_own_reasons_though_earlier_solves_
     mentees, mentors = random_people(seed, 120, 30)
     pool = Pool(mentors)
     result = solve_round(mentees, pool, k=1, compiled=True)
-    changed = sum(int(((b != a) & (b >= 0)).sum()) for a, b in zip(solved, solved[1:]))
+    changed = sum(int(((b != a) & (b >= 0)).sum()) for a, b in pairwise(solved))
     assert result.stats.certified and len(solved) >= 2 and changed > 0
 
     plain = solve_round(mentees, Pool(mentors), k=1, compiled=False)
