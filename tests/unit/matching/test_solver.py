@@ -5,6 +5,9 @@ without places, mentees without pairs, more places than candidates, mentors scar
 
 from __future__ import annotations
 
+import threading
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -133,6 +136,37 @@ def test_a_warm_start_on_more_pairs_reaches_the_optimum_of_the_larger_graph(
         warm = Solution(first.assigned, duals)
         again = solve(larger, capacity, n, compiled=True, warm=warm, by_mentee=by_mentee)
         assert_optimal(larger, capacity, n, again)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_work_given_to_do_meanwhile_runs_once_and_changes_nothing_of_the_solution(
+    compiled: bool,
+) -> None:
+    rng = np.random.default_rng(31)
+    for n, m in ((40, 8), (12, 10)):  # routed by mentor, then by mentee
+        edges, capacity = random_graph(rng, n, m, 0.6, 10_000)
+        ran: list[int] = []
+        alone = solve(edges, capacity, n, compiled=compiled)
+        along = solve(edges, capacity, n, compiled=compiled, meanwhile=partial(ran.append, 1))
+        assert ran == [1]
+        assert np.array_equal(alone.assigned, along.assigned)
+        if compiled:
+            assert along.duals is not None and alone.duals is not None
+            assert np.array_equal(alone.duals.mentee, along.duals.mentee)
+            assert np.array_equal(alone.duals.mentor, along.duals.mentor)
+
+
+def test_an_error_in_the_work_done_meanwhile_reaches_the_caller_once_the_solver_is_done() -> None:
+    edges, capacity = random_graph(np.random.default_rng(32), 40, 8, 0.6, 10_000)
+
+    def failing() -> None:
+        raise LookupError("a mentor's sentences could not be read")
+
+    before = set(threading.enumerate())
+    with pytest.raises(LookupError, match="sentences"):
+        solve(edges, capacity, 40, compiled=True, meanwhile=failing)
+    # The solver's worker was waited for: no thread of it runs on.
+    assert set(threading.enumerate()) <= before
 
 
 @pytest.mark.parametrize("seed", range(3))
