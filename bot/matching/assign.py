@@ -45,7 +45,7 @@ from bot.matching.graph import (
     union,
 )
 from bot.matching.pool import Columns, MenteeBatch, Pool
-from bot.matching.reasons import explain
+from bot.matching.reasons import Explained, explain_known
 from bot.matching.results import Pair, Round, RoundStats, Unmatched
 from bot.matching.scoring import POINTS, history_matrix
 from bot.matching.solver import Solution, compiled_solver, solve
@@ -182,25 +182,6 @@ def solve_round(
         batch, pool, weights, past, allow_repeats, edges, assigned, stats, started, timer,
         explained,
     )  # fmt: skip
-
-
-# Reasons worked out ahead, by pair (row * mentors + column).
-Explained = dict[int, tuple[str, ...]]
-
-
-def explain_known(
-    batch: MenteeBatch, assigned: np.ndarray, pool: Pool, weights: Weights, known: Explained
-) -> list[tuple[str, ...]]:
-    """The reasons of each assigned pair (matched rows ascending), those not in `known`
-    worked out and added to it. A pair's reasons depend on that pair alone."""
-    matched = np.flatnonzero(assigned >= 0)
-    cols = assigned[matched]
-    keys = (matched * len(pool) + cols).tolist()
-    missing = np.array([p for p, key in enumerate(keys) if key not in known], dtype=np.int64)
-    if len(missing):
-        fresh = explain(batch, matched[missing], pool, cols[missing], weights)
-        known.update(zip([keys[p] for p in missing.tolist()], fresh, strict=True))
-    return [known[key] for key in keys]
 
 
 def _share_wall(timer: Timer, steps: tuple[str, ...], wall: float) -> None:

@@ -140,6 +140,25 @@ def explain(
     return out
 
 
+# Reasons worked out ahead, by pair (mentee row * mentors + mentor column).
+Explained = dict[int, tuple[str, ...]]
+
+
+def explain_known(
+    batch: MenteeBatch, assigned: np.ndarray, pool: Pool, weights: Weights, known: Explained
+) -> list[tuple[str, ...]]:
+    """The reasons of each assigned pair (matched rows ascending), those not in `known`
+    worked out and added to it. A pair's reasons depend on that pair alone."""
+    matched = np.flatnonzero(assigned >= 0)
+    cols = assigned[matched]
+    keys = (matched * len(pool) + cols).tolist()
+    missing = np.array([p for p, key in enumerate(keys) if key not in known], dtype=np.int64)
+    if len(missing):
+        fresh = explain(batch, matched[missing], pool, cols[missing], weights)
+        known.update(zip([keys[p] for p in missing.tolist()], fresh, strict=True))
+    return [known[key] for key in keys]
+
+
 def weights_share(weights: Weights, name: str) -> float:
     return getattr(weights, name) / weights.total
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from bot.db.enums import Cadence, MeetingFormat
 from bot.matching import Pool, Weights, solve_round, suggest
-from bot.matching.reasons import MAX_CHARS, MAX_REASONS, explain
+from bot.matching.reasons import MAX_CHARS, MAX_REASONS, explain, explain_known
 from bot.matching.unmatched import (
     ALL_FULL,
     NO_FIT,
@@ -178,3 +178,22 @@ def test_a_pairs_reasons_do_not_depend_on_which_pairs_were_explained_before() ->
         explain(batch, rows[part], pool, cols[part], Weights())
     assert explain(batch, rows, pool, cols, Weights()) == at_once
     assert any("“" in reason for reasons in at_once for reason in reasons)  # quotes shown
+
+
+def test_reasons_written_ahead_are_reused_only_for_the_pair_they_were_written_for() -> None:
+    # A round explains one solve's pairs while the next solve runs, then only the pairs
+    # that solve changed: the result must be what explaining the final pairs gives.
+    mentors = [mentor(10 + j, topics={"NLP", "MLOps"} if j % 2 else {"Research"}) for j in range(4)]
+    mentees = [person(i, topics={"NLP"} if i % 2 else {"Research"}) for i in range(6)]
+    pool = Pool(mentors)
+    batch = pool.encode(mentees)
+    first = np.array([0, 1, -1, 3, 2, -1])
+    final = np.array([1, 1, 0, 3, -1, 2])  # rows 0 and 2 change, row 4 leaves
+    known: dict[int, tuple[str, ...]] = {}
+    ahead = explain_known(batch, first, pool, Weights(), known)
+    assert ahead == explain(batch, [0, 1, 3, 4], pool, [0, 1, 3, 2], Weights())
+    rows = np.flatnonzero(final >= 0)
+    assert explain_known(batch, final, pool, Weights(), known) == explain(
+        batch, rows, pool, final[rows], Weights()
+    )
+    assert len(known) == 7  # the four pairs first written, and three new ones
