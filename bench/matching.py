@@ -317,7 +317,8 @@ def bench_round(
     )
     print(
         f"  stats: k={s.k}, edges={s.edges:,}, iterations={s.iterations}, "
-        f"added_edges={s.added_edges}, certified optimal={s.certified}, {s.seconds:.2f} s"
+        f"added_edges={s.added_edges}, certified optimal={s.certified}, {s.seconds:.2f} s, "
+        f"reasons written after the last solve: {s.explained_late:,} of {len(best.pairs):,}"
     )
     print(f"  peak RSS after the round: {peak_rss_mib():.0f} MiB")
     # The next rounds of a long-running process: the compiled code is loaded (a server

@@ -119,12 +119,14 @@ def solve_round(
         # The compiled solver runs without the GIL, so this thread meanwhile does the
         # Python work the round needs whatever the solver finds: the quotable sentences
         # of every mentor with a place, then the reasons of the last solve's pairs (most
-        # of them are the next solve's too: 610 of 12,657 changed at 20,000 x 5,000).
+        # of them are the next solve's too: RoundStats.explained_late counts the others).
         meanwhile: Callable[[], object] | None = None
-        if compiled and solution is None:
-            meanwhile = partial(pool.sentence_vectors, np.flatnonzero(capacity > 0))
-        elif compiled and solution is not None:
-            meanwhile = partial(explain_known, batch, solution.assigned, pool, weights, explained)
+        if compiled:
+            meanwhile = (
+                partial(pool.sentence_vectors, np.flatnonzero(capacity > 0))
+                if solution is None
+                else partial(explain_known, batch, solution.assigned, pool, weights, explained)
+            )
         step = time.perf_counter()
         solution = solve(
             edges, capacity, len(batch), compiled=compiled, warm=solution, meanwhile=meanwhile
@@ -368,7 +370,9 @@ def finish_round(
     chosen = np.flatnonzero(assigned[edges.rows] == edges.cols)
     _, first = np.unique(edges.rows[chosen], return_index=True)
     points = edges.points[chosen[first]]
-    reasons = explain_known(batch, assigned, pool, weights, {} if explained is None else explained)
+    known = {} if explained is None else explained
+    ahead = len(known)
+    reasons = explain_known(batch, assigned, pool, weights, known)
     # Plain ints from whole arrays: indexing numpy arrays per pair costs more than the rest.
     pairs = tuple(
         Pair(mentee, mentor, p / POINTS, why)
@@ -403,5 +407,6 @@ def finish_round(
         spent = sorted(timer.seconds.items(), key=lambda item: STEPS.index(item[0]))
         steps = tuple((step, round(seconds, 3)) for step, seconds in spent)
         stats = replace(stats, steps=steps)
-    stats = replace(stats, seconds=round(time.perf_counter() - started, 3))
+    late = len(known) - ahead
+    stats = replace(stats, seconds=round(time.perf_counter() - started, 3), explained_late=late)
     return Round(pairs, unmatched, int(points.sum()), stats)

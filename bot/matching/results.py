@@ -35,6 +35,9 @@ class RoundStats:
     # Wall seconds per step (encode, scoring, candidates, solve, certificate, reasons),
     # for bench/matching.py; empty for the yardsticks.
     steps: tuple[tuple[str, float], ...] = ()
+    # Pairs whose reasons were written after the last solve; the others were written
+    # while it ran (they were the previous solve's pairs too).
+    explained_late: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,6 +183,15 @@ def test_a_compiled_round_gives_each_pair_its_own_reasons_though_earlier_solves_
     changed = sum(int(((b != a) & (b >= 0)).sum()) for a, b in pairwise(solved))
     assert result.stats.certified and len(solved) >= 2 and changed > 0
 
+    # Reasons were written while each later solve ran; after the last one, only for its
+    # pairs that no earlier solve had.
+    def pairs_of(assigned: np.ndarray) -> set[tuple[int, int]]:
+        return {(i, int(assigned[i])) for i in np.flatnonzero(assigned >= 0).tolist()}
+
+    earlier = set().union(*(pairs_of(a) for a in solved[:-1]))
+    assert result.stats.explained_late == len(pairs_of(solved[-1]) - earlier)
+    assert result.stats.explained_late < len(result.pairs)
+
     plain = solve_round(mentees, Pool(mentors), k=1, compiled=False)
     assert result.pairs == plain.pairs and result.unmatched == plain.unmatched
     fresh = Pool(mentors)
