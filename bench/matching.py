@@ -452,16 +452,20 @@ def bench_quality(seeds: range) -> None:
 
 
 def fresh_round(n: int, m: int, seed: int, served: bool) -> None:
-    """One round in this new process, printed as "<wall> <cpu>" seconds (pool + round).
-    `served`: first load the compiled code as `mentorbot run` does in the background at
-    start for a program this big (warm_compiled); else nothing is loaded beforehand."""
+    """One round in this new process, printed as "<wall> <cpu> <load>" seconds (pool +
+    round; load: what loading the compiled code took before it, 0 when cold). `served`:
+    first load the compiled code as `mentorbot run` does in the background at start for a
+    program this big (warm_compiled: importing numba, loading its cached code, a tiny
+    round); else nothing is loaded beforehand."""
     mentees, mentors, past = synthetic(n, m, seed)
+    started = time.perf_counter()
     if served:
         warm_compiled()
+    load = time.perf_counter() - started
     gc.collect()
     started, cpu = time.perf_counter(), time.process_time()
     solve_round(mentees, Pool(mentors), history=past)
-    print(f"{time.perf_counter() - started:.3f} {time.process_time() - cpu:.3f}")
+    print(f"{time.perf_counter() - started:.3f} {time.process_time() - cpu:.3f} {load:.3f}")
 
 
 def bench_fresh(n: int, m: int, seed: int, runs: int) -> None:
@@ -470,14 +474,17 @@ def bench_fresh(n: int, m: int, seed: int, runs: int) -> None:
     print(f"\n== the first round of a new process, {runs} of each, in turn ({n:,} x {m:,}) ==")
     walls: dict[str, list[float]] = {"cold": [], "served": []}
     cpus: dict[str, list[float]] = {"cold": [], "served": []}
+    loads: list[float] = []
     for _ in range(runs):
         for kind in walls:
             command = [sys.executable, __file__, "--child", kind]
             command += ["--mentees", str(n), "--mentors", str(m), "--seed", str(seed)]
             out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-            wall, cpu = (float(x) for x in out.split()[-2:])
+            wall, cpu, load = (float(x) for x in out.split()[-3:])
             walls[kind].append(wall)
             cpus[kind].append(cpu)
+            if kind == "served":
+                loads.append(load)
     labels = {
         "cold": "nothing loaded (e.g. a command-line preview)",
         "served": "compiled code loaded at start, as `mentorbot run` does for a program this big",
@@ -489,6 +496,11 @@ def bench_fresh(n: int, m: int, seed: int, runs: int) -> None:
             f"min {min(w):.2f}, max {max(w):.2f} s wall ({' '.join(f'{x:.2f}' for x in w)}); "
             f"CPU median {statistics.median(c):.2f} s"
         )
+    # What a cold process pays for and a served one has already paid at its start.
+    print(
+        f"  loading the compiled code beforehand (served): median "
+        f"{statistics.median(loads):.2f} s, min {min(loads):.2f}, max {max(loads):.2f} s"
+    )
     print("  load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
 
 

@@ -36,7 +36,7 @@ class RoundStats:
     # for bench/matching.py; empty for the yardsticks.
     steps: tuple[tuple[str, float], ...] = ()
     # Pairs whose reasons were written after the last solve; the others were written
-    # while it ran (they were the previous solve's pairs too).
+    # while a solve ran (they were pairs of an earlier solve too).
     explained_late: int = 0
 
 
